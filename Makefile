@@ -1,0 +1,49 @@
+# cris-guard: the two set-up commands are `make synth` and `make test` (see README.md).
+# Both create .venv and node_modules from the pinned files on first use; nothing is installed globally.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CDK    := node_modules/.bin/cdk
+CONFIG ?= config/default.yaml
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: synth test lint scenarios bench clean setup
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cris-guard needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## synth: synthesize CONFIG (default config/default.yaml) into cdk.out/ and print a summary
+synth: setup
+	@rm -rf cdk.out
+	$(CDK) synth --no-notices --quiet -c config=$(CONFIG) > /dev/null
+	@$(PY) -m cris_guard.summary --config $(CONFIG) --assembly cdk.out
+
+## test: the whole test suite, then cfn-lint on every synthesized template
+test: synth
+	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory lint
+
+lint:
+	$(VENV)/bin/cfn-lint --non-zero-exit-code warning --format parseable -- cdk.out/*.template.json
+	@echo "cfn-lint: $$(ls cdk.out/*.template.json | wc -l) templates, no errors"
+
+scenarios: synth
+	$(PY) -m cris_guard.scenarios --config $(CONFIG)
+
+bench: setup
+	$(PY) bench/scale.py
+
+clean:
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""cris-guard CDK entry point: ``cdk synth [-c config=path/to/file.yaml]``.
+
+This file is the only place that reads files and environment variables (style.md: data flows one
+way). Invalid configuration exits with one line per problem and status 2, never a traceback.
+"""
+
+import os
+import sys
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from cris_guard.catalog import CatalogError, load_catalog  # noqa: E402
+from cris_guard.config import ConfigError, load_config  # noqa: E402
+
+
+def main() -> int:
+    # Import aws_cdk only after the configuration is valid: a bad file fails in milliseconds.
+    import aws_cdk as cdk
+
+    probe = cdk.App()
+    config_path = probe.node.try_get_context("config") or os.environ.get("CRIS_GUARD_CONFIG") or None
+    try:
+        catalog = load_catalog(probe.node.try_get_context("catalog"))
+        config = load_config(config_path, catalog)
+    except (ConfigError, CatalogError) as exc:
+        for line in str(exc).splitlines():
+            print(f"cris-guard: {line}", file=sys.stderr)
+        return 2
+
+    from cris_guard.app_builder import build_app
+
+    app = build_app(config, catalog, default_account=os.environ.get("CDK_DEFAULT_ACCOUNT"))
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

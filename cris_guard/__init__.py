@@ -1,0 +1,12 @@
+"""cris-guard: governed Amazon Bedrock cross-Region inference (CRIS) for EU source Regions.
+
+The package is organised by concern (see README "Layout"):
+
+- ``config``      the validated model of the user's YAML file
+- ``catalog``     inference-profile routing data and its refresh tool
+- ``regions``     which Region codes exist and which are EU member-state Regions
+- ``constructs``  one construct per governed concern
+- ``stacks``      composition per source Region
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,360 @@
+"""The validated model of a cris-guard configuration file.
+
+Data flows one way: YAML -> :func:`load_config` -> :class:`Config` -> constructs. Everything a
+construct needs is checked here, before any construct is built, and every problem becomes one line
+that names the field path, the bad value and the fix (:class:`ConfigError`). Unknown keys are errors,
+because a mistyped key silently ignored is a governance gap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from cris_guard.catalog import Catalog, load_catalog
+from cris_guard.regions import (
+    EU_MEMBER_STATE_REGIONS,
+    NON_EU_REGIONS_SEEN_IN_EU_PROFILES,
+    is_region_code,
+)
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
+_APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
+# Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 is not the point; catching
+# "platform-team@example" and "a b@c.d" before SNS silently never confirms a subscription is.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_TAG_CHARS = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
+_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
+
+BEDROCK_DATA_EVENT_TYPES = {
+    "agents": ("AWS::Bedrock::AgentAlias", "AWS::Bedrock::InlineAgent"),
+    "knowledge-bases": ("AWS::Bedrock::KnowledgeBase",),
+    "flows": ("AWS::Bedrock::FlowAlias",),
+    "guardrails": ("AWS::Bedrock::Guardrail",),
+}
+
+
+class ConfigError(Exception):
+    """One or more invalid values; ``str()`` is one line per problem, ready to print."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def _check(pattern: re.Pattern[str], fix: str):
+    def validate(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{value!r} is invalid; {fix}")
+        return value
+
+    return validate
+
+
+ResourceName = Annotated[
+    str,
+    AfterValidator(_check(_NAME, "use 2-24 lowercase letters, digits and hyphens, starting with a letter")),
+]
+AppName = Annotated[
+    str,
+    AfterValidator(_check(_APP_NAME, "use 2-32 lowercase letters, digits and hyphens, starting with a letter")),
+]
+Email = Annotated[
+    str, AfterValidator(_check(_EMAIL, "use a full address such as platform-team@example.com"))
+]
+RoleArn = Annotated[
+    str, AfterValidator(_check(_ROLE_ARN, "use an IAM role ARN such as arn:aws:iam::111122223333:role/name"))
+]
+ServicePrincipal = Annotated[
+    str,
+    AfterValidator(_check(_SERVICE_PRINCIPAL, "use a service principal such as lambda.amazonaws.com")),
+]
+Days = Annotated[int, Field(gt=0, le=3653)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Application(_Model):
+    """A team's workload: which EU profiles it may call, who may assume its role, what it may spend."""
+
+    name: AppName
+    profiles: Annotated[list[str], Field(min_length=1)]
+    monthly_budget_usd: Annotated[float, Field(gt=0)]
+    trusted_services: list[ServicePrincipal] = Field(default_factory=list)
+    trusted_role_arns: list[RoleArn] = Field(default_factory=list)
+    cost_center: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    require_application_profiles: bool = False
+
+    @field_validator("profiles")
+    @classmethod
+    def _unique_profiles(cls, value: list[str]) -> list[str]:
+        dupes = sorted({p for p in value if value.count(p) > 1})
+        if dupes:
+            raise ValueError(f"{dupes[0]!r} is listed twice; list each profile once")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, tag_value in value.items():
+            if not (1 <= len(key) <= 128) or not _TAG_CHARS.match(key) or key.startswith("aws:"):
+                raise ValueError(
+                    f"tag key {key!r} is invalid; use 1-128 of letters, digits, spaces and . _ : / = + @ -,"
+                    " not starting with 'aws:'"
+                )
+            if len(tag_value) > 256 or not _TAG_CHARS.match(tag_value):
+                raise ValueError(
+                    f"tag {key!r} value {tag_value!r} is invalid; use up to 256 of letters, digits,"
+                    " spaces and . _ : / = + @ -"
+                )
+        return value
+
+    @field_validator("cost_center")
+    @classmethod
+    def _cost_center(cls, value: str | None) -> str | None:
+        if value is not None and not _TAG_CHARS.match(value):
+            raise ValueError(f"{value!r} is invalid; use letters, digits, spaces and . _ : / = + @ -")
+        return value
+
+
+class Alerts(_Model):
+    emails: Annotated[list[Email], Field(min_length=1)]
+
+
+class InvocationLogs(_Model):
+    """Bedrock model-invocation logging in each source Region."""
+
+    retention_days: Days = 365
+    cloudwatch_logs: bool = False
+    cloudwatch_retention_days: Days = 90
+    text: bool = True
+    image: bool = False
+    embedding: bool = False
+    video: bool = False
+    audio: bool = False
+
+
+class CloudTrailSettings(_Model):
+    """One multi-Region trail per account, created in ``home_region``'s stack."""
+
+    enabled: bool = True
+    home_region: str | None = None
+    retention_days: Days = 365
+    log_group_retention_days: Days = 365
+    existing_log_group_name: str | None = None
+    data_events: list[Literal["agents", "knowledge-bases", "flows", "guardrails"]] = Field(
+        default_factory=list
+    )
+
+
+class Audit(_Model):
+    invocation_logs: InvocationLogs = Field(default_factory=InvocationLogs)
+    cloudtrail: CloudTrailSettings = Field(default_factory=CloudTrailSettings)
+
+
+class BudgetThreshold(_Model):
+    type: Literal["actual", "forecasted"]
+    percent: Annotated[float, Field(gt=0, le=1000)]
+
+
+class Budgets(_Model):
+    account_monthly_usd: Annotated[float, Field(gt=0)] | None = None
+    thresholds: Annotated[list[BudgetThreshold], Field(min_length=1, max_length=5)] = Field(
+        default_factory=lambda: [
+            BudgetThreshold(type="actual", percent=80),
+            BudgetThreshold(type="forecasted", percent=100),
+        ]
+    )
+
+
+class AlarmThresholds(_Model):
+    throttle_rate_percent: Annotated[float, Field(gt=0, le=100)] = 5
+    server_errors_per_5_minutes: Annotated[int, Field(gt=0)] = 5
+    p99_latency_ms: Annotated[int, Field(gt=0)] = 30000
+
+
+class Monitoring(_Model):
+    alarms: AlarmThresholds = Field(default_factory=AlarmThresholds)
+
+
+class Config(_Model):
+    name: ResourceName
+    residency: Literal["eu"]
+    account: str | None = None
+    source_regions: Annotated[list[str], Field(min_length=1)]
+    applications: Annotated[list[Application], Field(min_length=1)]
+    alerts: Alerts
+    tags: dict[str, str] = Field(default_factory=dict)
+    audit: Audit = Field(default_factory=Audit)
+    budgets: Budgets = Field(default_factory=Budgets)
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str | None) -> str | None:
+        if value is not None and not _ACCOUNT.match(value):
+            raise ValueError(f"{value!r} is not an AWS account ID; use the 12 digits, quoted, e.g. \"111122223333\"")
+        return value
+
+    @field_validator("source_regions")
+    @classmethod
+    def _source_regions(cls, value: list[str]) -> list[str]:
+        for region in value:
+            if region in NON_EU_REGIONS_SEEN_IN_EU_PROFILES:
+                raise ValueError(
+                    f"{region!r} ({NON_EU_REGIONS_SEEN_IN_EU_PROFILES[region]}) adds itself as a destination"
+                    f" when used as a source; under residency 'eu' use one of {sorted(EU_MEMBER_STATE_REGIONS)}"
+                )
+            if region not in EU_MEMBER_STATE_REGIONS:
+                kind = "an EU member-state Region" if is_region_code(region) else "a known Region code"
+                raise ValueError(f"{region!r} is not {kind}; use one of {sorted(EU_MEMBER_STATE_REGIONS)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a Region is listed twice; list each source Region once")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        return Application._tags(value)
+
+    @model_validator(mode="after")
+    def _unique_applications(self) -> Config:
+        seen: set[str] = set()
+        for app in self.applications:
+            if app.name in seen:
+                raise ValueError(f"application name {app.name!r} is used twice; give each application a unique name")
+            seen.add(app.name)
+        return self
+
+    @property
+    def trail_home_region(self) -> str:
+        return self.audit.cloudtrail.home_region or self.source_regions[0]
+
+
+def check_against_catalog(config: Config, catalog: Catalog) -> list[str]:
+    """Problems that need the catalog: unknown profiles, missing routes, routes leaving the residency."""
+    problems: list[str] = []
+    allowed = EU_MEMBER_STATE_REGIONS
+    trail_home = config.audit.cloudtrail.home_region
+    if trail_home is not None and trail_home not in config.source_regions:
+        problems.append(
+            f"audit.cloudtrail.home_region: {trail_home!r} is not one of source_regions; use one of {config.source_regions}"
+        )
+    for i, app in enumerate(config.applications):
+        for j, pid in enumerate(app.profiles):
+            where = f"applications[{i}].profiles[{j}]"
+            if not pid.startswith("eu."):
+                problems.append(
+                    f"{where}: {pid!r} is not an EU geographic profile; under residency 'eu' use an 'eu.' profile"
+                    " (global. and other geographies may route outside the EU)"
+                )
+                continue
+            profile = catalog.get(pid)
+            if profile is None:
+                close = [p for p in catalog.profiles if p.split("-v")[0] in pid or pid.split("-v")[0] in p][:2]
+                hint = f"did you mean {' or '.join(map(repr, close))}?" if close else "see `python -m cris_guard.catalog list`"
+                problems.append(
+                    f"{where}: {pid!r} is not in the profile catalog (as of {catalog.as_of}); {hint}"
+                    " or refresh the catalog with `python -m cris_guard.catalog refresh`"
+                )
+                continue
+            for region in config.source_regions:
+                dests = profile.destinations(region)
+                if not dests:
+                    problems.append(
+                        f"{where}: {pid!r} has no route from source Region {region!r} (it is callable from"
+                        f" {list(profile.source_regions)}); remove the profile or the Region"
+                    )
+                    continue
+                outside = [d for d in dests if d not in allowed]
+                if outside:
+                    problems.append(
+                        f"{where}: {pid!r} called from {region!r} routes to {outside}, outside residency 'eu';"
+                        " choose another profile or source Region"
+                    )
+    return problems
+
+
+def _format_loc(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _format_error(err: dict[str, Any], data: Any) -> str:
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    path = _format_loc(loc)
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        return f"{path}: unknown key; remove it or fix its spelling (see the configuration reference in README.md)"
+    if kind == "missing":
+        return f"{path}: required key is missing; add it (see config/default.yaml for an example)"
+    if kind == "too_short":
+        return f"{path}: must not be empty; list at least one value"
+    if kind == "too_long":
+        return f"{path}: has too many entries ({len(value)}); {err['msg'].lower()}"
+    if kind == "literal_error":
+        return f"{path}: {value!r} is not allowed; {err['msg'].lower()}"
+    if kind in ("greater_than", "greater_than_equal"):
+        return f"{path}: {value!r} must be positive; {err['msg'].lower()}"
+    if kind == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        return f"{path}: {msg}"
+    return f"{path}: {value!r} is invalid; {err['msg'].lower()}"
+
+
+def parse_config(data: Any, catalog: Catalog, origin: str = "<config>") -> Config:
+    """Validate an already-parsed YAML document; raise :class:`ConfigError` with one line per problem."""
+    if not isinstance(data, dict):
+        raise ConfigError([f"{origin}: the configuration must be a YAML mapping of keys to values"])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([f"{origin}: {_format_error(e, data)}" for e in exc.errors()]) from None
+    problems = check_against_catalog(config, catalog)
+    if problems:
+        raise ConfigError([f"{origin}: {p}" for p in problems])
+    return config
+
+
+def load_config(path: Path | str | None = None, catalog: Catalog | None = None) -> Config:
+    """Read, parse and validate a configuration file (default: ``config/default.yaml``)."""
+    file = Path(path) if path else DEFAULT_CONFIG_PATH
+    catalog = catalog or load_catalog()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{file}: configuration file not found; pass an existing file as CONFIG=path/to/file.yaml"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError([f"{file}{line}: not valid YAML ({problem}); fix the syntax at that line"]) from None
+    return parse_config(data, catalog, origin=str(file))

@@ -1,0 +1,90 @@
+"""Region facts that cris-guard's validation depends on.
+
+Kept as data in one place so that the catalog loader and the configuration model agree on what a
+"real Region" and an "EU member-state Region" are.
+"""
+
+from __future__ import annotations
+
+# The EU member-state Regions that host Bedrock CRIS destinations today (cris-facts §1.3, "EU-6"),
+# plus none other: every commercial AWS Region physically in an EU member state.
+EU_MEMBER_STATE_REGIONS: frozenset[str] = frozenset(
+    {
+        "eu-central-1",  # Frankfurt, Germany
+        "eu-north-1",  # Stockholm, Sweden
+        "eu-south-1",  # Milan, Italy
+        "eu-south-2",  # Aragón, Spain
+        "eu-west-1",  # Ireland
+        "eu-west-3",  # Paris, France
+    }
+)
+
+# European Regions outside the EU that `eu.` profiles know about. Called as a *source*, each adds
+# itself to the destinations (cris-facts §1.3), so under `residency: eu` they are refused as sources.
+NON_EU_REGIONS_SEEN_IN_EU_PROFILES: dict[str, str] = {
+    "eu-west-2": "London, United Kingdom (not an EU member state)",
+    "eu-central-2": "Zurich, Switzerland (not an EU member state)",
+    "il-central-1": "Tel Aviv, Israel (not an EU member state)",
+}
+
+# Every public Region code of the commercial `aws` partition known when this list was written
+# (2026-11). Used only to tell a real Region code from a typo; a new Region needs a one-line edit.
+COMMERCIAL_REGIONS: frozenset[str] = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+    }
+)
+
+# Inference-profile ID prefixes of geographies other than the EU, plus `global.` (cris-facts §1.2).
+# Used for explicit denies; `in.`, `amer.` and `sa.` are UNCONFIRMED prefixes, denied anyway because a
+# deny on a prefix that does not exist costs nothing.
+NON_EU_PROFILE_PREFIXES: tuple[str, ...] = (
+    "global.",
+    "us.",
+    "us-gov.",
+    "apac.",
+    "jp.",
+    "au.",
+    "ca.",
+    "in.",
+    "amer.",
+    "sa.",
+)
+
+
+def is_region_code(value: str) -> bool:
+    """True when ``value`` is a known commercial Region code."""
+    return value in COMMERCIAL_REGIONS
