@@ -89,6 +89,21 @@ ServicePrincipal = Annotated[
 Days = Annotated[int, Field(gt=0, le=3653)]
 
 
+def _eu_source_region(region: str) -> str:
+    if region in NON_EU_REGIONS_SEEN_IN_EU_PROFILES:
+        raise ValueError(
+            f"{region!r} ({NON_EU_REGIONS_SEEN_IN_EU_PROFILES[region]}) adds itself as a destination"
+            f" when used as a source; under residency 'eu' use one of {sorted(EU_MEMBER_STATE_REGIONS)}"
+        )
+    if region not in EU_MEMBER_STATE_REGIONS:
+        kind = "an EU member-state Region" if is_region_code(region) else "a known Region code"
+        raise ValueError(f"{region!r} is not {kind}; use one of {sorted(EU_MEMBER_STATE_REGIONS)}")
+    return region
+
+
+SourceRegion = Annotated[str, AfterValidator(_eu_source_region)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -201,7 +216,7 @@ class Config(_Model):
     name: ResourceName
     residency: Literal["eu"]
     account: str | None = None
-    source_regions: Annotated[list[str], Field(min_length=1)]
+    source_regions: Annotated[list[SourceRegion], Field(min_length=1)]
     applications: Annotated[list[Application], Field(min_length=1)]
     alerts: Alerts
     tags: dict[str, str] = Field(default_factory=dict)
@@ -218,18 +233,10 @@ class Config(_Model):
 
     @field_validator("source_regions")
     @classmethod
-    def _source_regions(cls, value: list[str]) -> list[str]:
-        for region in value:
-            if region in NON_EU_REGIONS_SEEN_IN_EU_PROFILES:
-                raise ValueError(
-                    f"{region!r} ({NON_EU_REGIONS_SEEN_IN_EU_PROFILES[region]}) adds itself as a destination"
-                    f" when used as a source; under residency 'eu' use one of {sorted(EU_MEMBER_STATE_REGIONS)}"
-                )
-            if region not in EU_MEMBER_STATE_REGIONS:
-                kind = "an EU member-state Region" if is_region_code(region) else "a known Region code"
-                raise ValueError(f"{region!r} is not {kind}; use one of {sorted(EU_MEMBER_STATE_REGIONS)}")
-        if len(set(value)) != len(value):
-            raise ValueError("a Region is listed twice; list each source Region once")
+    def _unique_regions(cls, value: list[str]) -> list[str]:
+        dupes = sorted({r for r in value if value.count(r) > 1})
+        if dupes:
+            raise ValueError(f"{dupes[0]!r} is listed twice; list each source Region once")
         return value
 
     @field_validator("tags")
@@ -323,8 +330,7 @@ def _format_error(err: dict[str, Any], data: Any) -> str:
     if kind in ("greater_than", "greater_than_equal"):
         return f"{path}: {value!r} must be positive; {err['msg'].lower()}"
     if kind == "value_error":
-        msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        return f"{path}: {msg}"
+        return f"{path}: {err['msg'].removeprefix('Value error, ')}"
     return f"{path}: {value!r} is invalid; {err['msg'].lower()}"
 
 

@@ -1,0 +1,53 @@
+"""Shared fixtures: the catalog, the default configuration, and the default app synthesized once."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import pytest  # noqa: E402
+
+from cris_guard.catalog import load_catalog  # noqa: E402
+from cris_guard.config import load_config  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_ACCOUNT = "111122223333"
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def default_config(catalog):
+    return load_config(REPO_ROOT / "config" / "default.yaml", catalog)
+
+
+@pytest.fixture(scope="session")
+def default_assembly(catalog, default_config, tmp_path_factory):
+    """The default configuration synthesized once per session (with a fixed test account)."""
+    from cris_guard.app_builder import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = build_app(default_config, catalog, outdir=str(outdir), default_account=TEST_ACCOUNT)
+    return app.synth()
+
+
+@pytest.fixture(scope="session")
+def default_templates(default_assembly) -> dict[str, dict]:
+    """Stack name -> synthesized template (plain JSON)."""
+    return {s.stack_name: s.template for s in default_assembly.stacks}
+
+
+def write_yaml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def dump(obj) -> str:
+    return json.dumps(obj, sort_keys=True)

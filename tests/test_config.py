@@ -1,0 +1,231 @@
+"""Configuration validation: every bad value gets one line naming the field, the value and the fix."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from cris_guard.config import ConfigError, load_config, parse_config
+
+from .conftest import REPO_ROOT
+
+BASE = {
+    "name": "acme-genai",
+    "residency": "eu",
+    "source_regions": ["eu-central-1", "eu-west-1"],
+    "applications": [
+        {
+            "name": "claims-assistant",
+            "profiles": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu.amazon.nova-2-lite-v1:0"],
+            "monthly_budget_usd": 500,
+        }
+    ],
+    "alerts": {"emails": ["platform-team@example.com"]},
+}
+
+
+def problems_for(catalog, mutate) -> list[str]:
+    data = copy.deepcopy(BASE)
+    mutate(data)
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, catalog, origin="cfg.yaml")
+    lines = str(info.value).splitlines()
+    assert all(line.startswith("cfg.yaml: ") for line in lines)
+    assert all("Traceback" not in line for line in lines)
+    return lines
+
+
+def test_the_issue_example_is_valid(catalog):
+    config = parse_config(copy.deepcopy(BASE), catalog)
+    assert config.account is None
+    assert config.trail_home_region == "eu-central-1"
+    assert config.applications[0].monthly_budget_usd == 500
+
+
+def test_default_config_is_valid(default_config):
+    assert default_config.source_regions == ["eu-central-1", "eu-west-1"]
+    assert [a.name for a in default_config.applications] == ["claims-assistant", "contract-search"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda d: d.update(source_regions=["us-east-1"]),
+            "source_regions[0]: 'us-east-1' is not an EU member-state Region; use one of",
+        ),
+        (
+            lambda d: d.update(source_regions=["eu-central-9"]),
+            "source_regions[0]: 'eu-central-9' is not a known Region code; use one of",
+        ),
+        (
+            lambda d: d.update(source_regions=["eu-west-2"]),
+            "source_regions[0]: 'eu-west-2' (London, United Kingdom (not an EU member state)) adds itself as a"
+            " destination when used as a source",
+        ),
+        (
+            lambda d: d.update(source_regions=["eu-central-2"]),
+            "source_regions[0]: 'eu-central-2' (Zurich, Switzerland (not an EU member state)) adds itself",
+        ),
+        (
+            lambda d: d.update(source_regions=["il-central-1"]),
+            "source_regions[0]: 'il-central-1' (Tel Aviv, Israel (not an EU member state)) adds itself",
+        ),
+        (lambda d: d.update(source_regions=[]), "source_regions: must not be empty; list at least one value"),
+        (lambda d: d.update(applications=[]), "applications: must not be empty; list at least one value"),
+        (
+            lambda d: d["applications"][0].update(profiles=[]),
+            "applications[0].profiles: must not be empty",
+        ),
+        (lambda d: d["alerts"].update(emails=[]), "alerts.emails: must not be empty"),
+        (
+            lambda d: d["alerts"].update(emails=["platform-team@example"]),
+            "alerts.emails[0]: 'platform-team@example' is invalid; use a full address such as",
+        ),
+        (
+            lambda d: d.update(account="11112222333"),
+            "account: '11112222333' is not an AWS account ID; use the 12 digits",
+        ),
+        (
+            lambda d: d["applications"][0].update(name="Claims_Assistant"),
+            "applications[0].name: 'Claims_Assistant' is invalid; use 2-32 lowercase letters",
+        ),
+        (
+            lambda d: d["applications"].append(copy.deepcopy(d["applications"][0])),
+            "application name 'claims-assistant' is used twice; give each application a unique name",
+        ),
+        (
+            lambda d: d["applications"][0].update(monthly_budget_usd=0),
+            "applications[0].monthly_budget_usd: 0 must be positive",
+        ),
+        (
+            lambda d: d["applications"][0].update(monthly_budget_usd=-5),
+            "applications[0].monthly_budget_usd: -5 must be positive",
+        ),
+        (
+            lambda d: d["applications"][0].update(montly_budget_usd=5),
+            "applications[0].montly_budget_usd: unknown key; remove it or fix its spelling",
+        ),
+        (lambda d: d.update(residency="global"), "residency: 'global' is not allowed; input should be 'eu'"),
+        (lambda d: d.pop("alerts"), "alerts: required key is missing"),
+        (
+            lambda d: d["applications"][0].update(trusted_services=["lambda"]),
+            "applications[0].trusted_services[0]: 'lambda' is invalid; use a service principal such as",
+        ),
+        (
+            lambda d: d["applications"][0]["profiles"].append("eu.amazon.nova-2-lite-v1:0"),
+            "applications[0].profiles: 'eu.amazon.nova-2-lite-v1:0' is listed twice",
+        ),
+    ],
+)
+def test_bad_value_gets_one_clear_line(catalog, mutate, expected):
+    lines = problems_for(catalog, mutate)
+    assert len(lines) == 1, lines
+    assert expected in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        (
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "applications[0].profiles[0]: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0' is not an EU geographic"
+            " profile; under residency 'eu' use an 'eu.' profile",
+        ),
+        (
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "applications[0].profiles[0]: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' is not an EU geographic",
+        ),
+        (
+            "eu.anthropic.claude-sonnet-4-6",
+            "applications[0].profiles[0]: 'eu.anthropic.claude-sonnet-4-6' is not in the profile catalog (as of",
+        ),
+        (
+            # callable only from eu-central-1, eu-west-1 and eu-west-3: no route from eu-central-1? it has one;
+            # marengo is callable only from eu-west-1, so eu-central-1 has no route.
+            "eu.twelvelabs.marengo-embed-3-0-v1:0",
+            "applications[0].profiles[0]: 'eu.twelvelabs.marengo-embed-3-0-v1:0' has no route from source Region"
+            " 'eu-central-1' (it is callable from ['eu-west-1']); remove the profile or the Region",
+        ),
+    ],
+)
+def test_bad_profile(catalog, profile, expected):
+    lines = problems_for(catalog, lambda d: d["applications"][0].update(profiles=[profile]))
+    assert len(lines) == 1, lines
+    assert lines[0] == f"cfg.yaml: {expected}" or expected in lines[0]
+
+
+def test_no_route_from_second_region_is_named(catalog):
+    lines = problems_for(
+        catalog,
+        lambda d: (
+            d.update(source_regions=["eu-west-1", "eu-north-1"]),
+            d["applications"][0].update(profiles=["eu.anthropic.claude-3-haiku-20240307-v1:0"]),
+        ),
+    )
+    assert lines == [
+        "cfg.yaml: applications[0].profiles[0]: 'eu.anthropic.claude-3-haiku-20240307-v1:0' has no route from"
+        " source Region 'eu-north-1' (it is callable from ['eu-central-1', 'eu-west-1', 'eu-west-3']);"
+        " remove the profile or the Region"
+    ]
+
+
+def test_route_leaving_residency_is_an_error(catalog):
+    """A catalog route that reaches a non-EU Region is refused, even from an EU source."""
+    from dataclasses import replace
+
+    from cris_guard.catalog import Profile
+
+    profile = catalog.get("eu.amazon.nova-2-lite-v1:0")
+    leaky = replace(
+        catalog,
+        profiles={
+            **catalog.profiles,
+            profile.profile_id: Profile(
+                profile.profile_id,
+                profile.model_id,
+                {**profile.routes, "eu-central-1": (*profile.routes["eu-central-1"], "eu-west-2")},
+            ),
+        },
+    )
+    data = copy.deepcopy(BASE)
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, leaky, origin="cfg.yaml")
+    assert str(info.value) == (
+        "cfg.yaml: applications[0].profiles[1]: 'eu.amazon.nova-2-lite-v1:0' called from 'eu-central-1' routes to"
+        " ['eu-west-2'], outside residency 'eu'; choose another profile or source Region"
+    )
+
+
+def test_several_problems_give_several_lines(catalog):
+    lines = problems_for(
+        catalog,
+        lambda d: (d.update(account="x"), d["alerts"].update(emails=["nope"])),
+    )
+    assert len(lines) == 2
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path, catalog):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: acme\nsource_regions: [eu-central-1\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, catalog)
+    (line,) = str(info.value).splitlines()
+    assert line.startswith(f"{path}:3: not valid YAML")
+
+
+def test_missing_file(tmp_path, catalog):
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "nope.yaml", catalog)
+
+
+def test_default_yaml_keys_are_documented():
+    """Every key in the default file has a comment nearby; the README reference covers every model field."""
+    from cris_guard.config import Config
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    for field in Config.model_fields:
+        assert f"`{field}`" in readme, f"README configuration reference lacks `{field}`"
+    assert yaml.safe_load((REPO_ROOT / "config" / "default.yaml").read_text())["residency"] == "eu"
