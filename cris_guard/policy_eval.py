@@ -1,0 +1,147 @@
+"""Evaluate IAM requests against policy documents offline, for the access-scenario tests.
+
+cris-guard's claim is behavioural ("this role can call the `eu.` profile and cannot go global"),
+so its tests must evaluate requests, not just inspect policy text. No PyPI package does that:
+policyuniverse, policyglass, parliament and policy-sentry parse, lint or generate policies only
+(toolchain-notes "Offline IAM evaluation"). The npm package ``@cloud-copilot/iam-simulate`` does, with
+all condition operators and an explanation of which statements decided. It is AGPL-3.0-or-later,
+so it is pinned in ``package.json`` as a test-time tool and run as a separate Node process
+(``tools/iam_simulate.mjs``); nothing of it is linked into, or shipped with, cris-guard.
+
+All policies are evaluated as identity policies attached to the requesting principal: Bedrock
+models and inference profiles have no resource-based policies, and SCPs are out of scope here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
+
+Verdict = Literal["Allowed", "ImplicitlyDenied", "ExplicitlyDenied"]
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+_SCRIPT = Path("tools") / "iam_simulate.mjs"
+_SIMULATOR_PACKAGE = Path("node_modules") / "@cloud-copilot" / "iam-simulate"
+# Hundreds of requests take about a second; the margin covers a cold, loaded CI machine.
+_TIMEOUT_SECONDS = 120
+
+
+class EvaluatorUnavailable(RuntimeError):
+    """Node or the pinned simulator package is not installed, so nothing can be evaluated."""
+
+
+class EvaluationError(RuntimeError):
+    """The simulator rejected the input (invalid policy, unknown action or context key) or failed."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One authorization check as IAM sees it.
+
+    ``context`` holds the request's condition keys. A key that is absent is absent for IAM too
+    (``Null`` conditions see it as missing), which is how Bedrock's profile check differs from its
+    foundation-model checks.
+    """
+
+    principal: str
+    action: str
+    resource: str
+    context: Mapping[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The simulator's verdict on one request.
+
+    ``deciding`` names the statements behind the verdict as ``"<policy name>#<Sid>"``, or
+    ``"<policy name>#<n>"`` with the 1-based statement index when a statement has no Sid: the
+    matching Allow statements of an ``Allowed`` request, the matching Deny statements of an
+    ``ExplicitlyDenied`` one, and nothing for ``ImplicitlyDenied``.
+    """
+
+    request: Request
+    decision: Verdict
+    deciding: tuple[str, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == "Allowed"
+
+
+def evaluate(
+    policies: Mapping[str, dict[str, Any]],
+    requests: Sequence[Request],
+    *,
+    repo_root: Path | None = None,
+) -> list[Decision]:
+    """Evaluate every request against all ``policies`` (name -> policy document), in one Node run.
+
+    One process for the whole batch keeps a test module to one Node start-up (about 0.1 s) however
+    many requests it checks. Returns one decision per request, in order.
+
+    Raises ``EvaluatorUnavailable`` when Node or ``node_modules`` is missing, and ``EvaluationError``
+    with the simulator's message when it rejects the input: a malformed policy or a context key that
+    does not apply to the action must fail the test, not be silently ignored.
+    """
+    if not requests:
+        return []
+    root = repo_root if repo_root is not None else _REPO_ROOT
+    node = _find_node(root)
+    payload = {
+        "policies": dict(policies),
+        "requests": [
+            {
+                "principal": request.principal,
+                "action": request.action,
+                "resource": request.resource,
+                "context": {
+                    key: value if isinstance(value, str) else list(value)
+                    for key, value in request.context.items()
+                },
+            }
+            for request in requests
+        ],
+    }
+    completed = subprocess.run(
+        [node, str(root / _SCRIPT)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise EvaluationError(
+            completed.stderr.strip() or f"{_SCRIPT} exited with code {completed.returncode}"
+        )
+    results = json.loads(completed.stdout)["results"]
+    if len(results) != len(requests):
+        raise EvaluationError(f"{_SCRIPT} returned {len(results)} results for {len(requests)} requests")
+    return [_decision(request, result) for request, result in zip(requests, results, strict=True)]
+
+
+def _find_node(root: Path) -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise EvaluatorUnavailable(
+            "IAM evaluator unavailable: `node` is not on PATH; "
+            f"install Node.js 20, then run `npm ci` in {root}"
+        )
+    if not (root / _SIMULATOR_PACKAGE).is_dir():
+        raise EvaluatorUnavailable(
+            f"IAM evaluator unavailable: {_SIMULATOR_PACKAGE} is missing; run `npm ci` in {root}"
+        )
+    return node
+
+
+def _decision(request: Request, result: Mapping[str, Any]) -> Decision:
+    verdict = result["decision"]
+    if verdict not in get_args(Verdict):
+        raise EvaluationError(f"{_SCRIPT} returned an unknown decision {verdict!r}")
+    return Decision(request=request, decision=cast(Verdict, verdict), deciding=tuple(result["deciding"]))
