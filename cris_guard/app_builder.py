@@ -27,7 +27,7 @@ def build_app(
     app = cdk.App(outdir=outdir, context=context or {})
     register_nag_packs(app)
     account = config.account or default_account
-    for key, value in {**config.tags, "cris-guard:managed-by": "cris-guard", "cris-guard:name": config.name}.items():
+    for key, value in config.resource_tags.items():
         cdk.Tags.of(app).add(key, value)
     for region in config.source_regions:
         env = cdk.Environment(account=account, region=region)

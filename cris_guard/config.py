@@ -208,6 +208,15 @@ class AlarmThresholds(_Model):
     p99_latency_ms: Annotated[int, Field(gt=0)] = 30000
 
 
+class Cost(_Model):
+    """Cost-governance settings that are not per application."""
+
+    # The approved value of Service Quotas L-40EC9882 ("Inference profiles per account", default
+    # 1,000 per Region) minus profiles created outside cris-guard: one number for every source Region,
+    # or a mapping per Region. Default: the AWS default (see docs/cost.md).
+    application_profile_quota: Annotated[int, Field(gt=0)] | dict[str, Annotated[int, Field(gt=0)]] | None = None
+
+
 class Monitoring(_Model):
     alarms: AlarmThresholds = Field(default_factory=AlarmThresholds)
 
@@ -222,6 +231,7 @@ class Config(_Model):
     tags: dict[str, str] = Field(default_factory=dict)
     audit: Audit = Field(default_factory=Audit)
     budgets: Budgets = Field(default_factory=Budgets)
+    cost: Cost = Field(default_factory=Cost)
     monitoring: Monitoring = Field(default_factory=Monitoring)
 
     @field_validator("account")
@@ -254,6 +264,11 @@ class Config(_Model):
         return self
 
     @property
+    def resource_tags(self) -> dict[str, str]:
+        """Tags on every resource: the configured ones plus cris-guard's own."""
+        return {**self.tags, "cris-guard:managed-by": "cris-guard", "cris-guard:name": self.name}
+
+    @property
     def trail_home_region(self) -> str:
         return self.audit.cloudtrail.home_region or self.source_regions[0]
 
@@ -262,6 +277,13 @@ def check_against_catalog(config: Config, catalog: Catalog) -> list[str]:
     """Problems that need the catalog: unknown profiles, missing routes, routes leaving the residency."""
     problems: list[str] = []
     allowed = EU_MEMBER_STATE_REGIONS
+    quota = config.cost.application_profile_quota
+    if isinstance(quota, dict):
+        for region in quota:
+            if region not in config.source_regions:
+                problems.append(
+                    f"cost.application_profile_quota: {region!r} is not one of source_regions; use one of {config.source_regions}"
+                )
     trail_home = config.audit.cloudtrail.home_region
     if trail_home is not None and trail_home not in config.source_regions:
         problems.append(
@@ -343,6 +365,11 @@ def parse_config(data: Any, catalog: Catalog, origin: str = "<config>") -> Confi
     except ValidationError as exc:
         raise ConfigError([f"{origin}: {_format_error(e, data)}" for e in exc.errors()]) from None
     problems = check_against_catalog(config, catalog)
+    if not problems:
+        # Imported here: cris_guard.cost builds on this module's types.
+        from cris_guard.cost import check_cost_governance
+
+        problems = check_cost_governance(config, inherited_tags=config.resource_tags)
     if problems:
         raise ConfigError([f"{origin}: {p}" for p in problems])
     return config

@@ -229,3 +229,28 @@ def test_default_yaml_keys_are_documented():
     for field in Config.model_fields:
         assert f"`{field}`" in readme, f"README configuration reference lacks `{field}`"
     assert yaml.safe_load((REPO_ROOT / "config" / "default.yaml").read_text())["residency"] == "eu"
+
+
+def test_application_profile_quota_is_checked_at_config_time(catalog):
+    def many(d):
+        d["applications"] = [
+            {"name": f"app-{i:03d}", "profiles": list(catalog.profiles)[:10], "monthly_budget_usd": 1}
+            for i in range(101)
+        ]
+        d["source_regions"] = ["eu-west-1"]
+
+    lines = problems_for(catalog, lambda d: many(d))
+    assert lines == [
+        line for line in lines if "eu-west-1: 1,010 application inference profiles planned, above the quota of 1,000" in line
+    ]
+    assert len(lines) == 1
+    assert "set cost.application_profile_quota: 1010" in lines[0]
+
+
+def test_raised_quota_is_accepted(catalog):
+    data = copy.deepcopy(BASE)
+    data["cost"] = {"application_profile_quota": {"eu-central-1": 5000, "eu-west-1": 5000}}
+    assert parse_config(data, catalog).cost.application_profile_quota["eu-west-1"] == 5000
+    data["cost"] = {"application_profile_quota": {"eu-north-1": 5000}}
+    with pytest.raises(ConfigError, match=r"cost.application_profile_quota: 'eu-north-1' is not one of source_regions"):
+        parse_config(data, catalog)
