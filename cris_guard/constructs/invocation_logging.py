@@ -1,0 +1,407 @@
+"""Amazon Bedrock model invocation logging in one source Region (GitHub issue 4, parts 1-3).
+
+What an auditor gets: every Converse/InvokeModel request and response made through ``bedrock-runtime``
+in this account and Region, written by Bedrock to a KMS-encrypted, versioned, retained bucket (and,
+optionally, to an encrypted CloudWatch log group). For cross-Region inference the log stays in the
+*source* Region (cris-facts §4.1). Calls to the ``bedrock-mantle`` endpoint are not logged by this
+feature at all.
+
+The logging configuration has no CloudFormation type (cris-facts §4.2), so a Lambda-backed custom
+resource (CDK Provider framework, handler in ``handlers/invocation_logging/index.py``) calls
+``PutModelInvocationLoggingConfiguration`` / ``DeleteModelInvocationLoggingConfiguration``. The setting
+is one per account and Region: see the handler's docstring and ``docs/audit.md`` for what happens when
+another tool already owns it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from cris_guard.constructs import secure_defaults
+from cris_guard.nag import acknowledge
+
+HANDLER_DIR = Path(__file__).resolve().parent / "handlers" / "invocation_logging"
+CUSTOM_RESOURCE_TYPE = "Custom::BedrockModelInvocationLogging"
+# The CloudWatch Logs stream Bedrock writes to (cris-facts §4.4).
+BEDROCK_LOG_STREAM = "aws/bedrock/modelinvocations"
+# Bedrock's log-delivery metrics (AWS/Bedrock, "Across all model IDs" = no dimensions; cris-facts §4.4).
+METRIC_S3_DELIVERY_FAILURE = "ModelInvocationLogsS3DeliveryFailure"
+METRIC_CLOUDWATCH_DELIVERY_FAILURE = "ModelInvocationLogsCloudWatchDeliveryFailure"
+METRIC_LARGE_DATA_S3_DELIVERY_FAILURE = "ModelInvocationLargeDataS3DeliveryFailure"
+
+_NO_VPC_REASON = (
+    "The function only calls the regional Bedrock control-plane API and holds no data; cris-guard "
+    "deploys no VPC, and a VPC would add NAT or endpoints without reducing exposure."
+)
+_SYNC_INVOKE_REASON = (
+    "Invoked synchronously by CloudFormation through the CDK Provider framework, which reports "
+    "failures back to CloudFormation; a dead-letter queue only applies to asynchronous invocations."
+)
+_CONCURRENCY_REASON = (
+    "Runs once per stack deployment; reserving concurrency would take capacity from the account's "
+    "unreserved pool (and fails in new accounts whose limit is 10) without any benefit."
+)
+
+
+class InvocationLogging(Construct):
+    """Bedrock model invocation logging to a hardened S3 bucket (and optionally CloudWatch Logs).
+
+    :param retention_days: days an invocation log object is kept in S3 before it expires. Required:
+        storage limitation is a GDPR principle, so there is no "forever" default.
+    :param key_prefix: S3 key prefix Bedrock writes under (Bedrock appends
+        ``AWSLogs/<account>/BedrockModelInvocationLogs/``). Default ``bedrock-invocation-logs``.
+    :param cloudwatch_logs_enabled: also deliver to a new KMS-encrypted log group. Default: S3 only.
+    :param cloudwatch_retention_days: retention of that log group; one of CloudWatch Logs' fixed
+        values. Default 90.
+    :param text_data_delivery: log text prompts and completions. Default ``True``.
+    :param image_data_delivery, embedding_data_delivery, video_data_delivery, audio_data_delivery:
+        log those payload types. Default ``False`` (data minimisation: media may carry biometric data).
+    :param access_logs_bucket: target for the log bucket's S3 server access logs. Default: a new
+        SSE-S3 bucket kept as long as the logs (``access_logs_retention_days``).
+    :param access_logs_retention_days: expiry of a *new* access-log bucket. Default: ``retention_days``.
+    :param alert_topic: where the delivery-failure alarms notify. Default: no alarms are created.
+    :param replace_existing_configuration: overwrite a logging configuration another tool wrote in
+        this account and Region. Default ``False``: deployment fails with an explanation instead.
+    :param noncurrent_version_retention_days: how long an overwritten or deleted log version stays
+        recoverable. Default 30.
+    :param handler_log_retention_days: retention of the custom-resource functions' log group.
+        Default 365.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        retention_days: int,
+        key_prefix: str = "bedrock-invocation-logs",
+        cloudwatch_logs_enabled: bool = False,
+        cloudwatch_retention_days: int = 90,
+        text_data_delivery: bool = True,
+        image_data_delivery: bool = False,
+        embedding_data_delivery: bool = False,
+        video_data_delivery: bool = False,
+        audio_data_delivery: bool = False,
+        access_logs_bucket: s3.IBucket | None = None,
+        access_logs_retention_days: int | None = None,
+        alert_topic: sns.ITopic | None = None,
+        replace_existing_configuration: bool = False,
+        noncurrent_version_retention_days: int = secure_defaults.DEFAULT_NONCURRENT_VERSION_RETENTION_DAYS,
+        handler_log_retention_days: int = 365,
+    ) -> None:
+        super().__init__(scope, id)
+        secure_defaults.require_days("retention_days", retention_days)
+        self.key_prefix = secure_defaults.require_s3_prefix("key_prefix", key_prefix)
+        if cloudwatch_logs_enabled:
+            secure_defaults.log_retention("cloudwatch_retention_days", cloudwatch_retention_days)
+        secure_defaults.log_retention("handler_log_retention_days", handler_log_retention_days)
+        flags = {
+            "text_data_delivery": text_data_delivery,
+            "image_data_delivery": image_data_delivery,
+            "embedding_data_delivery": embedding_data_delivery,
+            "video_data_delivery": video_data_delivery,
+            "audio_data_delivery": audio_data_delivery,
+            "cloudwatch_logs_enabled": cloudwatch_logs_enabled,
+            "replace_existing_configuration": replace_existing_configuration,
+        }
+        for name, value in flags.items():
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be True or False, got {value!r}")
+
+        stack = cdk.Stack.of(self)
+        bedrock_source_arn = f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
+        bedrock_conditions = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": bedrock_source_arn},
+        }
+
+        # --- 1. Key and bucket -------------------------------------------------------------------
+        self.key: kms.Key = secure_defaults.hardened_key(
+            self, "Key", description=f"Encrypts Bedrock model invocation logs ({stack.region})"
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowBedrockInvocationLogDelivery",
+                principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
+                actions=["kms:GenerateDataKey"],
+                resources=["*"],
+                conditions=bedrock_conditions,
+            )
+        )
+        # The custom resource's own log group and (optionally) the delivery log group use this key.
+        secure_defaults.allow_cloudwatch_logs(self.key)
+
+        if access_logs_bucket is None:
+            access_logs_bucket = secure_defaults.server_access_logs_bucket(
+                self,
+                "AccessLogsBucket",
+                expiration_days=access_logs_retention_days or retention_days,
+                noncurrent_version_retention_days=noncurrent_version_retention_days,
+            )
+        self.access_logs_bucket: s3.IBucket = access_logs_bucket
+        self.bucket: s3.Bucket = secure_defaults.hardened_bucket(
+            self,
+            "Bucket",
+            encryption_key=self.key,
+            expiration_days=retention_days,
+            server_access_logs_bucket=access_logs_bucket,
+            server_access_logs_prefix="bedrock-invocation-log-bucket",
+            noncurrent_version_retention_days=noncurrent_version_retention_days,
+        )
+        # Bedrock writes <prefix>/AWSLogs/<account>/BedrockModelInvocationLogs/... (cris-facts §4.3).
+        # Where large/binary payloads land is UNCONFIRMED, so the grant is the whole logging prefix,
+        # which is still "only under the logging prefix".
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AmazonBedrockLogsWrite",
+                principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{self.key_prefix}/*")],
+                conditions=bedrock_conditions,
+            )
+        )
+
+        # --- 2. Optional CloudWatch Logs delivery -------------------------------------------------
+        self.log_group: logs.LogGroup | None = None
+        self.delivery_role: iam.Role | None = None
+        self.delivery_policy: iam.ManagedPolicy | None = None
+        if cloudwatch_logs_enabled:
+            self.log_group = secure_defaults.encrypted_log_group(
+                self,
+                "LogGroup",
+                encryption_key=self.key,
+                retention_days=cloudwatch_retention_days,
+                retention_name="cloudwatch_retention_days",
+            )
+            self.delivery_role = iam.Role(
+                self,
+                "DeliveryRole",
+                description="Assumed by Bedrock to write model invocation logs to CloudWatch Logs",
+                assumed_by=iam.ServicePrincipal("bedrock.amazonaws.com", conditions=bedrock_conditions),
+            )
+            self.delivery_policy = iam.ManagedPolicy(
+                self,
+                "DeliveryPolicy",
+                description="Write Bedrock model invocation logs to one log stream",
+                roles=[self.delivery_role],
+                statements=[
+                    iam.PolicyStatement(
+                        sid="WriteModelInvocationLogStream",
+                        actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                        resources=[
+                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
+                            f"{self.log_group.log_group_name}:log-stream:{BEDROCK_LOG_STREAM}"
+                        ],
+                    )
+                ],
+            )
+
+        # --- 3. The logging configuration (custom resource) -------------------------------------
+        self.handler_log_group: logs.LogGroup = secure_defaults.encrypted_log_group(
+            self,
+            "HandlerLogGroup",
+            encryption_key=self.key,
+            retention_days=handler_log_retention_days,
+            retention_name="handler_log_retention_days",
+        )
+        # A deterministic name if another environment refers to the role: AuditAlarms (in the trail's
+        # home Region) trusts this role's calls to the logging API.
+        self.handler_role = iam.Role(
+            self,
+            "HandlerRole",
+            role_name=cdk.PhysicalName.GENERATE_IF_NEEDED,
+            description="cris-guard: writes the Bedrock model invocation logging configuration",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        handler_statements = [
+            iam.PolicyStatement(
+                sid="ManageModelInvocationLogging",
+                actions=[
+                    "bedrock:GetModelInvocationLoggingConfiguration",
+                    "bedrock:PutModelInvocationLoggingConfiguration",
+                    "bedrock:DeleteModelInvocationLoggingConfiguration",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.handler_log_group.log_group_arn],
+            ),
+        ]
+        if self.delivery_role is not None:
+            # UNCONFIRMED whether Bedrock checks iam:PassRole for the delivery role (cris-facts §4.4);
+            # granting it on exactly that role, only towards Bedrock, is safe either way.
+            handler_statements.append(
+                iam.PolicyStatement(
+                    sid="PassDeliveryRoleToBedrock",
+                    actions=["iam:PassRole"],
+                    resources=[self.delivery_role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
+                )
+            )
+        self.handler_policy = iam.ManagedPolicy(
+            self,
+            "HandlerPolicy",
+            description="cris-guard: least privilege for the model invocation logging handler",
+            roles=[self.handler_role],
+            statements=handler_statements,
+        )
+        acknowledge(
+            self.handler_policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            "bedrock:Get/Put/DeleteModelInvocationLoggingConfiguration support no resource-level "
+            "permissions (the setting is an account-and-Region singleton without an ARN), so the "
+            "Resource must be '*'; the statement allows only these three actions.",
+        )
+        self.handler = lambda_.Function(
+            self,
+            "Handler",
+            description="cris-guard: Bedrock model invocation logging configuration (custom resource)",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.on_event",
+            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
+            timeout=cdk.Duration.minutes(3),
+            memory_size=256,
+            # An immutable view: every permission is in HandlerPolicy (a managed policy), and nothing
+            # CDK adds behind our back can widen it.
+            role=self.handler_role.without_policy_updates(),
+            log_group=self.handler_log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+        )
+
+        self.provider_role = iam.Role(
+            self,
+            "ProviderRole",
+            description="cris-guard: CDK Provider framework for the invocation logging custom resource",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        self.provider_policy = iam.ManagedPolicy(
+            self,
+            "ProviderPolicy",
+            description="cris-guard: invoke the invocation logging handler and write logs",
+            roles=[self.provider_role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="InvokeHandler",
+                    actions=["lambda:InvokeFunction", "lambda:GetFunction"],
+                    resources=[self.handler.function_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="WriteOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[self.handler_log_group.log_group_arn],
+                ),
+            ],
+        )
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.handler,
+            framework_on_event_role=self.provider_role.without_policy_updates(),
+            log_group=self.handler_log_group,
+        )
+        framework_function = self.provider.node.find_child("framework-onEvent")
+        assert isinstance(framework_function, lambda_.Function)
+        # CDK's Function always adds DependsOn its role, which it already references (cfn-lint W3005);
+        # what must exist before a function runs is its *policy*, so depend on that instead.
+        for function, policy in ((self.handler, self.handler_policy), (framework_function, self.provider_policy)):
+            cfn_function = function.node.default_child
+            cfn_policy = policy.node.default_child
+            assert isinstance(cfn_function, cdk.CfnResource) and isinstance(cfn_policy, cdk.CfnResource)
+            cfn_function.add_override("DependsOn", [cfn_policy.logical_id])
+        for fn_scope in (self.handler, self.provider):
+            acknowledge(fn_scope, "NIST.800.53.R5-LambdaInsideVPC", _NO_VPC_REASON)
+            acknowledge(fn_scope, "NIST.800.53.R5-LambdaDLQ", _SYNC_INVOKE_REASON)
+            acknowledge(fn_scope, "NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY_REASON)
+
+        properties: dict[str, Any] = {
+            "BucketName": self.bucket.bucket_name,
+            "KeyPrefix": self.key_prefix,
+            "TextDataDeliveryEnabled": text_data_delivery,
+            "ImageDataDeliveryEnabled": image_data_delivery,
+            "EmbeddingDataDeliveryEnabled": embedding_data_delivery,
+            "VideoDataDeliveryEnabled": video_data_delivery,
+            "AudioDataDeliveryEnabled": audio_data_delivery,
+            "ReplaceExistingConfiguration": replace_existing_configuration,
+        }
+        if self.log_group is not None and self.delivery_role is not None:
+            properties["LogGroupName"] = self.log_group.log_group_name
+            properties["DeliveryRoleArn"] = self.delivery_role.role_arn
+            properties["LargeDataKeyPrefix"] = f"{self.key_prefix}/cloudwatch-large-data"
+        # The construct ID "Resource" is a contract: renaming it makes CloudFormation create a new
+        # resource and then delete the old one, and that Delete would remove the new configuration.
+        self.logging_configuration = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=CUSTOM_RESOURCE_TYPE,
+            properties=properties,
+        )
+        # Bedrock validates its access when the configuration is put, so the bucket policy, key policy
+        # and delivery role policy must exist first. (Bucket, log group and role are referenced in the
+        # properties already; naming them again would only draw cfn-lint W3005.)
+        assert self.bucket.policy is not None
+        for dependency in (self.bucket.policy, self.key, self.handler_policy, self.provider_policy):
+            self.logging_configuration.node.add_dependency(dependency)
+        if self.delivery_policy is not None:
+            self.logging_configuration.node.add_dependency(self.delivery_policy)
+
+        # --- Delivery-failure alarms ----------------------------------------------------------------
+        self.delivery_failure_alarms: list[cloudwatch.Alarm] = []
+        if alert_topic is not None:
+            metrics = {
+                "S3DeliveryFailureAlarm": self.metric_model_invocation_logs_s3_delivery_failure(),
+                "LargeDataS3DeliveryFailureAlarm": self.metric_model_invocation_large_data_s3_delivery_failure(),
+            }
+            if cloudwatch_logs_enabled:
+                metrics["CloudWatchDeliveryFailureAlarm"] = (
+                    self.metric_model_invocation_logs_cloud_watch_delivery_failure()
+                )
+            for alarm_id, metric in metrics.items():
+                alarm = metric.create_alarm(
+                    self,
+                    alarm_id,
+                    threshold=1,
+                    evaluation_periods=1,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    alarm_description=(
+                        f"cris-guard: Bedrock failed to deliver model invocation logs in {stack.region} "
+                        f"({metric.metric_name}). Invocations are not being recorded: check the bucket "
+                        "policy, KMS key policy and delivery role, and the logging configuration."
+                    ),
+                )
+                alarm.add_alarm_action(cw_actions.SnsAction(alert_topic))
+                self.delivery_failure_alarms.append(alarm)
+
+    # --- Metrics ---------------------------------------------------------------------------------------
+    def _bedrock_metric(self, metric_name: str, options: dict[str, Any]) -> cloudwatch.Metric:
+        merged: dict[str, Any] = {"statistic": "Sum", "period": cdk.Duration.minutes(5), **options}
+        return cloudwatch.Metric(namespace="AWS/Bedrock", metric_name=metric_name, **merged)
+
+    def metric_model_invocation_logs_s3_delivery_failure(self, **options: Any) -> cloudwatch.Metric:
+        """Failed deliveries of invocation logs to S3 (Sum over 5 minutes unless overridden)."""
+        return self._bedrock_metric(METRIC_S3_DELIVERY_FAILURE, options)
+
+    def metric_model_invocation_logs_cloud_watch_delivery_failure(self, **options: Any) -> cloudwatch.Metric:
+        """Failed deliveries of invocation logs to CloudWatch Logs (Sum over 5 minutes unless overridden)."""
+        return self._bedrock_metric(METRIC_CLOUDWATCH_DELIVERY_FAILURE, options)
+
+    def metric_model_invocation_large_data_s3_delivery_failure(self, **options: Any) -> cloudwatch.Metric:
+        """Failed deliveries of large or binary payloads to S3 (Sum over 5 minutes unless overridden)."""
+        return self._bedrock_metric(METRIC_LARGE_DATA_S3_DELIVERY_FAILURE, options)
