@@ -26,7 +26,9 @@ from pydantic import (
 
 from cris_guard.catalog import Catalog, load_catalog
 from cris_guard.regions import (
+    CFN_TYPE_EU_REGIONS,
     EU_MEMBER_STATE_REGIONS,
+    LOG_GROUP_RETENTION_DAYS,
     NON_EU_REGIONS_SEEN_IN_EU_PROFILES,
     is_region_code,
 )
@@ -89,6 +91,15 @@ ServicePrincipal = Annotated[
 Days = Annotated[int, Field(gt=0, le=3653)]
 
 
+def _log_retention(days: int) -> int:
+    if days not in LOG_GROUP_RETENTION_DAYS:
+        raise ValueError(f"{days} is not a CloudWatch Logs retention period; use one of {list(LOG_GROUP_RETENTION_DAYS)}")
+    return days
+
+
+LogDays = Annotated[int, AfterValidator(_log_retention)]
+
+
 def _eu_source_region(region: str) -> str:
     if region in NON_EU_REGIONS_SEEN_IN_EU_PROFILES:
         raise ValueError(
@@ -128,6 +139,15 @@ class Application(_Model):
             raise ValueError(f"{dupes[0]!r} is listed twice; list each profile once")
         return value
 
+    @model_validator(mode="after")
+    def _someone_can_assume_the_role(self) -> Application:
+        if not self.trusted_services and not self.trusted_role_arns:
+            raise ValueError(
+                f"application {self.name!r} has no trusted_services and no trusted_role_arns, so nothing could"
+                " assume its role; add e.g. trusted_services: [lambda.amazonaws.com] or a role ARN"
+            )
+        return self
+
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
@@ -161,7 +181,7 @@ class InvocationLogs(_Model):
 
     retention_days: Days = 365
     cloudwatch_logs: bool = False
-    cloudwatch_retention_days: Days = 90
+    cloudwatch_retention_days: LogDays = 90
     text: bool = True
     image: bool = False
     embedding: bool = False
@@ -175,7 +195,7 @@ class CloudTrailSettings(_Model):
     enabled: bool = True
     home_region: str | None = None
     retention_days: Days = 365
-    log_group_retention_days: Days = 365
+    log_group_retention_days: LogDays = 365
     existing_log_group_name: str | None = None
     data_events: list[Literal["agents", "knowledge-bases", "flows", "guardrails"]] = Field(
         default_factory=list
@@ -289,7 +309,16 @@ def check_against_catalog(config: Config, catalog: Catalog) -> list[str]:
         problems.append(
             f"audit.cloudtrail.home_region: {trail_home!r} is not one of source_regions; use one of {config.source_regions}"
         )
+    without_profiles = [
+        r for r in config.source_regions if r not in CFN_TYPE_EU_REGIONS["AWS::Bedrock::ApplicationInferenceProfile"]
+    ]
     for i, app in enumerate(config.applications):
+        if app.require_application_profiles and without_profiles:
+            problems.append(
+                f"applications[{i}].require_application_profiles: true, but CloudFormation offers no application"
+                f" inference profiles in {without_profiles}, so every call from there would be denied; set it to"
+                " false or remove those source Regions"
+            )
         for j, pid in enumerate(app.profiles):
             where = f"applications[{i}].profiles[{j}]"
             if not pid.startswith("eu."):

@@ -32,3 +32,27 @@ def violations(app: cdk.App, scope: IConstruct) -> list[str]:
         for v in pack(app).validate_scope(scope).violations:
             found.append(f"{v.rule_name}: {[r.resource_logical_id if hasattr(r, 'resource_logical_id') else r for r in v.violating_resources]}")
     return found
+
+
+def nag_resource_repr(scope: IConstruct, value: str) -> str:
+    """How cdk-nag spells ``value`` (a string that may hold tokens) inside a granular finding ID.
+
+    cdk-nag renders ``{"Ref": X}`` as ``<X>`` and ``{"Fn::GetAtt": [X, A]}`` as ``<X.A>``, so a finding on
+    ``arn:${AWS::Partition}:logs:...`` reads ``arn:<AWS::Partition>:logs:...``. Computing it here keeps
+    acknowledgments right whether the account is a literal or environment-agnostic.
+    """
+    resolved = cdk.Stack.of(scope).resolve(value)
+
+    def render(part: object) -> str:
+        if isinstance(part, str):
+            return part
+        if isinstance(part, dict) and "Ref" in part:
+            return f"<{part['Ref']}>"
+        if isinstance(part, dict) and "Fn::GetAtt" in part:
+            return f"<{'.'.join(part['Fn::GetAtt'])}>"
+        if isinstance(part, dict) and "Fn::Join" in part:
+            sep, parts = part["Fn::Join"]
+            return sep.join(render(p) for p in parts)
+        raise ValueError(f"cannot render {part!r} as cdk-nag does")
+
+    return render(resolved)

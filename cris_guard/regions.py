@@ -88,3 +88,29 @@ NON_EU_PROFILE_PREFIXES: tuple[str, ...] = (
 def is_region_code(value: str) -> bool:
     """True when ``value`` is a known commercial Region code."""
     return value in COMMERCIAL_REGIONS
+
+
+# CloudWatch Logs accepts only these retention periods (days); used to validate the config early.
+LOG_GROUP_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+# EU member-state Regions whose CloudFormation registry has these resource types, read from the
+# provider schemas bundled with cfn-lint 1.58.0 (src/cfnlint/data/schemas/providers/<region>.json) on
+# 2026-11-22. tests/test_regions.py re-reads the installed cfn-lint, so a cfn-lint upgrade that
+# changes availability fails loudly instead of silently. Budgets is a global service: the Region only
+# decides which stack holds the budgets, never where data is processed.
+CFN_TYPE_EU_REGIONS: dict[str, frozenset[str]] = {
+    "AWS::Bedrock::ApplicationInferenceProfile": frozenset(
+        {"eu-central-1", "eu-south-1", "eu-west-1", "eu-west-3"}
+    ),
+    "AWS::Budgets::Budget": frozenset({"eu-central-1", "eu-west-1", "eu-west-3"}),
+}
+
+# Where the account's budgets go when no source Region's registry has AWS::Budgets::Budget.
+BUDGETS_FALLBACK_REGION = "eu-central-1"
+
+
+def supports(resource_type: str, region: str) -> bool:
+    """True when CloudFormation in ``region`` offers ``resource_type`` (see CFN_TYPE_EU_REGIONS)."""
+    return region in CFN_TYPE_EU_REGIONS[resource_type]

@@ -20,6 +20,7 @@ BASE = {
             "name": "claims-assistant",
             "profiles": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu.amazon.nova-2-lite-v1:0"],
             "monthly_budget_usd": 500,
+            "trusted_services": ["lambda.amazonaws.com"],
         }
     ],
     "alerts": {"emails": ["platform-team@example.com"]},
@@ -234,7 +235,12 @@ def test_default_yaml_keys_are_documented():
 def test_application_profile_quota_is_checked_at_config_time(catalog):
     def many(d):
         d["applications"] = [
-            {"name": f"app-{i:03d}", "profiles": list(catalog.profiles)[:10], "monthly_budget_usd": 1}
+            {
+                "name": f"app-{i:03d}",
+                "profiles": list(catalog.profiles)[:10],
+                "monthly_budget_usd": 1,
+                "trusted_services": ["lambda.amazonaws.com"],
+            }
             for i in range(101)
         ]
         d["source_regions"] = ["eu-west-1"]
@@ -254,3 +260,32 @@ def test_raised_quota_is_accepted(catalog):
     data["cost"] = {"application_profile_quota": {"eu-north-1": 5000}}
     with pytest.raises(ConfigError, match=r"cost.application_profile_quota: 'eu-north-1' is not one of source_regions"):
         parse_config(data, catalog)
+
+
+def test_required_application_profiles_need_a_region_that_offers_them(catalog):
+    lines = problems_for(
+        catalog,
+        lambda d: (
+            d.update(source_regions=["eu-central-1", "eu-north-1"]),
+            d["applications"][0].update(require_application_profiles=True),
+        ),
+    )
+    assert lines == [
+        "cfg.yaml: applications[0].require_application_profiles: true, but CloudFormation offers no application"
+        " inference profiles in ['eu-north-1'], so every call from there would be denied; set it to false or"
+        " remove those source Regions"
+    ]
+
+
+def test_log_retention_must_be_a_cloudwatch_value(catalog):
+    lines = problems_for(catalog, lambda d: d.update(audit={"invocation_logs": {"cloudwatch_retention_days": 100}}))
+    assert len(lines) == 1
+    assert lines[0].startswith("cfg.yaml: audit.invocation_logs.cloudwatch_retention_days: 100 is not a CloudWatch Logs retention period; use one of [1, 3, 5")
+
+
+def test_a_role_nobody_can_assume_is_refused(catalog):
+    lines = problems_for(catalog, lambda d: d["applications"][0].pop("trusted_services"))
+    assert lines == [
+        "cfg.yaml: applications[0]: application 'claims-assistant' has no trusted_services and no trusted_role_arns,"
+        " so nothing could assume its role; add e.g. trusted_services: [lambda.amazonaws.com] or a role ARN"
+    ]

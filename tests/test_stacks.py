@@ -87,7 +87,14 @@ def test_environment_agnostic_account_when_none_configured(catalog):
             "name": "solo",
             "residency": "eu",
             "source_regions": ["eu-north-1"],
-            "applications": [{"name": "app", "profiles": ["eu.amazon.nova-2-lite-v1:0"], "monthly_budget_usd": 1}],
+            "applications": [
+                {
+                    "name": "app",
+                    "profiles": ["eu.amazon.nova-2-lite-v1:0"],
+                    "monthly_budget_usd": 1,
+                    "trusted_services": ["lambda.amazonaws.com"],
+                }
+            ],
             "alerts": {"emails": ["a@example.com"]},
         },
         catalog,

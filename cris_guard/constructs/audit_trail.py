@@ -29,7 +29,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cris_guard.constructs import secure_defaults
-from cris_guard.nag import acknowledge
+from cris_guard.nag import acknowledge, nag_resource_repr
 
 # Bedrock data-event resource types (cris-facts §3). The Bedrock user guide's table lists the first
 # group; the second appears in CloudTrail's data-event table only.
@@ -100,6 +100,7 @@ class AuditTrail(Construct):
         log_group_retention_days: int,
         data_event_resource_types: Sequence[str] = (),
         access_logs_bucket: s3.IBucket | None = None,
+        log_group_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         secure_defaults.require_days("retention_days", retention_days)
@@ -190,6 +191,7 @@ class AuditTrail(Construct):
             encryption_key=self.key,
             retention_days=log_group_retention_days,
             retention_name="log_group_retention_days",
+            log_group_name=log_group_name,
         )
         self.logs_role = iam.Role(
             self,
@@ -217,8 +219,7 @@ class AuditTrail(Construct):
         )
         acknowledge(
             self.logs_policy,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{region}:{account}:log-group:"
-            f"<{stack.get_logical_id(self.log_group.node.default_child)}>:log-stream:{account}_CloudTrail_*]",
+            f"AwsSolutions-IAM5[Resource::{nag_resource_repr(self, stream_arns)}]",
             "CloudTrail creates one log stream per Region (<account>_CloudTrail_<region>) in this one log "
             "group; the wildcard covers exactly those stream names.",
         )

@@ -101,6 +101,7 @@ class InvocationLogging(Construct):
         replace_existing_configuration: bool = False,
         noncurrent_version_retention_days: int = secure_defaults.DEFAULT_NONCURRENT_VERSION_RETENTION_DAYS,
         handler_log_retention_days: int = 365,
+        handler_role_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         secure_defaults.require_days("retention_days", retention_days)
@@ -222,7 +223,7 @@ class InvocationLogging(Construct):
         self.handler_role = iam.Role(
             self,
             "HandlerRole",
-            role_name=cdk.PhysicalName.GENERATE_IF_NEEDED,
+            role_name=handler_role_name or cdk.PhysicalName.GENERATE_IF_NEEDED,
             description="cris-guard: writes the Bedrock model invocation logging configuration",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         )

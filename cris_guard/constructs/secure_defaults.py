@@ -29,11 +29,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cris_guard.nag import acknowledge
+from cris_guard.regions import LOG_GROUP_RETENTION_DAYS  # shared with config validation
 
-# AWS::Logs::LogGroup RetentionInDays enum (cfn-lint schema / CloudWatch Logs PutRetentionPolicy).
-LOG_GROUP_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
 
 # How long a version that was overwritten or deleted stays recoverable (tamper recovery window).
 DEFAULT_NONCURRENT_VERSION_RETENTION_DAYS = 30
@@ -236,7 +233,13 @@ def hardened_bucket(
 
 
 def encrypted_log_group(
-    scope: Construct, id: str, *, encryption_key: kms.IKey, retention_days: int, retention_name: str
+    scope: Construct,
+    id: str,
+    *,
+    encryption_key: kms.IKey,
+    retention_days: int,
+    retention_name: str,
+    log_group_name: str | None = None,
 ) -> logs.LogGroup:
     """A KMS-encrypted log group with a fixed retention, retained when the stack is deleted.
 
@@ -246,6 +249,7 @@ def encrypted_log_group(
     return logs.LogGroup(
         scope,
         id,
+        log_group_name=log_group_name,
         encryption_key=encryption_key,
         retention=log_retention(retention_name, retention_days),
         removal_policy=cdk.RemovalPolicy.RETAIN,

@@ -1,13 +1,23 @@
-"""The governance stack for one EU source Region."""
+"""The governance stack for one EU source Region, and the names other stacks need from it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cris_guard.catalog import Catalog
-from cris_guard.config import Config
+from cris_guard.config import BEDROCK_DATA_EVENT_TYPES, Config
 from cris_guard.constructs.alert_topic import AlertTopic
+from cris_guard.constructs.audit_alarms import AuditAlarms
+from cris_guard.constructs.audit_trail import AuditTrail
+from cris_guard.constructs.dashboard import BedrockDashboard, MonitoredModel
+from cris_guard.constructs.invocation_logging import InvocationLogging
+from cris_guard.monitoring import BedrockAlarmThresholds
 
 
 def region_stack_name(config: Config, region: str) -> str:
@@ -15,12 +25,33 @@ def region_stack_name(config: Config, region: str) -> str:
     return f"{config.name}-{region}"
 
 
+def trail_log_group_name(config: Config) -> str:
+    """The trail's log group, named so that dashboards in other Regions can query it by name."""
+    existing = config.audit.cloudtrail.existing_log_group_name
+    return existing or f"/cris-guard/{config.name}/cloudtrail"
+
+
+def logging_handler_role_name(config: Config, region: str) -> str:
+    """Fixed, so the audit alarms in the trail's home Region can trust it without a cross-Region reference."""
+    return f"{config.name}-bedrock-logging-config-{region}"
+
+
+def allowed_destinations(config: Config, catalog: Catalog) -> dict[str, list[str]]:
+    """Per source Region, the Regions any approved profile may route to: the residency alarm's allow-list."""
+    return {
+        region: sorted({d for app in config.applications for p in app.profiles for d in catalog.destinations(p, region)})
+        for region in config.source_regions
+    }
+
+
 class RegionGovernanceStack(cdk.Stack):
     """Everything cris-guard governs in one source Region.
 
-    The stack is pinned to its Region (``env``), makes no context lookups, and so synthesizes with
-    no AWS credentials. Application access, audit, cost and observability are added by their own
-    constructs; this class only holds what they share: the alert topic.
+    Pinned to its Region (``env``), no context lookups, so it synthesizes without credentials. The
+    constructor creates what the Region needs on its own (alert topic, invocation logging, and in
+    the trail's home Region the trail). :func:`cris_guard.app_builder.build_app` then adds what
+    depends on other stacks: the audit alarms (which trust every Region's logging handler) and the
+    dashboard (which shows the residency metric from the trail's home Region).
     """
 
     def __init__(
@@ -42,6 +73,8 @@ class RegionGovernanceStack(cdk.Stack):
                 f" (residency: {config.residency}; catalog as of {catalog.as_of})"
             ),
         )
+        self.config = config
+        self.catalog = catalog
         self.source_region = source_region
         self.alerts = AlertTopic(
             self,
@@ -49,3 +82,105 @@ class RegionGovernanceStack(cdk.Stack):
             emails=config.alerts.emails,
             display_name=f"cris-guard {config.name} alerts ({source_region})",
         )
+        logs_cfg = config.audit.invocation_logs
+        self.invocation_logging = InvocationLogging(
+            self,
+            "InvocationLogging",
+            retention_days=logs_cfg.retention_days,
+            cloudwatch_logs_enabled=logs_cfg.cloudwatch_logs,
+            cloudwatch_retention_days=logs_cfg.cloudwatch_retention_days,
+            text_data_delivery=logs_cfg.text,
+            image_data_delivery=logs_cfg.image,
+            embedding_data_delivery=logs_cfg.embedding,
+            video_data_delivery=logs_cfg.video,
+            audio_data_delivery=logs_cfg.audio,
+            alert_topic=self.alerts.topic,
+            handler_role_name=logging_handler_role_name(config, source_region),
+        )
+        self.trail: AuditTrail | None = None
+        self.audit_alarms: AuditAlarms | None = None
+        self.dashboard: BedrockDashboard | None = None
+        trail_cfg = config.audit.cloudtrail
+        if self.is_trail_home and trail_cfg.enabled:
+            self.trail = AuditTrail(
+                self,
+                "AuditTrail",
+                retention_days=trail_cfg.retention_days,
+                log_group_retention_days=trail_cfg.log_group_retention_days,
+                data_event_resource_types=[t for kind in trail_cfg.data_events for t in BEDROCK_DATA_EVENT_TYPES[kind]],
+                log_group_name=trail_log_group_name(config),
+            )
+
+    @property
+    def is_trail_home(self) -> bool:
+        return self.source_region == self.config.trail_home_region
+
+    @property
+    def has_trail_log_group(self) -> bool:
+        trail_cfg = self.config.audit.cloudtrail
+        return trail_cfg.enabled or trail_cfg.existing_log_group_name is not None
+
+    def add_audit_alarms(self) -> AuditAlarms | None:
+        """Residency, tamper and ungoverned-Region alarms on the trail's log group (home Region only).
+
+        Changes to the logging configuration made by any Region's cris-guard handler role are expected;
+        every other change alarms.
+        """
+        if not (self.is_trail_home and self.has_trail_log_group):
+            return None
+        governed_handler_roles = [
+            iam.Role.from_role_arn(
+                self,
+                f"LoggingHandlerRole-{region}",
+                self.format_arn(
+                    service="iam",
+                    region="",
+                    resource="role",
+                    resource_name=logging_handler_role_name(self.config, region),
+                ),
+            )
+            for region in self.config.source_regions
+        ]
+        log_group = (
+            self.trail.log_group
+            if self.trail
+            else logs.LogGroup.from_log_group_name(self, "OrganizationTrailLogGroup", trail_log_group_name(self.config))
+        )
+        self.audit_alarms = AuditAlarms(
+            self,
+            "AuditAlarms",
+            log_group=log_group,
+            allowed_destinations=allowed_destinations(self.config, self.catalog),
+            alert_topic=self.alerts.topic,
+            trusted_logging_configuration_roles=governed_handler_roles,
+        )
+        return self.audit_alarms
+
+    def add_dashboard(
+        self,
+        *,
+        residency_metric: cloudwatch.IMetric | None,
+        application_profile_ids: Mapping[str, str],
+    ) -> BedrockDashboard:
+        """The Region's dashboard and Bedrock alarms.
+
+        ``application_profile_ids`` maps a label to an application profile ID that lives in *this*
+        stack (tokens from other stacks would create a dependency cycle); beyond a handful of
+        application profiles the dashboard aggregates with Metrics Insights anyway.
+        """
+        approved = sorted({p for app in self.config.applications for p in app.profiles})
+        models = [MonitoredModel(label=p, model_id=p) for p in approved]
+        models += [MonitoredModel(label=label, model_id=pid) for label, pid in application_profile_ids.items()]
+        self.dashboard = BedrockDashboard(
+            self,
+            "Dashboard",
+            source_region=self.source_region,
+            dashboard_name=f"{self.config.name}-{self.source_region}",
+            models=models,
+            alert_topic=self.alerts.topic,
+            thresholds=BedrockAlarmThresholds.of(self.config.monitoring.alarms),
+            residency_metric=residency_metric,
+            trail_log_group_name=trail_log_group_name(self.config) if self.has_trail_log_group else None,
+            trail_log_group_region=self.config.trail_home_region if self.has_trail_log_group else None,
+        )
+        return self.dashboard
