@@ -2,7 +2,10 @@
 """cris-guard CDK entry point: ``cdk synth [-c config=path/to/file.yaml]``.
 
 This file is the only place that reads files and environment variables (style.md: data flows one
-way). Invalid configuration exits with one line per problem and status 2, never a traceback.
+way). Invalid input exits with one line per problem and status 2, never a traceback: configuration
+errors are found before any construct is built, and the few limits only a construct can check (an
+application whose policies cannot fit IAM's limits, a dashboard over CloudWatch's) raise ValueError
+subclasses with a message written for people.
 """
 
 import os
@@ -14,8 +17,14 @@ from cris_guard.catalog import CatalogError, load_catalog  # noqa: E402
 from cris_guard.config import ConfigError, load_config  # noqa: E402
 
 
+def _fail(exc: Exception) -> int:
+    for line in str(exc).splitlines():
+        print(f"cris-guard: {line}", file=sys.stderr)
+    return 2
+
+
 def main() -> int:
-    # Import aws_cdk only after the configuration is valid: a bad file fails in milliseconds.
+    # Import aws_cdk only after the configuration is valid: a bad file fails in a fraction of a second.
     import aws_cdk as cdk
 
     probe = cdk.App()
@@ -24,13 +33,14 @@ def main() -> int:
         catalog = load_catalog(probe.node.try_get_context("catalog"))
         config = load_config(config_path, catalog)
     except (ConfigError, CatalogError) as exc:
-        for line in str(exc).splitlines():
-            print(f"cris-guard: {line}", file=sys.stderr)
-        return 2
+        return _fail(exc)
 
     from cris_guard.app_builder import build_app
 
-    app = build_app(config, catalog, default_account=os.environ.get("CDK_DEFAULT_ACCOUNT"))
+    try:
+        app = build_app(config, catalog, default_account=os.environ.get("CDK_DEFAULT_ACCOUNT"))
+    except ValueError as exc:  # our constructs' limit checks; jsii errors are RuntimeError and propagate
+        return _fail(exc)
     app.synth()
     return 0
 

@@ -1,13 +1,167 @@
-"""Build the CDK app from a validated configuration. ``app.py`` and the tests both use this."""
+"""Build the CDK app from a validated configuration. ``app.py``, the tests and the benchmark use this."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 import aws_cdk as cdk
+from constructs import Construct
 
 from cris_guard.catalog import Catalog
-from cris_guard.config import Config
+from cris_guard.config import Application, Config
+from cris_guard.constructs.alert_topic import AlertTopic
+from cris_guard.constructs.application_profiles import ApplicationProfiles
+from cris_guard.constructs.budgets import BedrockBudgets
+from cris_guard.constructs.eu_invoke_access import EuInvokeAccess
+from cris_guard.cost import BudgetedApplication
 from cris_guard.nag import register_nag_packs
+from cris_guard.regions import BUDGETS_FALLBACK_REGION, supports
+from cris_guard.stacks.access import add_application_access
 from cris_guard.stacks.region_stack import RegionGovernanceStack, region_stack_name
+
+
+@dataclass
+class CrisGuardApp:
+    """The built app and the constructs a caller (tests, benchmark, summary) may want to inspect."""
+
+    app: cdk.App
+    region_stacks: dict[str, RegionGovernanceStack]
+    access: dict[str, dict[str, EuInvokeAccess]]  # source Region -> application -> access
+    application_profiles: dict[str, dict[str, ApplicationProfiles]] = field(default_factory=dict)
+    budgets_stack: cdk.Stack | None = None
+
+
+def budgets_region(config: Config) -> str:
+    """Budgets are global; their stack goes to the first source Region whose CloudFormation has them."""
+    for region in config.source_regions:
+        if supports("AWS::Budgets::Budget", region):
+            return region
+    return BUDGETS_FALLBACK_REGION
+
+
+def build(
+    config: Config,
+    catalog: Catalog,
+    *,
+    outdir: str | None = None,
+    default_account: str | None = None,
+    context: dict | None = None,
+) -> CrisGuardApp:
+    """One governance stack per source Region (plus overflow stacks for many applications).
+
+    ``default_account`` is used when the configuration names no account (``app.py`` passes
+    ``CDK_DEFAULT_ACCOUNT``); with neither, stacks are environment-agnostic in the account but still
+    pinned to their Region. cdk-nag packs are registered on the app, so they check every stack.
+    """
+    app = cdk.App(outdir=outdir, context=context or {})
+    register_nag_packs(app)
+    account = config.account or default_account
+    for key, value in config.resource_tags.items():
+        cdk.Tags.of(app).add(key, value)
+
+    envs = {region: cdk.Environment(account=account, region=region) for region in config.source_regions}
+    stacks = {
+        region: RegionGovernanceStack(
+            app, region_stack_name(config, region), config=config, catalog=catalog, source_region=region, env=envs[region]
+        )
+        for region in config.source_regions
+    }
+    home = stacks[config.trail_home_region]
+    audit_alarms = home.add_audit_alarms()
+
+    # Budgets: once per account. Per-application budgets sit next to the application's access in its
+    # shard (so 200 applications do not pile 200 budgets into one stack); the account-wide budget sits
+    # in the governance stack.
+    home_of_budgets = budgets_region(config)
+    budgets_stack: cdk.Stack | None = None
+    if home_of_budgets in stacks:
+        budget_topic = stacks[home_of_budgets].alerts
+        budgets_stack = stacks[home_of_budgets]
+    else:
+        budgets_stack = cdk.Stack(
+            app,
+            f"{config.name}-budgets",
+            env=cdk.Environment(account=account, region=home_of_budgets),
+            description=(
+                "cris-guard AWS Budgets for Amazon Bedrock (account-wide; no source Region's CloudFormation"
+                " offers AWS::Budgets::Budget, and budgets process no personal data)"
+            ),
+        )
+        budget_topic = AlertTopic(
+            budgets_stack, "Alerts", emails=config.alerts.emails, display_name=f"cris-guard {config.name} budget alerts"
+        )
+    budget_topic.allow_budgets_publish()
+    thresholds = [(t.type, t.percent) for t in config.budgets.thresholds]
+    BedrockBudgets(
+        budgets_stack,
+        "AccountBudget",
+        name_prefix=config.name,
+        applications=[],
+        account_monthly_usd=config.budgets.account_monthly_usd
+        or round(sum(a.monthly_budget_usd for a in config.applications), 2),
+        thresholds=thresholds,
+        alert_topic=budget_topic.topic,
+        emails=config.alerts.emails,
+    )
+
+    result = CrisGuardApp(app=app, region_stacks=stacks, access={}, budgets_stack=budgets_stack)
+    for region, stack in stacks.items():
+        profiles_here: dict[str, ApplicationProfiles] = {}
+
+        def per_application(
+            scope: Construct, application: Application, source_region: str, _profiles=profiles_here
+        ) -> Mapping[str, str] | None:
+            arns = None
+            if supports("AWS::Bedrock::ApplicationInferenceProfile", source_region):
+                profiles = ApplicationProfiles(
+                    scope,
+                    "Profiles",
+                    application=application.name,
+                    name_prefix=config.name,
+                    source_region=source_region,
+                    profile_ids=application.profiles,
+                    cost_center=application.cost_center,
+                    tags=application.tags,
+                )
+                _profiles[application.name] = profiles
+                arns = {pid: p.arn for pid, p in profiles.profiles.items()}
+            if source_region == home_of_budgets:
+                BedrockBudgets(
+                    scope,
+                    "Budget",
+                    name_prefix=config.name,
+                    applications=[BudgetedApplication(application.name, application.monthly_budget_usd)],
+                    account_monthly_usd=None,
+                    thresholds=thresholds,
+                    alert_topic=budget_topic.topic,
+                    emails=config.alerts.emails,
+                    include_account_budget=False,
+                )
+            return arns
+
+        result.access[region] = add_application_access(
+            app,
+            stack,
+            config=config,
+            catalog=catalog,
+            source_region=region,
+            env=envs[region],
+            stack_name_prefix=region_stack_name(config, region),
+            application_profiles=per_application,
+        )
+        result.application_profiles[region] = profiles_here
+        in_this_stack = {
+            f"{name} {pid}": p.profile_id
+            for name, profiles in profiles_here.items()
+            if cdk.Stack.of(profiles) is stack
+            for pid, p in profiles.profiles.items()
+        }
+        stack.add_dashboard(
+            residency_metric=audit_alarms.metric_residency_violations(region) if audit_alarms else None,
+            application_profile_ids=in_this_stack,
+        )
+    return result
 
 
 def build_app(
@@ -18,25 +172,5 @@ def build_app(
     default_account: str | None = None,
     context: dict | None = None,
 ) -> cdk.App:
-    """One governance stack per source Region, with cdk-nag packs registered on the whole app.
-
-    ``default_account`` is the account to use when the configuration names none (``app.py`` passes
-    ``CDK_DEFAULT_ACCOUNT``); with neither, stacks are environment-agnostic in the account but still
-    pinned to their Region.
-    """
-    app = cdk.App(outdir=outdir, context=context or {})
-    register_nag_packs(app)
-    account = config.account or default_account
-    for key, value in config.resource_tags.items():
-        cdk.Tags.of(app).add(key, value)
-    for region in config.source_regions:
-        env = cdk.Environment(account=account, region=region)
-        RegionGovernanceStack(
-            app,
-            region_stack_name(config, region),
-            config=config,
-            catalog=catalog,
-            source_region=region,
-            env=env,
-        )
-    return app
+    """The CDK app only (see :func:`build`)."""
+    return build(config, catalog, outdir=outdir, default_account=default_account, context=context).app

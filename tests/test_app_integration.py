@@ -1,0 +1,121 @@
+"""The whole default app: which concern lands in which stack, once per account or once per Region."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from cris_guard.app_builder import budgets_region
+from cris_guard.config import parse_config
+
+CENTRAL, WEST = "acme-genai-eu-central-1", "acme-genai-eu-west-1"
+
+
+def _of_type(template: dict, type_: str) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def test_default_config_yields_exactly_one_template_per_source_region(default_templates):
+    assert sorted(default_templates) == [CENTRAL, WEST]
+
+
+@pytest.mark.parametrize(
+    ("type_", "central", "west"),
+    [
+        ("AWS::CloudTrail::Trail", 1, 0),  # one multi-Region trail per account, in the home Region
+        ("AWS::Budgets::Budget", 3, 0),  # two applications + the account: once per account
+        ("AWS::Bedrock::ApplicationInferenceProfile", 4, 4),  # 2 applications x 2 profiles, per Region
+        ("AWS::IAM::Role", None, None),
+        ("AWS::CloudWatch::Dashboard", 1, 1),
+        ("AWS::SNS::Topic", 1, 1),
+    ],
+)
+def test_resource_placement(default_templates, type_, central, west):
+    counts = {name: len(_of_type(t, type_)) for name, t in default_templates.items()}
+    if central is None:
+        assert counts[CENTRAL] >= 2 and counts[WEST] >= 2
+    else:
+        assert counts == {CENTRAL: central, WEST: west}
+
+
+def test_residency_filters_live_with_the_trail_and_cover_both_source_regions(default_templates):
+    filters = _of_type(default_templates[CENTRAL], "AWS::Logs::MetricFilter")
+    patterns = " ".join(json.dumps(f["Properties"]["FilterPattern"]) for f in filters.values())
+    assert 'awsRegion = \\"eu-central-1' in patterns and 'awsRegion = \\"eu-west-1' in patterns
+    assert not _of_type(default_templates[WEST], "AWS::Logs::MetricFilter")
+
+
+def test_west_dashboard_reads_the_residency_metric_and_trail_from_the_home_region(default_templates):
+    (dash,) = _of_type(default_templates[WEST], "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dash["Properties"]["DashboardBody"])
+    assert "ResidencyViolations" in body
+    assert "/cris-guard/acme-genai/cloudtrail" in body
+    assert '\\"region\\":\\"eu-central-1\\"' in body and '\\"region\\":\\"eu-west-1\\"' in body
+
+
+def test_application_profiles_copy_the_system_profile_in_their_own_region(default_templates):
+    for name, region in ((CENTRAL, "eu-central-1"), (WEST, "eu-west-1")):
+        for profile in _of_type(default_templates[name], "AWS::Bedrock::ApplicationInferenceProfile").values():
+            copy_from = json.dumps(profile["Properties"]["ModelSource"]["CopyFrom"])
+            assert f":bedrock:{region}:" in copy_from and ":inference-profile/eu." in copy_from
+
+
+def test_only_the_budgets_stack_lets_budgets_publish(default_templates):
+    def allows_budgets(template):
+        for policy in _of_type(template, "AWS::SNS::TopicPolicy").values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if statement.get("Principal") == {"Service": "budgets.amazonaws.com"}:
+                    return True
+        return False
+
+    assert allows_budgets(default_templates[CENTRAL]) and not allows_budgets(default_templates[WEST])
+
+
+@pytest.mark.parametrize("type_", ["AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup"])
+def test_everything_holding_audit_data_or_keys_is_retained(default_templates, type_):
+    for template in default_templates.values():
+        for logical_id, resource in _of_type(template, type_).items():
+            assert resource.get("DeletionPolicy") == "Retain", logical_id
+            assert resource.get("UpdateReplacePolicy") == "Retain", logical_id
+
+
+def test_no_bedrock_arn_has_a_wildcard_region_in_any_allow(default_templates):
+    for template in default_templates.values():
+        for policy in _of_type(template, "AWS::IAM::ManagedPolicy").values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if statement["Effect"] != "Allow":
+                    continue
+                text = json.dumps(statement.get("Resource"))
+                assert "bedrock:*" not in text and "bedrock:eu-*" not in text, statement
+
+
+def test_budgets_go_to_a_region_whose_cloudformation_has_them(catalog):
+    def config(regions):
+        return parse_config(
+            {
+                "name": "acme",
+                "residency": "eu",
+                "source_regions": regions,
+                "applications": [
+                    {
+                        "name": "app",
+                        "profiles": ["eu.amazon.nova-2-lite-v1:0"],
+                        "monthly_budget_usd": 1,
+                        "trusted_services": ["lambda.amazonaws.com"],
+                    }
+                ],
+                "alerts": {"emails": ["a@example.com"]},
+            },
+            catalog,
+        )
+
+    assert budgets_region(config(["eu-north-1", "eu-west-3"])) == "eu-west-3"
+    assert budgets_region(config(["eu-north-1", "eu-south-2"])) == "eu-central-1"
+
+
+def test_resource_counts_stay_under_the_stack_limit(default_templates):
+    for name, template in default_templates.items():
+        assert len(template["Resources"]) < 500, name
+        assert Counter(r["Type"] for r in template["Resources"].values())["AWS::IAM::Role"] < 20
