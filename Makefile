@@ -6,11 +6,15 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 CDK    := node_modules/.bin/cdk
 CONFIG ?= config/default.yaml
+# Access scenarios for CONFIG. The shipped ones describe config/default.yaml; for your own
+# configuration write your own directory and pass SCENARIOS=path/to/dir.
+DEFAULT_CONFIG := config/default.yaml
+SCENARIOS ?= $(if $(filter $(DEFAULT_CONFIG),$(CONFIG)),scenarios,)
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test lint scenarios bench clean setup
+.PHONY: synth test lint scenarios check-scenarios bench clean setup
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -30,17 +34,24 @@ synth: setup
 	$(CDK) synth --no-notices --quiet -c config=$(CONFIG) > /dev/null
 	@$(PY) -m cris_guard.summary --config $(CONFIG) --assembly cdk.out
 
-## test: the whole test suite, then cfn-lint on every synthesized template
+## test: the whole test suite, cfn-lint on every synthesized template, and the access scenarios
 test: synth
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory check-scenarios
+
+check-scenarios:
+ifeq ($(SCENARIOS),)
+	@echo "access scenarios: none for $(CONFIG); pass SCENARIOS=path/to/dir (see docs/iam.md)"
+else
+	$(PY) -m cris_guard.scenarios --config $(CONFIG) --scenarios $(SCENARIOS) --assembly cdk.out
+endif
 
 lint:
 	$(VENV)/bin/cfn-lint --non-zero-exit-code warning --format parseable -- cdk.out/*.template.json
 	@echo "cfn-lint: $$(ls cdk.out/*.template.json | wc -l) templates, no errors"
 
-scenarios: synth
-	$(PY) -m cris_guard.scenarios --config $(CONFIG)
+scenarios: synth check-scenarios
 
 bench: setup
 	$(PY) bench/scale.py
