@@ -65,6 +65,20 @@ def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
             f"  {app.name:<28} {len(app.profiles)} profiles, budget {app.monthly_budget_usd:g} USD/month,"
             f" role trusted by {trust}{enforce}"
         )
+    from cris_guard.app_builder import budgets_region
+    from cris_guard.regions import supports
+
+    with_profiles = [r for r in config.source_regions if supports("AWS::Bedrock::ApplicationInferenceProfile", r)]
+    without = [r for r in config.source_regions if r not in with_profiles]
+    lines += ["", "Cost:"]
+    lines.append(f"  budgets (once per account) in {budgets_region(config)}: one per application + the account")
+    if with_profiles:
+        lines.append(f"  application inference profiles in {', '.join(with_profiles)} (applications must call their ARNs)")
+    if without:
+        lines.append(
+            f"  no application inference profiles in {', '.join(without)}: CloudFormation offers none there,"
+            " so spend from there is not attributed per application"
+        )
     outputs = [(s["name"], k, v.get("Description", "")) for s in stacks for k, v in s["outputs"].items()]
     if outputs:
         lines += ["", "Stack outputs (values are known after `cdk deploy`):"]

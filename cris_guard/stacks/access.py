@@ -176,7 +176,7 @@ def add_application_access(
         container = stack.node.try_find_child(ACCESS_CONTAINER_ID) or Construct(stack, ACCESS_CONTAINER_ID)
         scope = Construct(container, application.name)
         profile_arns = application_profiles(scope, application, source_region) if application_profiles else None
-        result[application.name] = EuInvokeAccess(
+        access = result[application.name] = EuInvokeAccess(
             scope,
             "Access",
             application=application.name,
@@ -186,6 +186,12 @@ def add_application_access(
             trusted_role_arns=application.trusted_role_arns,
             application_profile_arns=profile_arns,
             require_application_profiles=application.require_application_profiles,
+        )
+        cdk.CfnOutput(
+            scope,
+            "RoleArn",
+            value=access.role.role_arn,
+            description=f"IAM role of {application.name} in {source_region}: the only access to its approved eu. profiles",
         )
         created = sum(isinstance(c, cdk.CfnResource) for c in scope.node.find_all())
         if created > layout.resources_per_application:
