@@ -17,7 +17,7 @@ from cris_guard.constructs.eu_invoke_access import EuInvokeAccess
 from cris_guard.cost import BudgetedApplication
 from cris_guard.nag import register_nag_packs
 from cris_guard.regions import BUDGETS_FALLBACK_REGION, supports
-from cris_guard.stacks.access import add_application_access
+from cris_guard.stacks.access import add_application_access, application_profiles_for
 from cris_guard.stacks.region_stack import RegionGovernanceStack, region_stack_name
 
 
@@ -114,16 +114,7 @@ def build(
         ) -> Mapping[str, str] | None:
             arns = None
             if supports("AWS::Bedrock::ApplicationInferenceProfile", source_region):
-                profiles = ApplicationProfiles(
-                    scope,
-                    "Profiles",
-                    application=application.name,
-                    name_prefix=config.name,
-                    source_region=source_region,
-                    profile_ids=application.profiles,
-                    cost_center=application.cost_center,
-                    tags=application.tags,
-                )
+                profiles = application_profiles_for(scope, config, application, source_region)
                 _profiles[application.name] = profiles
                 arns = {pid: p.arn for pid, p in profiles.profiles.items()}
             if source_region == home_of_budgets:

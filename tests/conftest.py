@@ -43,6 +43,29 @@ def default_templates(default_assembly) -> dict[str, dict]:
     return {s.stack_name: s.template for s in default_assembly.stacks}
 
 
+def minimal_config(catalog, name: str, regions: list[str]):
+    """A one-application configuration in ``regions`` (for tests about placement, not content)."""
+    from cris_guard.config import parse_config
+
+    return parse_config(
+        {
+            "name": name,
+            "residency": "eu",
+            "source_regions": regions,
+            "applications": [
+                {
+                    "name": "app",
+                    "profiles": ["eu.amazon.nova-2-lite-v1:0"],
+                    "monthly_budget_usd": 1,
+                    "trusted_services": ["lambda.amazonaws.com"],
+                }
+            ],
+            "alerts": {"emails": ["a@example.com"]},
+        },
+        catalog,
+    )
+
+
 def write_yaml(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(text)

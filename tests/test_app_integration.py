@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from cris_guard.app_builder import budgets_region
-from cris_guard.config import parse_config
+from .conftest import minimal_config
 
 CENTRAL, WEST = "acme-genai-eu-central-1", "acme-genai-eu-west-1"
 
@@ -93,23 +93,7 @@ def test_no_bedrock_arn_has_a_wildcard_region_in_any_allow(default_templates):
 
 def test_budgets_go_to_a_region_whose_cloudformation_has_them(catalog):
     def config(regions):
-        return parse_config(
-            {
-                "name": "acme",
-                "residency": "eu",
-                "source_regions": regions,
-                "applications": [
-                    {
-                        "name": "app",
-                        "profiles": ["eu.amazon.nova-2-lite-v1:0"],
-                        "monthly_budget_usd": 1,
-                        "trusted_services": ["lambda.amazonaws.com"],
-                    }
-                ],
-                "alerts": {"emails": ["a@example.com"]},
-            },
-            catalog,
-        )
+        return minimal_config(catalog, "acme", regions)
 
     assert budgets_region(config(["eu-north-1", "eu-west-3"])) == "eu-west-3"
     assert budgets_region(config(["eu-north-1", "eu-south-2"])) == "eu-central-1"

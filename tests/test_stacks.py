@@ -11,10 +11,9 @@ import aws_cdk as cdk
 import pytest
 
 from cris_guard.app_builder import build_app
-from cris_guard.config import parse_config
 from cris_guard.nag import acknowledge, violations
 
-from .conftest import REPO_ROOT, TEST_ACCOUNT
+from .conftest import REPO_ROOT, TEST_ACCOUNT, minimal_config
 
 
 def test_one_stack_per_source_region(default_assembly):
@@ -82,23 +81,7 @@ def test_acknowledgment_needs_a_specific_reason():
 
 
 def test_environment_agnostic_account_when_none_configured(catalog):
-    config = parse_config(
-        {
-            "name": "solo",
-            "residency": "eu",
-            "source_regions": ["eu-north-1"],
-            "applications": [
-                {
-                    "name": "app",
-                    "profiles": ["eu.amazon.nova-2-lite-v1:0"],
-                    "monthly_budget_usd": 1,
-                    "trusted_services": ["lambda.amazonaws.com"],
-                }
-            ],
-            "alerts": {"emails": ["a@example.com"]},
-        },
-        catalog,
-    )
+    config = minimal_config(catalog, "solo", ["eu-north-1"])
     app = build_app(config, catalog)
     (stack,) = [c for c in app.node.children if isinstance(c, cdk.Stack) and c.stack_name == "solo-eu-north-1"]
     assert stack.region == "eu-north-1"

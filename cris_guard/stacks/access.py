@@ -232,21 +232,27 @@ def check_stack_limits(assembly) -> list[str]:
     return problems
 
 
-def application_profiles_from_config(config: Config) -> ApplicationProfilesFactory:
-    """A factory creating each application's tagged ``ApplicationProfiles`` (child ``Profiles``)."""
+def application_profiles_for(scope: Construct, config: Config, application: Application, source_region: str):
+    """The application's tagged ``ApplicationProfiles`` (child ``Profiles`` of ``scope``)."""
     from cris_guard.constructs.application_profiles import ApplicationProfiles
 
+    return ApplicationProfiles(
+        scope,
+        "Profiles",
+        application=application.name,
+        name_prefix=config.name,
+        source_region=source_region,
+        profile_ids=application.profiles,
+        cost_center=application.cost_center,
+        tags=application.tags,
+    )
+
+
+def application_profiles_from_config(config: Config) -> ApplicationProfilesFactory:
+    """A factory creating each application's :func:`application_profiles_for` and returning their ARNs."""
+
     def create(scope: Construct, application: Application, source_region: str) -> Mapping[str, str]:
-        profiles = ApplicationProfiles(
-            scope,
-            "Profiles",
-            application=application.name,
-            name_prefix=config.name,
-            source_region=source_region,
-            profile_ids=application.profiles,
-            cost_center=application.cost_center,
-            tags=application.tags,
-        )
+        profiles = application_profiles_for(scope, config, application, source_region)
         return {pid: profile.arn for pid, profile in profiles.profiles.items()}
 
     return create
@@ -263,6 +269,7 @@ __all__ = [
     "ApplicationProfilesFactory",
     "ShardLayout",
     "add_application_access",
+    "application_profiles_for",
     "application_profiles_from_config",
     "overflow_stack_name",
 ]
