@@ -142,6 +142,19 @@ def main(argv: list[str] | None = None) -> int:
               f" (limit 500); largest template {max(Path(s.template_full_path).stat().st_size for s in assembly.stacks):,}"
               " bytes (limit 1,000,000)")
 
+        for region, stack in built.region_stacks.items():
+            plan = stack.dashboard.plan
+            print(f"  dashboard {region}: {plan.widget_count} widgets (limit 500), {plan.alarm_count} alarms,"
+                  f" at most {plan.max_metrics_per_widget} metrics per widget (limit 500),"
+                  f" {plan.worst_case_metrics} metrics worst case (limit 2,500)")
+            problems.extend(f"dashboard {region}: {p}" for p in plan.problems)
+        budgets = sum(
+            1 for s in assembly.stacks for r in s.template.get("Resources", {}).values() if r["Type"] == "AWS::Budgets::Budget"
+        )
+        print(f"  budgets: {budgets} (one per application + one for the account, once per account)")
+        if budgets != args.applications + 1:
+            problems.append(f"{budgets} budgets, expected {args.applications + 1}")
+
         if not args.no_append_check:
             before = {s.stack_name: s.template.get("Resources", {}) for s in assembly.stacks}
             _, appended, seconds2 = synthesize(write_config(directory, args.applications + 1, profiles), catalog,

@@ -93,6 +93,19 @@ def build(
         )
     budget_topic.allow_budgets_publish()
     thresholds = [(t.type, t.percent) for t in config.budgets.thresholds]
+    if home_of_budgets not in stacks:
+        # No application shard lives in the fallback stack, so every application budget goes here.
+        BedrockBudgets(
+            budgets_stack,
+            "ApplicationBudgets",
+            name_prefix=config.name,
+            applications=[BudgetedApplication(a.name, a.monthly_budget_usd) for a in config.applications],
+            account_monthly_usd=None,
+            thresholds=thresholds,
+            alert_topic=budget_topic.topic,
+            emails=config.alerts.emails,
+            include_account_budget=False,
+        )
     BedrockBudgets(
         budgets_stack,
         "AccountBudget",

@@ -103,3 +103,19 @@ def test_resource_counts_stay_under_the_stack_limit(default_templates):
     for name, template in default_templates.items():
         assert len(template["Resources"]) < 500, name
         assert Counter(r["Type"] for r in template["Resources"].values())["AWS::IAM::Role"] < 20
+
+
+def test_fallback_budgets_stack_holds_every_budget_when_no_source_region_offers_budgets(catalog):
+    """eu-north-1's CloudFormation has no AWS::Budgets::Budget: budgets go to a separate stack, all of them."""
+    from cris_guard.app_builder import build_app
+
+    assembly = build_app(minimal_config(catalog, "nordic", ["eu-north-1"]), catalog, default_account="111122223333").synth()
+    budgets = {
+        s.stack_name: [r for r in s.template["Resources"].values() if r["Type"] == "AWS::Budgets::Budget"]
+        for s in assembly.stacks
+    }
+    assert {name: len(b) for name, b in budgets.items()} == {"nordic-eu-north-1": 0, "nordic-budgets": 2}
+    names = sorted(b["Properties"]["Budget"]["BudgetName"] for b in budgets["nordic-budgets"])
+    assert names[0].startswith("nordic-all-spend-") and names[1].startswith("nordic-app-app-")
+    (budgets_stack,) = [s for s in assembly.stacks if s.stack_name == "nordic-budgets"]
+    assert budgets_stack.environment.region == "eu-central-1"
