@@ -30,6 +30,7 @@ node_modules/.installed: package.json package-lock.json
 
 ## synth: synthesize CONFIG (default config/default.yaml) into cdk.out/ and print a summary
 synth: setup
+	@$(PY) -m cris_guard.config $(CONFIG)
 	@rm -rf cdk.out
 	$(CDK) synth --no-notices --quiet -c config=$(CONFIG) > /dev/null
 	@$(PY) -m cris_guard.summary --config $(CONFIG) --assembly cdk.out

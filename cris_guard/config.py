@@ -420,3 +420,26 @@ def load_config(path: Path | str | None = None, catalog: Catalog | None = None) 
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError([f"{file}{line}: not valid YAML ({problem}); fix the syntax at that line"]) from None
     return parse_config(data, catalog, origin=str(file))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m cris_guard.config [file]``: validate a configuration without synthesizing it."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    path = args[0] if args else None
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            print(f"cris-guard: {line}", file=sys.stderr)
+        return 2
+    print(
+        f"cris-guard: {path or DEFAULT_CONFIG_PATH} is valid: {len(config.applications)} applications in"
+        f" {', '.join(config.source_regions)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -289,3 +289,15 @@ def test_a_role_nobody_can_assume_is_refused(catalog):
         "cfg.yaml: applications[0]: application 'claims-assistant' has no trusted_services and no trusted_role_arns,"
         " so nothing could assume its role; add e.g. trusted_services: [lambda.amazonaws.com] or a role ARN"
     ]
+
+
+def test_validate_command(tmp_path, capsys):
+    from cris_guard.config import main
+
+    assert main([str(REPO_ROOT / "config" / "default.yaml")]) == 0
+    assert "is valid: 2 applications in eu-central-1, eu-west-1" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n")
+    assert main([str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err and all(line.startswith(f"cris-guard: {bad}: ") for line in err)
