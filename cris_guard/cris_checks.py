@@ -13,7 +13,9 @@ every one is allowed (cris-facts §2.3, §2.4):
     with ``aws:RequestedRegion`` = ``"unspecified"`` and the profile ARN.
 
 A direct call on a foundation model is a single check in its Region with no profile ARN, which is
-what the "models only through a profile" deny relies on.
+what the "models only through a profile" deny relies on. A batch or evaluation job request is modelled
+as the caller's single check on the foundation model it names (never with a profile ARN; see
+``JOB_ACTIONS``), and a bedrock-mantle inference as one check on a mantle project.
 
 Pure functions of identifiers: no AWS calls, no CDK. Destination sets come from the catalog.
 """
@@ -28,6 +30,13 @@ from cris_guard.policy_eval import Decision, Request
 INVOKE_ACTIONS: frozenset[str] = frozenset({"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"})
 # Authorized on the profile alone: Bedrock does not route it, so there are no model checks.
 PROFILE_ONLY_ACTIONS: frozenset[str] = frozenset({"bedrock:GetInferenceProfile"})
+# Batch inference and evaluation jobs. Only the *caller's* check on the resource it names is modelled:
+# the inference runs later under the job's service role, whose checks no policy of the caller sees.
+# The Service Authorization Reference lists foundation-model (not inference-profile) resources and no
+# bedrock:InferenceProfileArn key for them, so they are checked on model ARNs, without that key.
+JOB_ACTIONS: frozenset[str] = frozenset({"bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob"})
+# bedrock-mantle's inference action; its resource is a mantle project in the Region called.
+MANTLE_INFERENCE_ACTION = "bedrock-mantle:CreateInference"
 SUPPORTED_ACTIONS: frozenset[str] = INVOKE_ACTIONS | PROFILE_ONLY_ACTIONS
 
 REQUESTED_REGION_KEY = "aws:RequestedRegion"
@@ -135,13 +144,31 @@ def application_profile_call_checks(
 def direct_model_call_checks(
     *, action: str, partition: str, region: str, model_id: str, principal: str
 ) -> list[Request]:
-    """The single check for calling a foundation model directly (on-demand, no profile)."""
-    _require_action(action, INVOKE_ACTIONS)
+    """The single check for calling a foundation model directly (on-demand, no profile), or for
+    creating a batch/evaluation job on it. ``region=UNSPECIFIED_REGION`` names the Region-less model
+    ARN with ``aws:RequestedRegion = "unspecified"``, which only a job action can name directly."""
+    _require_action(action, INVOKE_ACTIONS | JOB_ACTIONS)
+    if region == UNSPECIFIED_REGION and action not in JOB_ACTIONS:
+        raise ValueError("the Region-less model ARN is checked only as part of a call through a global profile")
     return [
         Request(
             principal=principal,
             action=action,
-            resource=foundation_model_arn(partition=partition, region=region, model_id=model_id),
+            resource=foundation_model_arn(
+                partition=partition, region="" if region == UNSPECIFIED_REGION else region, model_id=model_id
+            ),
+            context={REQUESTED_REGION_KEY: region},
+        )
+    ]
+
+
+def mantle_inference_checks(*, partition: str, account: str, region: str, project_id: str, principal: str) -> list[Request]:
+    """The check for ``bedrock-mantle:CreateInference`` on a mantle project in ``region``."""
+    return [
+        Request(
+            principal=principal,
+            action=MANTLE_INFERENCE_ACTION,
+            resource=f"arn:{partition}:bedrock-mantle:{region}:{account}:project/{project_id}",
             context={REQUESTED_REGION_KEY: region},
         )
     ]

@@ -16,11 +16,33 @@ resources. The shape follows AWS's documented geographic-CRIS pattern (cris-fact
   catalog lists for (profile, source Region), with ``StringEquals bedrock:InferenceProfileArn`` =
   the approved profile ARN(s). Profiles whose destination sets are equal share one statement; profiles
   whose sets differ never do, so no model ARN is fenced by a profile that cannot route there.
-* Four explicit denies, present in *every* policy (see "Why the denies are repeated"), so that a
-  broader grant elsewhere (``AmazonBedrockFullAccess``, a team's own ``bedrock:*``) cannot open a hole:
+* Four explicit denies, present in *every* policy (see "Why the denies are repeated"):
   ``DenyGlobalCrossRegionInference``, ``DenyNonEuInferenceProfiles``,
   ``DenyFoundationModelsWithoutProfile`` and ``DenyOutsideEuMemberStateRegions``; plus
   ``DenyInferenceProfilesCalledDirectly`` when the application must use application profiles.
+
+What the denies cover, exactly. They bind every principal that carries one of these policies (the
+application's role, and whatever :meth:`EuInvokeAccess.grant_invoke` attaches them to), whatever
+else that principal is granted:
+
+* ``bedrock:InvokeModel*`` in all of them: InvokeModel, InvokeModelWithResponseStream (and so
+  Converse/ConverseStream), InvokeModelWithBidirectionalStream, and StartAsyncInvoke (authorized by
+  ``bedrock:InvokeModel``). Async invocation of an *approved* ``eu.`` profile stays allowed: it is
+  authorized and routed like the synchronous call (docs/iam.md, "Asynchronous invocation").
+* ``bedrock:CreateModelInvocationJob`` (batch inference) and ``bedrock:CreateEvaluationJob`` in the
+  two denies keyed on ``aws:RequestedRegion`` only: a job requested on the Region-less model ARN
+  (``unspecified``) or in a Region outside the EU member states is refused. Not in the profile-prefix
+  deny (the Service Authorization Reference lists no ``inference-profile`` resource for them) nor in
+  the direct-model deny (they carry no ``bedrock:InferenceProfileArn``, so it would refuse every job).
+* ``bedrock-mantle:CreateInference`` in the Region deny only (its resource is a mantle project).
+
+What they cannot cover: inference that runs under *another* principal — batch and evaluation jobs
+(their service role performs the invocations), agents, flows, knowledge bases, prompt optimization,
+data automation — and anything granted to principals that do not carry these policies. Whether a
+batch or evaluation job naming a ``global.`` profile is authorized against anything these denies
+match is UNCONFIRMED. The organisation-wide guarantee is an SCP (cris-facts §2.5; docs/iam.md
+"What the denies do not cover"), which binds service roles too. Identity-policy denies are a second
+line, not a substitute.
 
 Placeholders. Documents are built with ``${AWS::Partition}`` and ``${AWS::AccountId}`` (and, for
 application profiles whose ARNs are CloudFormation tokens, ``${ApplicationProfileArn:<profile id>}``).
@@ -30,7 +52,7 @@ resolved length*, so a document that fits here fits in every partition and accou
 Why the denies are repeated in every policy rather than kept in one dedicated policy: each managed
 policy is then self-contained. No order of CloudFormation create/update/delete operations (including
 a rollback), no manual detachment of "the deny policy", and no reuse of one policy elsewhere can leave
-an Allow without its fences. The price is about 1,000 characters per policy, which the scale benchmark
+an Allow without its fences. The price is about 1,500 characters per policy, which the scale benchmark
 (bench/scale.py) shows is affordable.
 """
 
@@ -68,9 +90,26 @@ _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 INVOKE_ACTIONS: tuple[str, ...] = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 PROFILE_ACTIONS: tuple[str, ...] = (*INVOKE_ACTIONS, "bedrock:GetInferenceProfile")
 # Denies use the wildcard so they also cover InvokeModelWithBidirectionalStream and any future
-# InvokeModel* action (AWS's own IAM deny example uses it, cris-facts §2.5). cdk-nag's IAM5 does not
-# report Deny statements, so this needs no acknowledgment.
+# InvokeModel* action (AWS's own IAM deny example uses it, cris-facts §2.5). The same action also
+# authorizes StartAsyncInvoke (botocore bedrock-runtime StartAsyncInvoke documentation), so async
+# invocation is fenced exactly like the synchronous call. cdk-nag's IAM5 does not report Deny
+# statements, so this needs no acknowledgment.
 DENY_ACTIONS = "bedrock:InvokeModel*"
+# Other entry points that run inference on a model the caller names, where the caller's own check is
+# the only one an identity policy of the caller can fence (the inference itself runs later under the
+# job's service role). Both names are in the Service Authorization Reference for Amazon Bedrock; both
+# requests accept inference-profile IDs (botocore: CreateModelInvocationJob ``modelId`` pattern,
+# CreateEvaluationJob ``EvaluationBedrockModel.modelIdentifier``). The Reference lists neither
+# ``inference-profile`` as a resource type nor ``bedrock:InferenceProfileArn`` as a condition key for
+# them, so they join only the denies keyed on ``aws:RequestedRegion`` (docs/iam.md).
+JOB_DENY_ACTIONS: tuple[str, ...] = ("bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob")
+# bedrock-mantle (the OpenAI-compatible endpoint): CreateInference is its inference action (Service
+# Authorization Reference "Amazon Bedrock Powered by AWS Mantle"; AWS managed policy
+# AmazonBedrockMantleInferenceAccess). Its resource is a mantle *project*, not a Bedrock model or
+# profile, so only the Region fence applies to it.
+MANTLE_DENY_ACTIONS: tuple[str, ...] = ("bedrock-mantle:CreateInference",)
+GLOBAL_DENY_ACTIONS: tuple[str, ...] = (DENY_ACTIONS, *JOB_DENY_ACTIONS)
+REGION_DENY_ACTIONS: tuple[str, ...] = (DENY_ACTIONS, *JOB_DENY_ACTIONS, *MANTLE_DENY_ACTIONS)
 
 INFERENCE_PROFILE_ARN_KEY = "bedrock:InferenceProfileArn"
 REQUESTED_REGION_KEY = "aws:RequestedRegion"
@@ -362,16 +401,20 @@ def residency_denies(*, require_application_profiles: bool = False, partition: s
     """The explicit denies, each with one job (so a test can prove each one matters).
 
     * Global CRIS: its Region-less model check carries ``aws:RequestedRegion = "unspecified"``
-      (cris-facts §2.4; AWS's IAM example, §2.5).
+      (cris-facts §2.4; AWS's IAM example, §2.5). Also for batch and evaluation jobs
+      (:data:`JOB_DENY_ACTIONS`) requested on that ARN.
     * Every non-EU geography's system profiles, including ``global.``, by ID prefix
       (``regions.NON_EU_PROFILE_PREFIXES``; unconfirmed prefixes are denied anyway, at no cost).
+      ``bedrock:InvokeModel*`` only: the job actions have no ``inference-profile`` resource type.
     * A foundation model invoked without an inference profile: a direct on-demand call carries no
       ``bedrock:InferenceProfileArn`` (§2.3). Scoped to ``foundation-model/*`` because the profile
-      check of every legitimate call also lacks the key.
+      check of every legitimate call also lacks the key. ``bedrock:InvokeModel*`` only: job actions
+      never carry the key, so listing them would refuse every batch and evaluation job.
     * Any Region outside the EU member states, by ``aws:RequestedRegion``. This catches what prefixes
       cannot: an application profile (anyone's) wrapping a ``us.`` profile presents its own ARN, but
       its model checks still name the destination Region (§2.5, "Geographic + Region SCP").
       ``"unspecified"`` is listed as allowed here only because the global deny above already owns it.
+      Covers the job actions and ``bedrock-mantle:CreateInference`` too (:data:`REGION_DENY_ACTIONS`).
     * With ``require_application_profiles``: a system profile called *directly*. Keyed on the missing
       ``bedrock:InferenceProfileArn`` at the profile check, not on the model checks, so that it holds
       whichever ARN Bedrock presents for calls through an application profile (UNCONFIRMED, §6.3);
@@ -382,7 +425,7 @@ def residency_denies(*, require_application_profiles: bool = False, partition: s
         {
             "Sid": SID_DENY_GLOBAL,
             "Effect": "Deny",
-            "Action": DENY_ACTIONS,
+            "Action": list(GLOBAL_DENY_ACTIONS),
             "Resource": "*",
             "Condition": {"StringEquals": {REQUESTED_REGION_KEY: UNSPECIFIED_REGION}},
         },
@@ -402,7 +445,7 @@ def residency_denies(*, require_application_profiles: bool = False, partition: s
         {
             "Sid": SID_DENY_OUTSIDE_EU,
             "Effect": "Deny",
-            "Action": DENY_ACTIONS,
+            "Action": list(REGION_DENY_ACTIONS),
             "Resource": "*",
             "Condition": {
                 "StringNotEquals": {REQUESTED_REGION_KEY: [*sorted(EU_MEMBER_STATE_REGIONS), UNSPECIFIED_REGION]}
@@ -564,6 +607,10 @@ def check_trust(application: str, trusted_services: Sequence[str], trusted_role_
 __all__ = [
     "ACCOUNT",
     "DENY_ACTIONS",
+    "GLOBAL_DENY_ACTIONS",
+    "JOB_DENY_ACTIONS",
+    "MANTLE_DENY_ACTIONS",
+    "REGION_DENY_ACTIONS",
     "INVOKE_ACTIONS",
     "MANAGED_POLICY_MAX_CHARS",
     "MAX_MANAGED_POLICIES_PER_ROLE",

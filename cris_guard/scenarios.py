@@ -14,8 +14,8 @@ Expectations:
 - ``allow``: every check of the call is allowed — and, for calls through an application profile,
   under every answer to the UNCONFIRMED questions (:data:`APPLICATION_PROFILE_VARIANTS`).
 - ``deny``: at least one check is not allowed (least privilege; a broader grant elsewhere could allow it).
-- ``explicit-deny``: as ``deny``, and even with ``bedrock:*`` on ``*`` granted by another policy the
-  call's *first* check (the resource the caller named) is explicitly denied: the request is refused
+- ``explicit-deny``: as ``deny``, and even with ``bedrock:*`` (and ``bedrock-mantle:*``) on ``*`` granted
+  by another policy the call's *first* check (the resource the caller named) is explicitly denied: the request is refused
   before anything is routed, whatever else the role is given.
 
 Run ``python -m cris_guard.scenarios [--config FILE] [--scenarios DIR]``; exit code 1 when any fails.
@@ -58,14 +58,28 @@ ACTIONS = {
     "InvokeModel": "bedrock:InvokeModel",
     "InvokeModelWithResponseStream": "bedrock:InvokeModelWithResponseStream",
     "GetInferenceProfile": "bedrock:GetInferenceProfile",
+    # Batch inference and evaluation jobs: the caller's check on the model it names (cris_checks.JOB_ACTIONS).
+    "CreateModelInvocationJob": "bedrock:CreateModelInvocationJob",
+    "CreateEvaluationJob": "bedrock:CreateEvaluationJob",
+    # The bedrock-mantle endpoint's inference action, on a mantle project.
+    "bedrock-mantle:CreateInference": cris_checks.MANTLE_INFERENCE_ACTION,
 }
-ActionName = Literal["InvokeModel", "InvokeModelWithResponseStream", "GetInferenceProfile"]
+ActionName = Literal[
+    "InvokeModel",
+    "InvokeModelWithResponseStream",
+    "GetInferenceProfile",
+    "CreateModelInvocationJob",
+    "CreateEvaluationJob",
+    "bedrock-mantle:CreateInference",
+]
+JOB_ACTION_NAMES = frozenset({"CreateModelInvocationJob", "CreateEvaluationJob"})
+MANTLE_ACTION_NAMES = frozenset({"bedrock-mantle:CreateInference"})
 Expectation = Literal["allow", "deny", "explicit-deny"]
 
 # "A later, broader grant elsewhere": what explicit-deny expectations are evaluated against. The grant
 # applies only to requests carrying BROAD_GRANT_TAG, so one evaluator run can hold both the plain
 # requests and their broad-grant copies; cris-guard's policies never read principal tags, so a copy
-# is decided exactly as the request would be with bedrock:* on * attached to the role.
+# is decided exactly as the request would be with bedrock:* and bedrock-mantle:* on * attached to the role.
 BROAD_GRANT_NAME = "BroadGrantElsewhere"
 BROAD_GRANT_TAG = "aws:PrincipalTag/cris-guard-scenario"
 BROAD_GRANT_TAG_VALUE = "broad-grant-elsewhere"
@@ -75,7 +89,7 @@ BROAD_GRANT = {
         {
             "Sid": "AllowAllOfBedrock",
             "Effect": "Allow",
-            "Action": "bedrock:*",
+            "Action": ["bedrock:*", "bedrock-mantle:*"],
             "Resource": "*",
             "Condition": {"StringEquals": {BROAD_GRANT_TAG: BROAD_GRANT_TAG_VALUE}},
         }
@@ -158,7 +172,12 @@ class Scenario(_Model):
     through ``owner``'s application profile wrapping each listed system profile; default owner: the
     application itself) or ``model`` with ``regions`` (a direct call, or with ``presented_profile`` the
     single model check a call through that profile would make; region ``unspecified`` is global
-    CRIS's Region-less model ARN).
+    CRIS's Region-less model ARN) or ``mantle_project`` with ``regions`` (``bedrock-mantle:CreateInference``
+    on that mantle project in each Region).
+
+    Job actions (``CreateModelInvocationJob``, ``CreateEvaluationJob``) apply to ``model`` targets
+    without ``presented_profile``: they are checked on the model ARN and carry no profile ARN
+    (cris_checks.JOB_ACTIONS); region ``unspecified`` names the Region-less model ARN.
     """
 
     name: Annotated[str, Field(min_length=3)]
@@ -173,6 +192,7 @@ class Scenario(_Model):
     regions: list[str] | None = None
     presented_profile: str | None = None
     destinations: list[str] | None = None
+    mantle_project: str | None = None
 
     @field_validator("source_regions", "profiles", "application_profiles", "regions", "destinations", "actions")
     @classmethod
@@ -193,9 +213,26 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _target(self) -> Scenario:
-        targets = [t for t in ("profiles", "application_profiles", "model") if getattr(self, t) is not None]
+        targets = [t for t in ("profiles", "application_profiles", "model", "mantle_project") if getattr(self, t) is not None]
         if len(targets) != 1:
-            raise ValueError(f"give exactly one of profiles, application_profiles or model (got {targets or 'none'})")
+            raise ValueError(
+                f"give exactly one of profiles, application_profiles, model or mantle_project (got {targets or 'none'})"
+            )
+        jobs = JOB_ACTION_NAMES.intersection(self.actions)
+        if jobs and self.model is None:
+            raise ValueError(f"{sorted(jobs)} apply only to model targets (a job is checked on the model it names)")
+        if jobs and self.presented_profile is not None:
+            raise ValueError(f"{sorted(jobs)} carry no bedrock:InferenceProfileArn; drop presented_profile")
+        if self.mantle_project is not None:
+            if set(self.actions) != MANTLE_ACTION_NAMES:
+                raise ValueError("mantle_project needs actions: [bedrock-mantle:CreateInference] and no other action")
+            if not self.regions:
+                raise ValueError("mantle_project needs regions: the Regions the mantle endpoint is called in")
+            if cris_checks.UNSPECIFIED_REGION in self.regions:
+                raise ValueError("region 'unspecified' applies only to model targets")
+            return self
+        if MANTLE_ACTION_NAMES.intersection(self.actions):
+            raise ValueError("bedrock-mantle:CreateInference applies only to mantle_project targets")
         if self.owner is not None and self.application_profiles is None:
             raise ValueError("owner applies only to application_profiles")
         if self.destinations is not None and self.profiles is None:
@@ -205,10 +242,12 @@ class Scenario(_Model):
                 raise ValueError("model needs regions: the Regions the model is called in")
             if "GetInferenceProfile" in self.actions:
                 raise ValueError("GetInferenceProfile is an action on a profile, not on a model")
-            if "unspecified" in self.regions and self.presented_profile is None:
-                raise ValueError("region 'unspecified' (the Region-less model ARN) needs presented_profile")
+            if "unspecified" in self.regions and self.presented_profile is None and set(self.actions) - JOB_ACTION_NAMES:
+                raise ValueError(
+                    "region 'unspecified' (the Region-less model ARN) needs presented_profile for invoke actions"
+                )
         elif self.regions is not None or self.presented_profile is not None:
-            raise ValueError("regions and presented_profile apply only to model")
+            raise ValueError("regions and presented_profile apply only to model (regions also to mantle_project)")
         return self
 
 
@@ -545,6 +584,8 @@ def expand(
                     elif s.application_profiles is not None:
                         enforced = apps[application].require_application_profiles
                         cases.extend(_application_profile_cases(call, catalog, inventory, enforced))
+                    elif s.mantle_project is not None:
+                        cases.extend(_mantle_cases(call))
                     else:
                         cases.extend(_model_cases(call))
     return cases
@@ -601,6 +642,16 @@ def _application_profile_cases(call: _Call, catalog: Catalog, inventory: Invento
     return cases
 
 
+def _mantle_cases(call: _Call) -> list[Case]:
+    s = call.scenario
+    return [
+        call.case(f"mantle project {s.mantle_project} in {region}",
+                  cris_checks.mantle_inference_checks(partition=call.partition, account=call.account, region=region,
+                                                      project_id=s.mantle_project, principal=call.principal))
+        for region in s.regions or ()
+    ]
+
+
 def _model_cases(call: _Call) -> list[Case]:
     s = call.scenario
     cases = []
@@ -609,7 +660,9 @@ def _model_cases(call: _Call) -> list[Case]:
             checks = cris_checks.direct_model_call_checks(
                 action=call.action, partition=call.partition, region=model_region, model_id=s.model,
                 principal=call.principal)
-            cases.append(call.case(f"model {s.model} directly in {model_region}", checks))
+            shown = ("the Region-less model ARN" if model_region == cris_checks.UNSPECIFIED_REGION
+                     else model_region)
+            cases.append(call.case(f"model {s.model} directly in {shown}", checks))
             continue
         # The single model check a call through presented_profile (from the source Region) would make.
         presented = cris_checks.inference_profile_arn(

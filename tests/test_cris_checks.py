@@ -20,6 +20,7 @@ from cris_guard.cris_checks import (
     direct_model_call_checks,
     foundation_model_arn,
     inference_profile_arn,
+    mantle_inference_checks,
     profile_call_checks,
 )
 from cris_guard.policy_eval import Decision, Request, evaluate
@@ -364,8 +365,16 @@ def test_direct_model_call_is_one_check_without_a_profile_arn() -> None:
             destinations="eu-west-1",  # a string, not a list of Regions
             principal=PRINCIPAL,
         ),
+        # the Region-less ARN is only ever checked as part of a call through a global profile
+        lambda: direct_model_call_checks(
+            action="bedrock:InvokeModel", partition=PARTITION, region="unspecified", model_id=GEO_MODEL,
+            principal=PRINCIPAL,
+        ),
+        # jobs are checked on the model they name, never as a routed call through a profile
+        lambda: _profile_call(GEO_MODEL, "eu", "bedrock:CreateModelInvocationJob"),
     ],
-    ids=["unsupported-action", "direct-get-profile", "destinations-string"],
+    ids=["unsupported-action", "direct-get-profile", "destinations-string", "direct-invoke-regionless",
+         "job-through-a-profile"],
 )
 def test_invalid_input_is_rejected(build: Callable[[], list[Request]]) -> None:
     with pytest.raises(ValueError):
@@ -480,3 +489,23 @@ def test_region_allow_list_denies_at_each_missing_region_value(outcomes: Outcome
     for failed in (geo_failed, global_failed):
         assert failed.decision == "ExplicitlyDenied"
         assert failed.deciding == ("RegionAllowList#DenyOutsideAllowedRegions",)
+
+
+@pytest.mark.parametrize("action", ["bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob"])
+def test_a_job_is_one_check_on_the_model_it_names_without_a_profile_arn(action: str) -> None:
+    (in_region,) = direct_model_call_checks(
+        action=action, partition=PARTITION, region=SOURCE, model_id=GEO_MODEL, principal=PRINCIPAL)
+    assert (in_region.action, in_region.resource) == (action, _model(SOURCE, GEO_MODEL))
+    assert dict(in_region.context) == {"aws:RequestedRegion": SOURCE}
+    (regionless,) = direct_model_call_checks(
+        action=action, partition=PARTITION, region="unspecified", model_id=GEO_MODEL, principal=PRINCIPAL)
+    assert regionless.resource == f"arn:aws:bedrock:::foundation-model/{GEO_MODEL}"
+    assert dict(regionless.context) == {"aws:RequestedRegion": "unspecified"}
+
+
+def test_mantle_inference_is_one_check_on_the_project_in_the_region_called() -> None:
+    (check,) = mantle_inference_checks(
+        partition=PARTITION, account=ACCOUNT, region="us-east-1", project_id="default", principal=PRINCIPAL)
+    assert check.action == "bedrock-mantle:CreateInference"
+    assert check.resource == f"arn:aws:bedrock-mantle:us-east-1:{ACCOUNT}:project/default"
+    assert dict(check.context) == {"aws:RequestedRegion": "us-east-1"}

@@ -34,7 +34,7 @@ EXPECTED_DENIES = [
     {
         "Sid": "DenyGlobalCrossRegionInference",
         "Effect": "Deny",
-        "Action": "bedrock:InvokeModel*",
+        "Action": ["bedrock:InvokeModel*", "bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob"],
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:RequestedRegion": "unspecified"}},
     },
@@ -57,7 +57,12 @@ EXPECTED_DENIES = [
     {
         "Sid": "DenyOutsideEuMemberStateRegions",
         "Effect": "Deny",
-        "Action": "bedrock:InvokeModel*",
+        "Action": [
+            "bedrock:InvokeModel*",
+            "bedrock:CreateModelInvocationJob",
+            "bedrock:CreateEvaluationJob",
+            "bedrock-mantle:CreateInference",
+        ],
         "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": [*EU6, "unspecified"]}},
     },
@@ -318,7 +323,7 @@ def test_too_much_access_fails_naming_the_application(catalog):
 
 def test_the_packer_fills_policies_up_to_the_limit_and_no_further(catalog):
     pids = [p for p in catalog.profiles if catalog.destinations(p, "eu-west-1")]
-    result = plan(pids, region="eu-west-1", catalog=catalog, max_chars=3000)
+    result = plan(pids, region="eu-west-1", catalog=catalog, max_chars=3000, max_policies=20)
     assert all(size <= 3000 for size in result.sizes)
     assert len(result.documents) >= 5
 
@@ -361,3 +366,19 @@ def test_a_synthetic_catalog_profile_with_a_non_eu_destination_is_refused():
     profiles = ip.approved_profiles("a", ["eu.example.model-v1:0"], catalog, "eu-central-1")
     with pytest.raises(PolicyError, match="routes to 'eu-west-2', outside the EU"):
         ip.plan_policies(application="a", source_region="eu-central-1", profiles=profiles)
+
+
+def test_job_and_mantle_actions_join_only_the_region_keyed_denies():
+    """Batch/evaluation jobs have no inference-profile resource type and no bedrock:InferenceProfileArn
+    key (Service Authorization Reference), so listing them in the prefix or direct-model deny would be
+    dead or would refuse every job; bedrock-mantle's resource is a project, so only the Region fence fits."""
+    by_sid = {d["Sid"]: d for d in ip.residency_denies(require_application_profiles=True)}
+    actions = {sid: [d["Action"]] if isinstance(d["Action"], str) else d["Action"] for sid, d in by_sid.items()}
+    for sid in ("DenyNonEuInferenceProfiles", "DenyFoundationModelsWithoutProfile", "DenyInferenceProfilesCalledDirectly"):
+        assert actions[sid] == ["bedrock:InvokeModel*"], sid
+    assert actions["DenyGlobalCrossRegionInference"] == ["bedrock:InvokeModel*", *ip.JOB_DENY_ACTIONS]
+    assert actions["DenyOutsideEuMemberStateRegions"] == ["bedrock:InvokeModel*", *ip.JOB_DENY_ACTIONS,
+                                                          *ip.MANTLE_DENY_ACTIONS]
+    # never a wildcard on another service's actions, and no invented action names
+    assert set(ip.JOB_DENY_ACTIONS) == {"bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob"}
+    assert ip.MANTLE_DENY_ACTIONS == ("bedrock-mantle:CreateInference",)

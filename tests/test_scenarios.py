@@ -69,6 +69,10 @@ def test_the_shipped_files_cover_the_required_cases(shipped):
     assert has("explicit-deny", lambda c: "Region-less model ARN" in c.target)
     assert has("explicit-deny", lambda c: c.target.startswith("profile us."))
     assert has("explicit-deny", lambda c: c.target.startswith("profile apac."))
+    for action in ("CreateModelInvocationJob", "CreateEvaluationJob"):
+        assert has("explicit-deny", lambda c: c.action == action and "directly in the Region-less model ARN" in c.target)
+        assert has("explicit-deny", lambda c: c.action == action and c.target.endswith("directly in us-east-1"))
+    assert has("explicit-deny", lambda c: c.action == "bedrock-mantle:CreateInference" and c.target.endswith("us-east-1"))
     assert has("deny", lambda c: c.target == "profile eu.anthropic.claude-haiku-4-5-20251001-v1:0")
     assert has("deny", lambda c: "application profile of contract-search" in c.target and c.application == "claims-assistant")
     # calls through application profiles are evaluated under every UNCONFIRMED variant
@@ -279,13 +283,23 @@ def test_enforcement_trade_off_is_pinned(shipped, catalog):
     [
         ("scenarios: [{name: bad-1, application: a, expect: allow, profiles: [p], colour: red}]", "colour"),
         ("scenarios: [{name: bad-2, application: a, expect: allow, profiles: [p], model: m, regions: [r]}]",
-         "exactly one of profiles, application_profiles or model"),
+         "exactly one of profiles, application_profiles, model or mantle_project"),
         ("scenarios: [{name: bad-3, application: a, expect: maybe, profiles: [p]}]", "expect"),
         ("scenarios: [{name: bad-4, application: a, expect: deny, model: m, regions: [unspecified]}]", "needs presented_profile"),
         ("scenarios: [{name: bad-5, application: a, expect: deny, model: m, regions: [r], actions: [GetInferenceProfile]}]",
          "GetInferenceProfile is an action on a profile"),
         ("scenarios: [{name: bad-6, application: a, expect: deny, profiles: [p, p]}]", "listed twice"),
         ("scenarios: []", "at least 1"),
+        ("scenarios: [{name: bad-7, application: a, expect: deny, profiles: [p], actions: [CreateModelInvocationJob]}]",
+         "apply only to model targets"),
+        ("scenarios: [{name: bad-8, application: a, expect: deny, model: m, regions: [r], presented_profile: p,"
+         " actions: [CreateEvaluationJob]}]", "carry no bedrock:InferenceProfileArn"),
+        ("scenarios: [{name: bad-9, application: a, expect: deny, mantle_project: default, regions: [r]}]",
+         "mantle_project needs actions"),
+        ("scenarios: [{name: bad-10, application: a, expect: deny, model: m, regions: [r],"
+         " actions: [bedrock-mantle:CreateInference]}]", "applies only to mantle_project"),
+        ("scenarios: [{name: bad-11, application: a, expect: deny, model: m, regions: [unspecified],"
+         " actions: [InvokeModel, CreateModelInvocationJob]}]", "needs presented_profile for invoke actions"),
     ],
 )
 def test_scenario_files_are_strictly_validated(tmp_path, body, message):
@@ -326,3 +340,19 @@ def test_cli_prints_a_readable_report_and_sets_the_exit_code(shipped, tmp_path, 
     out = capsys.readouterr().out
     assert code == 1
     assert "FAIL wrong.yaml · global works · claims-assistant in eu-central-1: InvokeModel" in out
+
+
+def test_the_security_review_finding_is_closed(shipped):
+    """The review's case: claims-assistant's policies plus bedrock:* on * elsewhere on the same principal
+    (what grant_invoke onto an existing team role can meet) allowed CreateModelInvocationJob on the
+    Region-less model ARN with aws:RequestedRegion=unspecified. It is now explicitly denied, by the
+    global deny, in every policy of the application."""
+    access = shipped["default"].inventory[("claims-assistant", REGION)]
+    request = sc.with_broad_grant(cris_checks.direct_model_call_checks(
+        action="bedrock:CreateModelInvocationJob", partition="aws", region="unspecified",
+        model_id="anthropic.claude-sonnet-4-5-20250929-v1:0", principal="arn:aws:sts::111122223333:assumed-role/r/s")[0])
+    assert request.resource == "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    for name, policy in access.policies.items():
+        (decision,) = evaluate({name: policy, sc.BROAD_GRANT_NAME: sc.BROAD_GRANT}, [request])
+        assert decision.decision == "ExplicitlyDenied", name
+        assert decision.deciding == (f"{name}#DenyGlobalCrossRegionInference",)

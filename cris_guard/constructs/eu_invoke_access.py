@@ -20,7 +20,8 @@ __all__ = ["APPLICATION_TAG_KEY", "POLICY_NAME_METADATA_KEY", "ApprovedProfile",
 
 class EuInvokeAccess(Construct):
     """An IAM role plus customer-managed policies that let one application call its approved ``eu.``
-    profiles from ``source_region`` and nothing that could leave the EU.
+    profiles from ``source_region``, with explicit denies on the inference entry points that could route
+    outside the EU (which ones, and what they cannot cover: :mod:`cris_guard.iam_policy`, docs/iam.md).
 
     - The policies are :func:`cris_guard.iam_policy.plan_policies`' documents (see docs/iam.md):
       profile and model allows per AWS's geographic-CRIS pattern, with explicit residency denies in
@@ -139,6 +140,12 @@ class EuInvokeAccess(Construct):
         must have room for :attr:`policies`. The returned grant succeeds, and ``apply_before(...)``
         makes resources wait for the attachment. Other principals (service, account, ARN principals)
         raise ``TypeError``: they have no identity policy to attach to.
+
+        The denies then bind *everything* the grantee does (docs/iam.md, "Two lock-out risks"): its
+        existing direct in-Region model calls by model ID (e.g. embeddings) are refused by
+        ``DenyFoundationModelsWithoutProfile``, and its Bedrock calls, batch/evaluation jobs and
+        bedrock-mantle inference outside the EU member-state Regions by the Region deny. Calls with a
+        guardrail also need ``bedrock:ApplyGuardrail``, which is not granted.
         """
         principal = grantee.grant_principal
         kind = _identity_kind(principal)
