@@ -14,7 +14,7 @@ SCENARIOS ?= $(if $(filter $(DEFAULT_CONFIG),$(CONFIG)),scenarios,)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test lint scenarios check-scenarios bench clean setup
+.PHONY: synth test lint scenarios check-scenarios report bench clean setup
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -40,6 +40,7 @@ test: synth
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-scenarios
+	$(MAKE) --no-print-directory report
 
 check-scenarios:
 ifeq ($(SCENARIOS),)
@@ -53,6 +54,10 @@ lint:
 	@echo "cfn-lint: $$(ls cdk.out/*.template.json | wc -l) templates, no errors"
 
 scenarios: synth check-scenarios
+
+## report: the Markdown review report of cdk.out for pull requests (exit 1 on any failed check or scenario)
+report:
+	$(PY) -m cris_guard.report --config $(CONFIG) --assembly cdk.out $(if $(SCENARIOS),--scenarios $(SCENARIOS),--no-scenarios)
 
 bench: setup
 	$(PY) bench/scale.py

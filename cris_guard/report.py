@@ -1,0 +1,1191 @@
+"""The review report a person reads in a pull request: ``python -m cris_guard.report``.
+
+A template diff of thousands of lines of IAM JSON is not reviewable. This module reads what was
+actually synthesized (a cloud assembly: ``manifest.json``, the templates, the stacks' metadata and
+``validation-report.json``) next to the configuration and the profile catalog, and writes one
+Markdown page: for every application and source Region the destination Regions its policies *really*
+grant per approved profile (parsed from the model ARNs in the templates, then compared with the
+catalog), the residency denies in every policy, policy sizes, audit and budget settings, every cdk-nag
+acknowledgment with its reason, the access scenarios' results and CloudFormation limits.
+
+Every line marked ✘ is a failed check; any ✘, or any failing scenario, makes the command exit 1 so
+that CI can gate on it. Sections are pure functions of parsed templates (:class:`SynthesizedStack`)
+and return :class:`Section` objects; :func:`main` is the thin CLI around them.
+
+    python -m cris_guard.report [--config F] [--assembly cdk.out] [--scenarios DIR] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import fnmatch
+import importlib.metadata
+import json
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cris_guard import iam_policy, scenarios
+from cris_guard.catalog import Catalog, load_catalog
+from cris_guard.config import DEFAULT_CONFIG_PATH, Application, Config, ConfigError, load_config
+from cris_guard.constructs.audit_alarms import (
+    DIMENSION_SOURCE_REGION,
+    METRIC_LOGGING_CONFIGURATION_CHANGES,
+    METRIC_RESIDENCY_VIOLATIONS,
+    METRIC_TRAIL_CONFIGURATION_CHANGES,
+    METRIC_UNGOVERNED_REGION_INVOCATIONS,
+)
+from cris_guard.constructs.invocation_logging import CUSTOM_RESOURCE_TYPE as INVOCATION_LOGGING_TYPE
+from cris_guard.cost import APPLICATION_TAG_KEY
+from cris_guard.nag import PACKS
+from cris_guard.regions import EU_MEMBER_STATE_REGIONS, supports
+from cris_guard.stacks.access import (
+    STACK_OUTPUT_LIMIT,
+    STACK_RESOURCE_LIMIT,
+    STACK_TEMPLATE_BYTE_LIMIT,
+    check_stack_limits,
+)
+
+OK = "✔"
+FAIL = "✘"
+WARN = "⚠"
+REPORT_FILE_NAME = "review-report.md"
+# Failing calls listed per failed scenario; the rest are counted (the scenarios CLI with -v lists all).
+MAX_FAILED_CALLS_SHOWN = 5
+# A role's inline policies share one 10,240-character quota (cris-facts §7); cris-guard writes none.
+INLINE_POLICY_MAX_CHARS = 10_240
+
+
+# --- The cloud assembly ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SynthesizedStack:
+    """One synthesized stack: its template and the metadata CDK recorded per construct path.
+
+    ``stack_name``, ``template`` and ``template_full_path`` are the attributes
+    :func:`cris_guard.stacks.access.check_stack_limits` reads from a ``cx_api`` stack artifact.
+    """
+
+    name: str
+    region: str
+    template: Mapping[str, Any]
+    template_full_path: str
+    metadata: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def stack_name(self) -> str:
+        return self.name
+
+    @property
+    def resources(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.template.get("Resources") or {}
+
+
+@dataclass(frozen=True)
+class Assembly:
+    directory: Path
+    stacks: tuple[SynthesizedStack, ...]
+    account: str
+    validation_report: Mapping[str, Any] | None
+    library_versions: Mapping[str, str]  # aws-cdk-lib, constructs: as recorded in tree.json
+
+
+class AssemblyError(Exception):
+    """The directory is not a cloud assembly this command can read."""
+
+
+def read_assembly(directory: Path | str) -> Assembly:
+    """Read ``manifest.json`` and what it points to. Works for ``cdk synth`` output and ``app.synth()``."""
+    root = Path(directory)
+    manifest_file = root / "manifest.json"
+    if not manifest_file.exists():
+        raise AssemblyError(f"{root}/manifest.json not found; synthesize first (`make synth`)")
+    manifest = json.loads(manifest_file.read_text())
+    stacks = []
+    accounts = set()
+    for artifact_id, artifact in manifest.get("artifacts", {}).items():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        account, region = artifact.get("environment", "aws://unknown-account/unknown-region").removeprefix(
+            "aws://").split("/", 1)
+        accounts.add(account)
+        template_path = root / artifact["properties"]["templateFile"]
+        metadata: dict[str, list] = {k: list(v) for k, v in (artifact.get("metadata") or {}).items()}
+        extra = artifact.get("additionalMetadataFile")
+        if extra and (root / extra).exists():
+            for path, entries in json.loads((root / extra).read_text()).items():
+                metadata.setdefault(path, []).extend(entries)
+        stacks.append(
+            SynthesizedStack(
+                name=artifact.get("displayName", artifact_id),
+                region=region,
+                template=json.loads(template_path.read_text()),
+                template_full_path=str(template_path),
+                metadata=metadata,
+            )
+        )
+    report_file = root / "validation-report.json"
+    validation = json.loads(report_file.read_text()) if report_file.exists() else None
+    versions: dict[str, str] = {}
+    tree_file = root / "tree.json"
+    if tree_file.exists():
+        _construct_versions(json.loads(tree_file.read_text()).get("tree", {}), versions)
+    account = accounts.pop() if len(accounts) == 1 else ", ".join(sorted(accounts)) or "-"
+    if account == "unknown-account":
+        account = "environment-agnostic (from credentials at deploy time)"
+    return Assembly(root, tuple(sorted(stacks, key=lambda s: s.name)), account, validation, versions)
+
+
+def _construct_versions(node: Mapping[str, Any], found: dict[str, str]) -> None:
+    info = node.get("constructInfo") or {}
+    library = str(info.get("fqn", "")).split(".", 1)[0]
+    if library and info.get("version"):
+        found.setdefault(library, info["version"])
+    for child in (node.get("children") or {}).values():
+        _construct_versions(child, found)
+
+
+# --- Checks and sections ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    passed: bool
+    where: str
+    text: str
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    counts_as: str = "checks"  # how the verdict line counts this section's checks
+
+    def check(self, passed: bool, where: str, text: str) -> str:
+        """Record a check and return its mark for the line that shows it."""
+        self.checks.append(Check(passed, where, text))
+        return OK if passed else FAIL
+
+    def render(self) -> str:
+        return "\n".join([f"## {self.title}", "", *self.lines]).rstrip() + "\n"
+
+
+def _text(value: object) -> str:
+    """Free text (reasons, findings) as Markdown that renders as written: ``<account>`` would otherwise
+    be swallowed as an HTML tag, and a pair of ``*`` would turn into emphasis."""
+    return re.sub(r"([<>*])", r"\\\1", str(value)).replace("\n", " ")
+
+
+def _cell(value: object) -> str:
+    return _text(value).replace("|", "\\|")
+
+
+def _code(value: object) -> str:
+    return f"`{value}`"
+
+
+def _display_path(path: Path | str) -> str:
+    """A path as a reader of the repository knows it: relative to the repository when inside it."""
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(scenarios.REPO_ROOT):
+        return str(resolved.relative_to(scenarios.REPO_ROOT))
+    return str(path)
+
+
+def _percent(size: int, limit: int) -> str:
+    return f"{size:,} of {limit:,} ({size * 100 // limit} %)"
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _tags(resource: Mapping[str, Any]) -> dict[str, Any]:
+    tags = resource.get("Properties", {}).get("Tags") or []
+    if isinstance(tags, dict):
+        return dict(tags)
+    return {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
+
+
+def _show(value: Any) -> str:
+    """A template value as a reviewer reads it: ``Fn::Sub`` text, ``<Ref>``, ``<Resource.Attribute>``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)):
+        return json.dumps(value)
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref":
+            return f"<{arg}>"
+        if key == "Fn::GetAtt":
+            return f"<{'.'.join(arg) if isinstance(arg, list) else arg}>"
+        if key == "Fn::Sub":
+            return arg if isinstance(arg, str) else str(arg[0])
+        if key == "Fn::Join":
+            return str(arg[0]).join(_show(p) for p in arg[1])
+    return json.dumps(value, sort_keys=True)
+
+
+# --- Policies in placeholder form ---------------------------------------------------------------------
+#
+# Template values are turned back into the placeholder form iam_policy plans with (``${AWS::Partition}``,
+# ``${AWS::AccountId}``, ``${ApplicationProfileArn:<profile id>}``). Then iam_policy.policy_size counts a
+# synthesized policy exactly as EuInvokeAccess counted it (each placeholder at its worst-case length),
+# and the deny statements can be compared with iam_policy.residency_denies as they are defined.
+
+_PSEUDO = {"AWS::Partition": iam_policy.PARTITION, "AWS::AccountId": iam_policy.ACCOUNT}
+_PARTITION_RE = r"(?:\$\{AWS::Partition\}|[a-z0-9-]+|\*)"
+_ACCOUNT_RE = r"(?:\$\{AWS::AccountId\}|[0-9]{12}|\*|)"
+_MODEL_ARN = re.compile(rf"^arn:{_PARTITION_RE}:bedrock:(?P<region>[^:]*):{_ACCOUNT_RE}:foundation-model/(?P<model>.+)$")
+_PROFILE_ARN = re.compile(rf"^arn:{_PARTITION_RE}:bedrock:(?P<region>[^:]*):{_ACCOUNT_RE}:inference-profile/(?P<profile>.+)$")
+_APPLICATION_PROFILE = re.compile(r"^\$\{ApplicationProfileArn:(?P<profile>[^}]+)\}$")
+
+
+def _placeholder_form(value: Any, region: str, application_profiles: Mapping[str, str]) -> Any:
+    """``application_profiles``: logical ID of an ApplicationInferenceProfile -> the system profile it copies."""
+    if isinstance(value, list):
+        return [_placeholder_form(v, region, application_profiles) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref":
+            if arg == "AWS::Region":
+                return region
+            return _PSEUDO.get(arg, f"${{{arg}}}")
+        if key == "Fn::GetAtt":
+            target, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            if target in application_profiles and attribute in ("InferenceProfileArn", "InferenceProfileIdentifier"):
+                return iam_policy.application_profile_placeholder(application_profiles[target])
+            return f"${{{target}.{attribute}}}"
+        if key == "Fn::Sub":
+            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+            for name, sub in variables.items():
+                text = text.replace(f"${{{name}}}", str(_placeholder_form(sub, region, application_profiles)))
+            return text.replace("${AWS::Region}", region)
+        if key == "Fn::Join":
+            separator, parts = arg
+            return separator.join(str(_placeholder_form(p, region, application_profiles)) for p in parts)
+        if key.startswith("Fn::"):
+            return f"${{{key}}}"
+    return {k: _placeholder_form(v, region, application_profiles) for k, v in value.items()}
+
+
+# The actions that run inference on the resource they name: an Allow of any of them is attributed.
+INFERENCE_ACTIONS = (*iam_policy.INVOKE_ACTIONS, "bedrock:InvokeModelWithBidirectionalStream")
+
+
+def _covers(patterns: Iterable[str], action: str) -> bool:
+    # IAM matches actions case-insensitively, with * and ? wildcards.
+    return any(fnmatch.fnmatchcase(action.lower(), str(p).lower()) for p in patterns)
+
+
+# --- 2. Application access ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyReview:
+    logical_id: str
+    kind: str  # "managed" or "inline"
+    size: int | None
+    limit: int
+    size_problem: str | None
+    missing_denies: tuple[str, ...]
+    changed_denies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RouteReview:
+    profile_id: str
+    found: tuple[str, ...]  # destination Regions granted in the policies, sorted
+    expected: tuple[str, ...]  # the catalog's destinations from this source Region
+    problems: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class AccessReview:
+    """What the templates give one application in one source Region, and what is wrong with it."""
+
+    application: str
+    region: str
+    stack: str
+    role: str
+    trusted: list[str]
+    routes: list[RouteReview]
+    application_profiles: dict[str, str]  # system profile ID -> logical ID
+    policies: list[PolicyReview]
+    expected_denies: tuple[str, ...]
+    problems: list[str] = field(default_factory=list)  # grants the report cannot attribute, etc.
+
+
+def _application_profiles_in(stack: SynthesizedStack) -> dict[str, dict[str, str]]:
+    """application -> {system profile ID it copies -> logical ID}, from the ``cris-guard:application`` tag."""
+    by_application: dict[str, dict[str, str]] = defaultdict(dict)
+    for logical_id, resource in stack.resources.items():
+        if resource.get("Type") != "AWS::Bedrock::ApplicationInferenceProfile":
+            continue
+        copy_from = _placeholder_form(
+            resource.get("Properties", {}).get("ModelSource", {}).get("CopyFrom", ""), stack.region, {})
+        match = _PROFILE_ARN.match(copy_from) if isinstance(copy_from, str) else None
+        if match is None:
+            continue
+        owner = _tags(resource).get(APPLICATION_TAG_KEY)
+        if owner:
+            by_application[owner][match["profile"]] = logical_id
+    return by_application
+
+
+def _role_policies(stack: SynthesizedStack, role: str) -> tuple[list[tuple[str, str, Mapping]], list[str]]:
+    """((logical ID, kind, raw document) for every policy attached to ``role``, problems)."""
+    resources = stack.resources
+    ref = {"Ref": role}
+    found: dict[str, tuple[str, str, Mapping]] = {}
+    problems = []
+    role_props = resources[role].get("Properties", {})
+    for index, inline in enumerate(role_props.get("Policies") or []):
+        name = f"{role}.Policies[{index}]"
+        found[name] = (name, "inline", inline.get("PolicyDocument", {}))
+    for logical_id, resource in resources.items():
+        kind = resource.get("Type")
+        if kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy") and ref in _as_list(
+            resource.get("Properties", {}).get("Roles")
+        ):
+            found[logical_id] = (logical_id, "managed" if kind == "AWS::IAM::ManagedPolicy" else "inline",
+                                 resource["Properties"].get("PolicyDocument", {}))
+    for arn in _as_list(role_props.get("ManagedPolicyArns")):
+        target = arn.get("Ref") if isinstance(arn, dict) and set(arn) == {"Ref"} else None
+        if target in resources and resources[target].get("Type") == "AWS::IAM::ManagedPolicy":
+            found.setdefault(target, (target, "managed", resources[target]["Properties"].get("PolicyDocument", {})))
+        else:
+            problems.append(f"managed policy {_show(arn)} is attached but not in the template, so it cannot be reviewed")
+    return list(found.values()), problems
+
+
+def review_access(
+    stacks: Sequence[SynthesizedStack], config: Config, catalog: Catalog
+) -> tuple[list[AccessReview], list[str]]:
+    """One :class:`AccessReview` per role tagged ``cris-guard:application``, plus problems that belong to
+    no role (an application of the configuration without a role in a source Region)."""
+    applications = {a.name: a for a in config.applications}
+    reviews: list[AccessReview] = []
+    for stack in stacks:
+        by_application = _application_profiles_in(stack)
+        for logical_id, resource in stack.resources.items():
+            if resource.get("Type") != "AWS::IAM::Role":
+                continue
+            name = _tags(resource).get(APPLICATION_TAG_KEY)
+            if not name:
+                continue
+            reviews.append(_review_role(stack, logical_id, applications.get(name), name, catalog,
+                                        by_application.get(name, {})))
+    expected = [(app.name, region) for region in config.source_regions for app in config.applications]
+    seen = {(r.application, r.region) for r in reviews}
+    orphans = [
+        f"{name} in {region}: no role tagged {APPLICATION_TAG_KEY}={name} in the synthesized templates"
+        for name, region in expected if (name, region) not in seen
+    ]
+    order = {key: i for i, key in enumerate(expected)}
+    reviews.sort(key=lambda r: (order.get((r.application, r.region), len(order)), r.region, r.application))
+    return reviews, orphans
+
+
+def _review_role(
+    stack: SynthesizedStack,
+    role: str,
+    application: Application | None,
+    name: str,
+    catalog: Catalog,
+    own_application_profiles: Mapping[str, str],
+) -> AccessReview:
+    """Only the application's *own* application profiles stand for approved profiles: another
+    application's profile in the policy stays an unresolved ``${LogicalId.Attribute}`` and is reported."""
+    region = stack.region
+    trust = stack.resources[role].get("Properties", {}).get("AssumeRolePolicyDocument", {})
+    trusted = []
+    for statement in _as_list(trust.get("Statement")):
+        principal = statement.get("Principal")
+        if isinstance(principal, dict):
+            trusted += [_show(p) for kind in ("Service", "AWS", "Federated") for p in _as_list(principal.get(kind))]
+        elif principal is not None:
+            trusted.append(_show(principal))  # "*": anyone
+    enforced = bool(application and application.require_application_profiles)
+    expected_denies = {d["Sid"]: d for d in iam_policy.residency_denies(require_application_profiles=enforced)}
+    review = AccessReview(
+        application=name, region=region, stack=stack.name, role=role, trusted=trusted, routes=[],
+        application_profiles=dict(sorted(own_application_profiles.items())), policies=[],
+        expected_denies=tuple(expected_denies),
+    )
+    if application is None:
+        review.problems.append(f"role {role} is tagged for application {name!r}, which is not in the configuration")
+    raw_policies, attach_problems = _role_policies(stack, role)
+    review.problems.extend(attach_problems)
+    application_profile_ids = {logical_id: pid for pid, logical_id in own_application_profiles.items()}
+    lengths = iam_policy.worst_case_lengths(region, sorted(own_application_profiles))
+
+    approved = list(application.profiles) if application else []
+    granted: dict[str, set[str]] = defaultdict(set)  # system profile ID -> destination Regions granted
+    granted_profiles: set[str] = set()
+    for logical_id, kind, raw in raw_policies:
+        document = _placeholder_form(raw, region, application_profile_ids)
+        limit = iam_policy.MANAGED_POLICY_MAX_CHARS if kind == "managed" else INLINE_POLICY_MAX_CHARS
+        try:
+            size, size_problem = iam_policy.policy_size(document, lengths), None
+        except ValueError as exc:
+            size, size_problem = None, str(exc)
+        statements = [s for s in _as_list(document.get("Statement")) if isinstance(s, dict)]
+        by_sid = {s.get("Sid"): s for s in statements}
+        review.policies.append(PolicyReview(
+            logical_id=logical_id, kind=kind, size=size, limit=limit, size_problem=size_problem,
+            missing_denies=tuple(sid for sid in expected_denies if sid not in by_sid),
+            changed_denies=tuple(sid for sid, d in expected_denies.items() if sid in by_sid and by_sid[sid] != d),
+        ))
+        for statement in statements:
+            _collect_grants(statement, f"{logical_id}#{statement.get('Sid', '?')}", region, catalog,
+                            granted, granted_profiles, review.problems)
+
+    for pid in approved:
+        expected = tuple(sorted(catalog.destinations(pid, region)))
+        found = tuple(sorted(granted.get(pid, ())))
+        problems = []
+        if pid not in granted_profiles:
+            problems.append(f"the profile itself is not granted in {region}")
+        missing = [r for r in expected if r not in found]
+        extra = [r for r in found if r not in expected]
+        outside = [r for r in found if r not in EU_MEMBER_STATE_REGIONS]
+        if not expected:
+            problems.append(f"the catalog has no route from {region}")
+        if missing:
+            problems.append(f"missing {', '.join(missing)}")
+        if extra:
+            problems.append(f"not in the catalog: {', '.join(extra)}")
+        if outside:
+            problems.append(f"outside the EU member-state Regions: {', '.join(outside)}")
+        review.routes.append(RouteReview(pid, found, expected, tuple(problems)))
+    for pid in sorted((set(granted) | granted_profiles) - set(approved)):
+        review.problems.append(f"grants {pid}, which the configuration does not approve for {name}")
+    return review
+
+
+def _collect_grants(
+    statement: Mapping[str, Any],
+    where: str,
+    region: str,
+    catalog: Catalog,
+    granted: dict[str, set[str]],
+    granted_profiles: set[str],
+    problems: list[str],
+) -> None:
+    """Attribute an Allow statement's Bedrock invoke grants to profiles: model ARNs to the profiles that
+    fence them (``bedrock:InferenceProfileArn``), profile ARNs to themselves. Anything else is a problem."""
+    if statement.get("Effect") != "Allow":
+        return
+    if "NotAction" in statement or "NotResource" in statement:
+        problems.append(f"{where} uses NotAction/NotResource; review it by hand")
+        return
+    if not any(_covers(_as_list(statement.get("Action")), action) for action in INFERENCE_ACTIONS):
+        return
+    fences: set[str] = set()
+    for operator, keys in (statement.get("Condition") or {}).items():
+        for key, values in (keys or {}).items():
+            if key.lower() != iam_policy.INFERENCE_PROFILE_ARN_KEY.lower():
+                continue
+            if operator not in ("StringEquals", "ArnEquals"):
+                problems.append(f"{where} fences with {operator}; only exact profile ARNs are reviewable")
+                continue
+            for value in _as_list(values):
+                match = _PROFILE_ARN.match(value) or _APPLICATION_PROFILE.match(value)
+                if match and (match.re is _APPLICATION_PROFILE or match["region"] == region):
+                    fences.add(match["profile"])
+                else:
+                    problems.append(f"{where} is fenced by {value}, not a profile of this source Region")
+    for resource in _as_list(statement.get("Resource")):
+        model = _MODEL_ARN.match(resource)
+        profile = _PROFILE_ARN.match(resource) or _APPLICATION_PROFILE.match(resource)
+        if model:
+            owners = [pid for pid in fences if _model_of(pid, catalog) == model["model"]]
+            if not owners:
+                why = "no bedrock:InferenceProfileArn fence" if not fences else "no fencing profile of that model"
+                problems.append(f"{where} grants {resource} with {why}")
+            for pid in owners:
+                granted[pid].add(model["region"] or "(Region-less)")
+        elif profile and (profile.re is _APPLICATION_PROFILE or profile["region"] == region) and "*" not in resource:
+            granted_profiles.add(profile["profile"])
+        else:
+            problems.append(f"{where} grants inference on {resource}, which is not a profile of this"
+                            " source Region or a fenced model")
+
+
+def _model_of(profile_id: str, catalog: Catalog) -> str:
+    profile = catalog.get(profile_id)
+    return profile.model_id if profile else profile_id.split(".", 1)[-1]
+
+
+ROUTE_OK_TEXT = "equals the catalog; all EU member-state Regions"
+
+
+def access_section(reviews: Sequence[AccessReview], orphans: Sequence[str], config: Config) -> Section:
+    """Per source Region and application: role and trust, routes per approved profile, application
+    profiles, policies with their sizes and denies."""
+    section = Section("Application access")
+    section.lines += [
+        "Destination Regions are read from the foundation-model ARNs in the synthesized policies (each"
+        " attributed to the approved profile whose ARN fences it with `bedrock:InferenceProfileArn`) and"
+        " compared with the catalog. Sizes count as IAM does, at worst-case partition, account and ARN lengths.",
+        "",
+    ]
+    for orphan in orphans:
+        section.lines.append(f"- {section.check(False, 'access', orphan)} {_text(orphan)}")
+    if orphans:
+        section.lines.append("")
+    apps = {a.name: a for a in config.applications}
+    current_region = None
+    for review in reviews:
+        if review.region != current_region:
+            current_region = review.region
+            section.lines += [f"### From {review.region}", ""]
+        _application_block(section, review, apps.get(review.application))
+    return section
+
+
+def _application_block(section: Section, review: AccessReview, app: Application | None) -> None:
+    where = f"{review.application} in {review.region}"
+    lines = section.lines
+    expected_trust = (app.trusted_services + app.trusted_role_arns) if app else []
+    mark = section.check(sorted(review.trusted) == sorted(expected_trust), where,
+                         f"trusted principals {review.trusted} differ from the configuration's {expected_trust}")
+    trusted = ", ".join(_code(t) for t in review.trusted) or "(nobody)"
+    enforced = "; application profiles required" if app and app.require_application_profiles else ""
+    lines += [f"#### {review.application}", "",
+              f"Role {_code(review.role)} in stack {_code(review.stack)}, trusted by {trusted} {mark}{enforced}", ""]
+
+    lines += ["| Approved profile | Destination Regions in the policy | Check |", "|---|---|---|"]
+    for route in review.routes:
+        text = "; ".join(route.problems)
+        mark = section.check(route.passed, where, f"{route.profile_id}: {text}")
+        found = f"{', '.join(route.found) or '(none)'} ({len(route.found)})"
+        lines.append(f"| {_code(route.profile_id)} | {_cell(found)} | {mark} {_cell(ROUTE_OK_TEXT if route.passed else text)} |")
+    lines.append("")
+    for problem in review.problems:
+        lines.append(f"- {section.check(False, where, problem)} {_text(problem)}")
+    if review.problems:
+        lines.append("")
+
+    listing = ", ".join(f"{_code(pid)} → {_code(lid)}" for pid, lid in review.application_profiles.items())
+    if supports("AWS::Bedrock::ApplicationInferenceProfile", review.region):
+        missing = [p for p in (app.profiles if app else []) if p not in review.application_profiles]
+        mark = section.check(not missing, where, f"no application profile for {', '.join(missing)}")
+        lines.append(f"Application profiles {mark}: {listing or '(none)'}"
+                     + (f"; missing for {', '.join(missing)}" if missing else ""))
+    else:
+        lines.append(f"Application profiles: none (CloudFormation in {review.region} has no"
+                     f" AWS::Bedrock::ApplicationInferenceProfile){': ' + listing if listing else ''}")
+
+    managed = sum(p.kind == "managed" for p in review.policies)
+    limit = iam_policy.MAX_MANAGED_POLICIES_PER_ROLE
+    mark = section.check(1 <= managed <= limit, where, f"{managed} managed policies (1 to {limit} expected)")
+    lines += [
+        "",
+        f"{managed} managed {'policy' if managed == 1 else 'policies'} (at most {limit} per role) {mark};"
+        f" every policy must carry the denies {', '.join(review.expected_denies)}:",
+        "",
+        "| Policy | Size (characters) | Deny statements |",
+        "|---|---|---|",
+    ]
+    for policy in review.policies:
+        lines.append(f"| {_code(policy.logical_id)}{' (inline)' if policy.kind == 'inline' else ''}"
+                     f" | {_size_cell(section, where, policy)} | {_deny_cell(section, where, policy, review)} |")
+    lines.append("")
+
+
+def _size_cell(section: Section, where: str, policy: PolicyReview) -> str:
+    if policy.size is None:
+        text = f"cannot size: {policy.size_problem}"
+        return f"{section.check(False, where, f'{policy.logical_id}: {text}')} {_cell(text)}"
+    mark = section.check(policy.size <= policy.limit, where,
+                         f"{policy.logical_id}: {policy.size:,} characters, more than {policy.limit:,}")
+    return f"{mark} {_percent(policy.size, policy.limit)}"
+
+
+def _deny_cell(section: Section, where: str, policy: PolicyReview, review: AccessReview) -> str:
+    problems = []
+    if policy.missing_denies:
+        problems.append(f"missing {', '.join(policy.missing_denies)}")
+    if policy.changed_denies:
+        problems.append(f"differs from iam_policy: {', '.join(policy.changed_denies)}")
+    mark = section.check(not problems, where, f"{policy.logical_id}: {'; '.join(problems)}")
+    return f"{mark} all {len(review.expected_denies)} present" if not problems else f"{mark} {_cell('; '.join(problems))}"
+
+
+# --- 3. Audit -------------------------------------------------------------------------------------------
+
+
+Found = tuple[SynthesizedStack, str, Mapping[str, Any]]  # (stack, logical ID, resource)
+
+
+def _find(stacks: Sequence[SynthesizedStack], resource_type: str) -> list[Found]:
+    return [(s, lid, r) for s in stacks for lid, r in s.resources.items() if r.get("Type") == resource_type]
+
+
+def _props(resource: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return (resource or {}).get("Properties") or {}
+
+
+def _ref_target(stack: SynthesizedStack, value: Any) -> Mapping[str, Any] | None:
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return stack.resources.get(value["Ref"])
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
+        return stack.resources.get(value["Fn::GetAtt"][0])
+    return None
+
+
+def _bucket_expiry(bucket: Mapping[str, Any] | None) -> int | None:
+    rules = (_props(bucket).get("LifecycleConfiguration") or {}).get("Rules") or []
+    days = [r["ExpirationInDays"] for r in rules if r.get("Status") == "Enabled" and r.get("ExpirationInDays")]
+    return min(days) if days else None
+
+
+def _days(value: int | None) -> str:
+    return f"{value} days" if value is not None else "never (no expiry)"
+
+
+def audit_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section:
+    """Invocation logging per source Region, the trail, and the alarms on the trail's log group."""
+    section = Section("Residency alarms and audit")
+    _invocation_logging_rows(section, stacks, config)
+    _trail_lines(section, stacks, config)
+    _alarm_rows(section, stacks, config)
+    return section
+
+
+def _invocation_logging_rows(section: Section, stacks: Sequence[SynthesizedStack], config: Config) -> None:
+    wanted = config.audit.invocation_logs
+    section.lines += ["| Source Region | Invocation logging | Payloads logged | S3 expiry | CloudWatch Logs |",
+                      "|---|---|---|---|---|"]
+    by_region: dict[str, list[Found]] = defaultdict(list)
+    for found in _find(stacks, INVOCATION_LOGGING_TYPE):
+        by_region[found[0].region].append(found)
+    for region in config.source_regions:
+        where = f"invocation logging in {region}"
+        entries = by_region.get(region, [])
+        mark = section.check(len(entries) == 1, where, f"{len(entries)} logging configurations, expected 1")
+        if len(entries) != 1:
+            section.lines.append(f"| {region} | {mark} {len(entries)} found, expected 1 | | | |")
+            continue
+        stack, lid, resource = entries[0]
+        props = _props(resource)
+        payloads = [k for k in ("Text", "Image", "Embedding", "Video", "Audio") if props.get(f"{k}DataDeliveryEnabled")]
+        expiry = _bucket_expiry(_ref_target(stack, props.get("BucketName")))
+        expiry_mark = section.check(expiry == wanted.retention_days, where,
+                                    f"logs expire after {_days(expiry)}, configured {wanted.retention_days} days")
+        if "LogGroupName" in props:
+            retention = _props(_ref_target(stack, props["LogGroupName"])).get("RetentionInDays")
+            ok = wanted.cloudwatch_logs and retention == wanted.cloudwatch_retention_days
+            text = f"CloudWatch Logs retention {_days(retention)}, configured {wanted.cloudwatch_retention_days} days"
+            cloudwatch = f"{section.check(ok, where, text)} {_days(retention)}"
+        else:
+            cloudwatch = f"{section.check(not wanted.cloudwatch_logs, where, 'no CloudWatch Logs delivery')} off"
+        section.lines.append(f"| {region} | {mark} {_code(lid)} in {_code(stack.name)} | {', '.join(payloads) or 'none'}"
+                             f" | {expiry_mark} {_days(expiry)} | {cloudwatch} |")
+    section.lines.append("")
+
+
+def _trail_lines(section: Section, stacks: Sequence[SynthesizedStack], config: Config) -> None:
+    wanted = config.audit.cloudtrail
+    trails = _find(stacks, "AWS::CloudTrail::Trail")
+    home = config.trail_home_region
+    if wanted.enabled:
+        ok = len(trails) == 1 and trails[0][0].region == home
+        text = f"{len(trails)} trail{'s' if len(trails) != 1 else ''} synthesized, expected one in {home}"
+        mark = section.check(ok, "CloudTrail", text)
+        section.lines.append(f"CloudTrail {mark}: {f'one trail, in {home} as configured' if ok else text}.")
+    else:
+        mark = section.check(not trails, "CloudTrail", "a trail is synthesized although cloudtrail.enabled is false")
+        existing = wanted.existing_log_group_name
+        section.lines.append(f"CloudTrail {mark}: disabled in the configuration; "
+                             + (f"alarms read the existing log group {_code(existing)}." if existing else "no alarms on a trail."))
+    for stack, lid, resource in trails:
+        props = _props(resource)
+        expiry = _bucket_expiry(_ref_target(stack, props.get("S3BucketName")))
+        retention = _props(_ref_target(stack, props.get("CloudWatchLogsLogGroupArn"))).get("RetentionInDays")
+        parts = [
+            f"{section.check(ok, f'CloudTrail {lid}', text)} {text}"
+            for ok, text in (
+                (props.get("IsMultiRegionTrail") is True, "multi-Region"),
+                (props.get("EnableLogFileValidation") is True, "log-file validation"),
+                ("KMSKeyId" in props, "KMS-encrypted"),
+                (expiry == wanted.retention_days, f"S3 expiry {_days(expiry)} (configured {wanted.retention_days})"),
+                (retention == wanted.log_group_retention_days,
+                 f"log group retention {_days(retention)} (configured {wanted.log_group_retention_days})"),
+            )
+        ]
+        section.lines.append(f"- {_code(lid)} in {_code(stack.name)} ({stack.region}): {'; '.join(parts)}")
+    section.lines.append("")
+
+
+ACCOUNT_ALARMS = (
+    (METRIC_UNGOVERNED_REGION_INVOCATIONS, "Inference in an ungoverned Region"),
+    (METRIC_TRAIL_CONFIGURATION_CHANGES, "Trail stopped, deleted or changed"),
+    (METRIC_LOGGING_CONFIGURATION_CHANGES, "Invocation logging changed by someone else"),
+)
+
+
+def _alarm_rows(section: Section, stacks: Sequence[SynthesizedStack], config: Config) -> None:
+    """Alarms exist wherever the trail's log group does: cris-guard's trail or an existing one."""
+    trail = config.audit.cloudtrail
+    expected = trail.enabled or trail.existing_log_group_name is not None
+    absent = "missing" if expected else "none (no trail log group configured)"
+    alarms = _find(stacks, "AWS::CloudWatch::Alarm")
+    filters = _find(stacks, "AWS::Logs::MetricFilter")
+
+    def alarms_for(metric: str, source_region: str | None = None) -> list[Found]:
+        return [a for a in alarms if _props(a[2]).get("MetricName") == metric and (
+            source_region is None or {"Name": DIMENSION_SOURCE_REGION, "Value": source_region}
+            in (_props(a[2]).get("Dimensions") or []))]
+
+    section.lines += ["| Alarm | Scope | Where | Check |", "|---|---|---|---|"]
+    for region in config.source_regions:
+        where = f"residency alarm for {region}"
+        hits = alarms_for(METRIC_RESIDENCY_VIOLATIONS, region)
+        if not hits:
+            section.lines.append(f"| Residency violation | from {region} | {absent} | {section.check(not expected, where, 'missing')} |")
+            continue
+        stack, lid, resource = hits[0]
+        allowed = _residency_allow_list(filters, region)
+        outside = [r for r in allowed if r not in EU_MEMBER_STATE_REGIONS]
+        has_action = bool(_props(resource).get("AlarmActions"))
+        text = (f"inference outside {', '.join(allowed) or '(no metric filter found)'}"
+                + (f" (not EU: {', '.join(outside)})" if outside else "")
+                + ("" if has_action else "; no alarm action"))
+        mark = section.check(has_action and bool(allowed) and not outside, where, text)
+        section.lines.append(f"| Residency violation | from {region}: {_cell(text)} | {_code(lid)} in {_code(stack.name)} | {mark} |")
+    for metric, label in ACCOUNT_ALARMS:
+        hits = alarms_for(metric)
+        mark = section.check(bool(hits) or not expected, f"alarm {label}", "missing")
+        where = f"{_code(hits[0][1])} in {_code(hits[0][0].name)}" if hits else absent
+        section.lines.append(f"| {label} | account | {where} | {mark} |")
+    section.lines.append("")
+
+
+def _residency_allow_list(filters: Sequence[Found], region: str) -> list[str]:
+    """The Regions the residency metric filter for ``region`` accepts (its ``inferenceRegion != "…"`` terms)."""
+    for _stack, _lid, resource in filters:
+        props = _props(resource)
+        metrics = [t.get("MetricName") for t in props.get("MetricTransformations") or []]
+        pattern = props.get("FilterPattern")
+        if METRIC_RESIDENCY_VIOLATIONS in metrics and isinstance(pattern, str) and f'($.awsRegion = "{region}")' in pattern:
+            return re.findall(r'\$\.additionalEventData\.inferenceRegion != "([^"]+)"', pattern)
+    return []
+
+
+# --- 4. Budgets ----------------------------------------------------------------------------------------
+
+
+APPLICATION_COST_FILTER_PREFIX = f"user:{APPLICATION_TAG_KEY}$"  # cost.application_cost_filters
+
+
+def budgets_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section:
+    """Every budget with amount, filter, thresholds and subscribers, checked against the configuration:
+    one per application (by its cost-allocation tag) and one account-wide (no filter)."""
+    section = Section("Budgets")
+    section.lines += ["| Budget | Stack | Amount | Filter | Thresholds | Alerts to | Check |", "|---|---|---|---|---|---|---|"]
+    amounts: dict[str | None, float] = {a.name: float(a.monthly_budget_usd) for a in config.applications}
+    amounts[None] = float(config.budgets.account_monthly_usd
+                          or round(sum(a.monthly_budget_usd for a in config.applications), 2))
+    thresholds = sorted((t.type.upper(), float(t.percent)) for t in config.budgets.thresholds)
+    seen: list[str | None] = []
+    for stack, lid, resource in _find(stacks, "AWS::Budgets::Budget"):
+        seen.append(_budget_row(section, stack, lid, resource, amounts, thresholds))
+    section.lines.append("")
+    for owner in amounts:
+        count = seen.count(owner)
+        if count != 1:
+            text = f"{count} budgets for {owner or 'the whole account'}, expected 1"
+            section.lines.append(f"- {section.check(False, 'budgets', text)} {text}")
+    return section
+
+
+def _budget_row(section: Section, stack: SynthesizedStack, lid: str, resource: Mapping[str, Any],
+                amounts: Mapping[str | None, float], thresholds: list[tuple[str, float]]) -> str | None:
+    """Add the budget's row; return the application it is for (None: account-wide, or unknown)."""
+    props = _props(resource)
+    budget = props.get("Budget") or {}
+    limit = budget.get("BudgetLimit") or {}
+    filters = budget.get("CostFilters") or {}
+    amount = float(limit.get("Amount", 0))
+    owners = [v.removeprefix(APPLICATION_COST_FILTER_PREFIX) for v in _as_list(filters.get("TagKeyValue"))
+              if isinstance(v, str) and v.startswith(APPLICATION_COST_FILTER_PREFIX)]
+    owner = owners[0] if len(owners) == 1 else None
+    notifications = props.get("NotificationsWithSubscribers") or []
+    found = sorted((n.get("Notification", {}).get("NotificationType"), float(n.get("Notification", {}).get("Threshold", 0)))
+                   for n in notifications)
+    subscribers = {(s.get("SubscriptionType"), _show(s.get("Address"))) for n in notifications for s in n.get("Subscribers") or []}
+
+    problems = []
+    if owner is None and filters:
+        problems.append("a filter that is neither one application's tag nor none")
+    elif owner is not None and owner not in amounts:
+        problems.append(f"application {owner!r} is not in the configuration")
+    elif amount != amounts[owner]:
+        problems.append(f"amount {amount:g}, configured {amounts[owner]:g}")
+    if found != thresholds:
+        problems.append(f"thresholds differ from the configuration ({', '.join(f'{k.lower()} {p:g} %' for k, p in thresholds)})")
+    name = budget.get("BudgetName", lid)
+    mark = section.check(not problems, f"budget {name}", "; ".join(problems))
+
+    # Values in code spans: "user:<key>$<value>" must not start GitHub's $…$ math.
+    filter_text = "; ".join(f"{k}: {', '.join(_code(v) for v in _as_list(v))}" for k, v in filters.items())
+    topics = sum(kind == "SNS" for kind, _ in subscribers)
+    emails = sum(kind == "EMAIL" for kind, _ in subscribers)
+    alerts = ", ".join(filter(None, (
+        f"{topics} SNS topic{'s' if topics != 1 else ''}" if topics else "",
+        f"{emails} e-mail address{'es' if emails != 1 else ''}" if emails else ""))) or "nobody"
+    cells = [
+        _code(name),
+        _code(stack.name),
+        f"{amount:,.2f} {limit.get('Unit', '')} {str(budget.get('TimeUnit', '')).lower()}",
+        _cell(filter_text or "none (all spend in the account)"),
+        ", ".join(f"{kind.lower()} > {pct:g} %" for kind, pct in found),
+        alerts,
+        " ".join([mark, _cell("; ".join(problems))]).strip(),
+    ]
+    section.lines.append(f"| {' | '.join(cells)} |")
+    return owner if owner is not None or not filters else f"(unrecognized filter on {name})"
+
+
+# --- 5. cdk-nag acknowledgments ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Acknowledgment:
+    stack: str
+    path: str  # construct path inside the stack
+    rule: str
+    reason: str
+
+
+def acknowledgments(stacks: Sequence[SynthesizedStack]) -> list[Acknowledgment]:
+    """Every acknowledged finding. CDK Validations (cdk-nag 3) records ``Validations.of(x).acknowledge``
+    as ``aws:cdk:acknowledged-rules`` metadata on the construct's path (``Annotation::<rule>: reason``);
+    cdk-nag's optional v2-compatible aspect also writes ``cdk_nag.rules_to_suppress`` into a resource's
+    template metadata. Both are read."""
+    found: set[Acknowledgment] = set()
+    for stack in stacks:
+        for path, entries in stack.metadata.items():
+            for entry in entries:
+                if entry.get("type") != "aws:cdk:acknowledged-rules" or not isinstance(entry.get("data"), dict):
+                    continue
+                for rule, reason in entry["data"].items():
+                    found.add(Acknowledgment(stack.name, path.removeprefix(f"/{stack.name}").lstrip("/") or "(stack)",
+                                             str(rule).removeprefix("Annotation::"), str(reason)))
+        for logical_id, resource in stack.resources.items():
+            nag = (resource.get("Metadata") or {}).get("cdk_nag") or {}
+            path = (resource.get("Metadata") or {}).get("aws:cdk:path", logical_id)
+            for rule in nag.get("rules_to_suppress") or []:
+                rule_id = rule.get("id", "?")
+                for applies in rule.get("applies_to") or [None]:
+                    shown = f"{rule_id}[{applies}]" if isinstance(applies, str) else rule_id
+                    found.add(Acknowledgment(stack.name, str(path).removeprefix(f"{stack.name}/").removesuffix("/Resource"),
+                                             shown, str(rule.get("reason", ""))))
+    return sorted(found, key=lambda a: (a.stack, a.rule, a.path))
+
+
+def nag_section(stacks: Sequence[SynthesizedStack], validation_report: Mapping[str, Any] | None) -> Section:
+    section = Section("cdk-nag acknowledgments")
+    packs = ", ".join(p.__name__ for p in PACKS)
+    found = acknowledgments(stacks)
+    section.lines += [f"Packs: {packs}. {len(found)} acknowledged findings; each is an exception a reviewer accepts.", ""]
+    by_stack: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(lambda: defaultdict(list))
+    for ack in found:
+        by_stack[ack.stack][(ack.rule, ack.reason)].append(ack.path)
+    for stack in stacks:
+        grouped = by_stack.get(stack.name)
+        if not grouped:
+            section.lines += [f"### {stack.name}: none", ""]
+            continue
+        count = sum(len(paths) for paths in grouped.values())
+        section.lines += [f"### {stack.name} ({count})", ""]
+        for (rule, reason), paths in sorted(grouped.items()):
+            section.lines.append(f"- {_code(rule)} on {', '.join(_code(p) for p in sorted(paths))}: {_text(reason)}")
+        section.lines.append("")
+    violations = []
+    for plugin in (validation_report or {}).get("pluginReports") or []:
+        name = (plugin.get("summary") or {}).get("pluginName", "?")
+        for violation in plugin.get("violations") or []:
+            resources = ", ".join(r.get("resourceLogicalId", "?") for r in violation.get("violatingResources") or [])
+            violations.append(f"{name}: {violation.get('ruleName', '?')} on {resources}: {violation.get('description', '')}")
+    if validation_report is None:
+        section.lines.append(f"{WARN} `validation-report.json` not found in the assembly.")
+    elif violations:
+        section.lines.append("Unacknowledged findings in `validation-report.json`:")
+        for v in violations:
+            section.lines.append(f"- {section.check(False, 'cdk-nag', v)} {_cell(v)}")
+    else:
+        section.lines.append(f"{section.check(True, 'cdk-nag', 'no findings')} `validation-report.json`: no unacknowledged findings.")
+    section.lines.append("")
+    return section
+
+
+# --- 6. Access scenarios -------------------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioRun:
+    """The scenarios evaluated against the assembly (``report`` is None when they could not run)."""
+
+    directory: Path | None
+    report: scenarios.Report | None = None
+    skipped: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Sequence[SynthesizedStack]) -> ScenarioRun:
+    """Evaluate the scenario files against these templates (files with ``config_overrides`` need their
+    own synthesis and are skipped, as ``python -m cris_guard.scenarios --assembly`` does)."""
+    run = ScenarioRun(directory)
+    try:
+        files = scenarios.load_scenario_dir(directory)
+        run.skipped = [f.label for f in files if f.content.config_overrides is not None]
+        files = [f for f in files if f.content.config_overrides is None]
+        if files:
+            templates = [scenarios.StackTemplate(s.name, s.region, s.template) for s in stacks]
+            run.report = scenarios.run(files, config, catalog, lambda _config: templates,
+                                       account=config.account or scenarios.DEFAULT_ACCOUNT)
+    except (scenarios.ScenarioError, scenarios.UnresolvableError, ConfigError) as exc:
+        run.error = str(exc)
+    return run
+
+
+def scenarios_section(run: ScenarioRun | None) -> Section:
+    section = Section("Access scenarios", counts_as="access scenarios")
+    if run is None or run.directory is None:
+        section.lines += [f"{WARN} Not run: no scenario directory for this configuration (pass `--scenarios DIR`).", ""]
+        return section
+    section.lines.append(
+        f"{_code(_display_path(run.directory))} evaluated offline against these templates by `@cloud-copilot/iam-simulate`"
+        " (AGPL-3.0-or-later, run as a separate Node process)."
+    )
+    if run.skipped:
+        section.lines.append(f"Skipped (their `config_overrides` need their own synthesis): {', '.join(run.skipped)}.")
+    section.lines.append("")
+    if run.error is not None:
+        section.lines += [f"{section.check(False, 'scenarios', run.error)} Could not run: {_cell(run.error)}", ""]
+        return section
+    if run.report is None:
+        section.lines += [f"{WARN} No scenario to run against the assembly.", ""]
+        return section
+    groups: dict[tuple[str, str], list[scenarios.Outcome]] = defaultdict(list)
+    for outcome in run.report.outcomes:
+        groups[(outcome.case.file, outcome.case.scenario.name)].append(outcome)
+    ordered = sorted(groups.items(), key=lambda item: all(o.passed for o in item[1]))  # failures first, stable
+    section.lines += ["| Scenario | Expectation | Calls | Result |", "|---|---|---|---|"]
+    for (file, name), outcomes in ordered:
+        failed = [o for o in outcomes if not o.passed]
+        mark = section.check(not failed, "scenarios", f"{file} · {name}: {len(failed)} of {len(outcomes)} calls failed")
+        result = f"{mark} {len(failed)} failed" if failed else f"{mark} held"
+        section.lines.append(f"| {_cell(file)} · {_cell(name)} | {outcomes[0].case.scenario.expect} | {len(outcomes)} | {result} |")
+    total = len(run.report.outcomes)
+    failures = run.report.failures
+    section.lines += ["", f"{len(groups)} scenarios, {total} calls: {total - len(failures)} held, {len(failures)} failed.", ""]
+    for (file, name), outcomes in ordered:
+        failed = [o for o in outcomes if not o.passed]
+        if not failed:
+            continue
+        section.lines.append(f"**{FAIL} {_cell(file)} · {_cell(name)}** (expect {outcomes[0].case.scenario.expect}):")
+        for outcome in failed[:MAX_FAILED_CALLS_SHOWN]:
+            section.lines.append(f"- {_text(outcome.case.describe())}: got {_text(outcome.actual + outcome.detail)}")
+        if len(failed) > MAX_FAILED_CALLS_SHOWN:
+            section.lines.append(f"- … and {len(failed) - MAX_FAILED_CALLS_SHOWN} more"
+                                 " (`python -m cris_guard.scenarios --assembly … -v` lists every call)")
+        section.lines.append("")
+    return section
+
+
+# --- 7. CloudFormation limits ----------------------------------------------------------------------------
+
+
+def limits_section(stacks: Sequence[SynthesizedStack]) -> Section:
+    section = Section("CloudFormation limits")
+    over = check_stack_limits(_AssemblyView(stacks))
+    section.lines += ["| Stack | Resources | Outputs | Template bytes |", "|---|---|---|---|"]
+    for stack in stacks:
+        resources = len(stack.resources)
+        outputs = len(stack.template.get("Outputs") or {})
+        size = Path(stack.template_full_path).stat().st_size
+        cells = []
+        for what, value, limit in (("resources", resources, STACK_RESOURCE_LIMIT),
+                                   ("outputs", outputs, STACK_OUTPUT_LIMIT),
+                                   ("template bytes", size, STACK_TEMPLATE_BYTE_LIMIT)):
+            mark = section.check(value <= limit, f"stack {stack.name}", f"{value:,} {what}, more than {limit:,}")
+            cells.append(f"{mark} {_percent(value, limit)}")
+        section.lines.append(f"| {_code(stack.name)} | {' | '.join(cells)} |")
+    section.lines.append("")
+    for problem in over:  # the same limits, as check_stack_limits words them
+        section.lines.append(f"- {FAIL} {problem}")
+    if over:
+        section.lines.append("")
+    return section
+
+
+@dataclass(frozen=True)
+class _AssemblyView:
+    stacks: Sequence[SynthesizedStack]
+
+
+# --- The whole report ------------------------------------------------------------------------------------
+
+
+def _is_transcribed(catalog: Catalog) -> bool:
+    return "transcribed" in catalog.method.lower()
+
+
+def _versions(assembly: Assembly) -> str:
+    def installed(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    cdk = assembly.library_versions.get("aws-cdk-lib") or f"{installed('aws-cdk-lib')} (installed)"
+    return f"aws-cdk-lib {cdk}, cdk-nag {installed('cdk-nag')}"
+
+
+@dataclass
+class ReviewReport:
+    header: list[str]
+    sections: list[Section]
+
+    @property
+    def checks(self) -> list[Check]:
+        return [c for s in self.sections for c in s.checks]
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def verdict(self) -> str:
+        """One line: PASS or FAIL, checks passed and access scenarios held."""
+        counted: dict[str, list[Check]] = {"checks": [], "access scenarios": []}
+        for section in self.sections:
+            counted.setdefault(section.counts_as, []).extend(section.checks)
+        checks, held = counted["checks"], counted["access scenarios"]
+        parts = [f"{sum(c.passed for c in checks)} of {len(checks)} checks passed"]
+        if held:
+            parts.append(f"{sum(c.passed for c in held)} of {len(held)} access scenarios held")
+        else:
+            parts.append("no access scenario evaluated")
+        return f"{OK + ' PASS' if self.passed else FAIL + ' FAIL'}: {', '.join(parts)}"
+
+    def render(self) -> str:
+        lines = list(self.header)
+        lines += ["", f"**Verdict: {self.verdict()}.**", ""]
+        if self.failures:
+            lines.append("Failed checks:")
+            lines += [f"- {FAIL} {c.where}: {_cell(c.text)}" for c in self.failures]
+            lines.append("")
+        return "\n".join(lines) + "\n" + "\n".join(s.render() for s in self.sections)
+
+
+def build_report(
+    config: Config,
+    catalog: Catalog,
+    assembly: Assembly,
+    *,
+    scenario_run: ScenarioRun | None,
+    config_label: str,
+    assembly_label: str | None = None,
+    today: _dt.date,
+) -> ReviewReport:
+    """Every section for ``assembly``; ``scenario_run`` comes from :func:`run_scenarios` (None: not run)."""
+    stacks = list(assembly.stacks)
+    age = (today - catalog.as_of).days
+    header = [
+        f"# cris-guard review report: {config.name}",
+        "",
+        f"- Configuration: {_code(config_label)}, residency **{config.residency}**, source Regions"
+        f" {', '.join(config.source_regions)}, {len(config.applications)} applications",
+        f"- Assembly: {_code(assembly_label or _display_path(assembly.directory))}, {len(stacks)} stacks"
+        f" ({', '.join(s.name for s in stacks)}), account {assembly.account}",
+        f"- Profile catalog: {len(catalog.profiles)} EU profiles as of {catalog.as_of}"
+        f" ({age} days before this report), source {catalog.source}",
+        f"- Catalog method: {catalog.method}",
+        f"- Tools: {_versions(assembly)}; report generated {today.isoformat()}",
+    ]
+    if _is_transcribed(catalog):
+        header += [
+            "",
+            f"> {WARN} **The profile catalog has never been refreshed from an AWS account.** Destination Regions"
+            " below are checked against AWS's published table as transcribed, not against what Bedrock reports."
+            " Run `python -m cris_guard.catalog refresh --region <each source Region>` with credentials and"
+            " commit the result.",
+        ]
+    reviews, orphans = review_access(stacks, config, catalog)
+    sections = [
+        access_section(reviews, orphans, config),
+        audit_section(stacks, config),
+        budgets_section(stacks, config),
+        nag_section(stacks, assembly.validation_report),
+        scenarios_section(scenario_run),
+        limits_section(stacks),
+    ]
+    return ReviewReport(header, sections)
+
+
+def default_scenario_dir(config_path: Path | None) -> Path | None:
+    """The shipped scenarios describe config/default.yaml only; other configurations bring their own."""
+    if config_path is None or Path(config_path).resolve() == DEFAULT_CONFIG_PATH.resolve():
+        return scenarios.DEFAULT_SCENARIO_DIR
+    return None
+
+
+def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _dt.date.today) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m cris_guard.report",
+        description="Write the Markdown review report of a synthesized cloud assembly (exit 1 on any failed check).",
+    )
+    parser.add_argument("--config", type=Path, default=None, help="configuration file (default: config/default.yaml)")
+    parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="cloud assembly directory (default: cdk.out)")
+    parser.add_argument("--scenarios", type=Path, default=None,
+                        help="access scenario directory (default: scenarios/ for config/default.yaml, none otherwise)")
+    parser.add_argument("--no-scenarios", action="store_true", help="do not evaluate access scenarios")
+    parser.add_argument("--out", type=Path, default=None, help=f"report file (default: <assembly>/{REPORT_FILE_NAME})")
+    args = parser.parse_args(argv)
+    try:
+        catalog = load_catalog()
+        config = load_config(args.config, catalog)
+        assembly = read_assembly(args.assembly)
+    except (ConfigError, AssemblyError) as exc:
+        print(f"cris-guard: {exc}", file=sys.stderr)
+        return 2
+    directory = None if args.no_scenarios else (args.scenarios or default_scenario_dir(args.config))
+    run = run_scenarios(directory, config, catalog, assembly.stacks) if directory else None
+    report = build_report(
+        config, catalog, assembly, scenario_run=run,
+        config_label=str(args.config or "config/default.yaml"), assembly_label=str(args.assembly), today=today(),
+    )
+    out = args.out or args.assembly / REPORT_FILE_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.render(), encoding="utf-8")
+    print(f"cris-guard review report: {out}")
+    print(report.verdict())
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
