@@ -50,6 +50,9 @@ BEDROCK_DATA_EVENT_TYPES = {
     "knowledge-bases": ("AWS::Bedrock::KnowledgeBase",),
     "flows": ("AWS::Bedrock::FlowAlias",),
     "guardrails": ("AWS::Bedrock::Guardrail",),
+    # StartAsyncInvoke, GetAsyncInvoke and InvokeModelWithBidirectionalStream are data events, not
+    # management events (cris-facts §3), so without this they are not in the trail at all.
+    "async": ("AWS::Bedrock::Model", "AWS::Bedrock::AsyncInvoke"),
 }
 
 
@@ -187,6 +190,12 @@ class InvocationLogs(_Model):
     embedding: bool = False
     video: bool = False
     audio: bool = False
+    # Take over a model-invocation-logging configuration another tool (landing zone, security team,
+    # console) already set in a source Region. The setting is one per account and Region (a singleton):
+    # with false, deployment fails and names the other configuration; with true, cris-guard saves it in
+    # its log bucket, replaces it, and puts it back when its stack is deleted. Meanwhile the other
+    # tool's logs stop arriving where it expects them - agree on it with that tool's owner first.
+    replace_existing_configuration: bool = False
 
 
 class CloudTrailSettings(_Model):
@@ -197,7 +206,7 @@ class CloudTrailSettings(_Model):
     retention_days: Days = 365
     log_group_retention_days: LogDays = 365
     existing_log_group_name: str | None = None
-    data_events: list[Literal["agents", "knowledge-bases", "flows", "guardrails"]] = Field(
+    data_events: list[Literal["agents", "knowledge-bases", "flows", "guardrails", "async"]] = Field(
         default_factory=list
     )
 

@@ -19,7 +19,10 @@ from aws_cdk import aws_sns as sns  # noqa: E402
 from cfnlint.api import ManualArgs, lint  # noqa: E402
 
 from cris_guard.constructs.audit_alarms import (  # noqa: E402
+    EVIDENCE_TAMPERING_EVENTS,
+    MAX_FILTER_PATTERN_LENGTH,
     AuditAlarms,
+    evidence_tampering_patterns,
     logging_configuration_change_pattern,
     residency_violation_pattern,
     trail_tampering_pattern,
@@ -230,7 +233,7 @@ def test_residency_alarms_and_metric(synth):
 def test_every_alarm_notifies_the_one_topic_and_ignores_missing_data(synth):
     topic_id = [k for k, v in synth.resources.items() if v["Type"] == "AWS::SNS::Topic"][0]
     alarms = [v for v in synth.resources.values() if v["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) == len(synth.construct.alarms) == len(ALLOWED) + 3
+    assert len(alarms) == len(synth.construct.alarms) == len(ALLOWED) + 4
     for alarm in alarms:
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
         assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
@@ -282,6 +285,113 @@ def test_bedrock_event_named_like_a_trail_call_is_not_tampering(synth, absent_ne
     assert not pattern.matches(cloudtrail_record(event_name="StopLogging"), absent_not_equal_matches=absent_ne)
 
 
+# --- Evidence tampering (logs, alarms, keys, buckets) ------------------------------------------------
+TAMPER_CALLS = [
+    ("logs.amazonaws.com", "DeleteLogGroup", {"logGroupName": "/cris-guard/acme-genai/cloudtrail"}),
+    ("logs.amazonaws.com", "DeleteMetricFilter", {"logGroupName": "/cris-guard/acme-genai/cloudtrail", "filterName": "f"}),
+    ("logs.amazonaws.com", "PutRetentionPolicy", {"logGroupName": "/cris-guard/acme-genai/cloudtrail", "retentionInDays": 1}),
+    ("logs.amazonaws.com", "DeleteSubscriptionFilter", {"logGroupName": "lg", "filterName": "f"}),
+    ("monitoring.amazonaws.com", "DeleteAlarms", {"alarmNames": ["acme-genai-eu-central-1-ResidencyAlarm"]}),
+    ("monitoring.amazonaws.com", "DisableAlarmActions", {"alarmNames": ["acme-genai-eu-central-1-ResidencyAlarm"]}),
+    ("kms.amazonaws.com", "ScheduleKeyDeletion", {"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "pendingWindowInDays": 7}),
+    ("kms.amazonaws.com", "DisableKey", {"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}),
+    ("kms.amazonaws.com", "PutKeyPolicy", {"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "policyName": "default"}),
+    ("s3.amazonaws.com", "PutBucketPolicy", {"bucketName": "acme-genai-logs", "Host": "acme-genai-logs.s3.eu-central-1.amazonaws.com"}),
+    ("s3.amazonaws.com", "DeleteBucketPolicy", {"bucketName": "acme-genai-logs"}),
+    ("s3.amazonaws.com", "PutBucketLifecycle", {"bucketName": "acme-genai-logs", "lifecycle": ""}),
+    ("s3.amazonaws.com", "PutBucketLifecycleConfiguration", {"bucketName": "acme-genai-logs"}),
+    ("s3.amazonaws.com", "PutBucketVersioning", {"bucketName": "acme-genai-logs", "VersioningConfiguration": {"Status": "Suspended"}}),
+    ("s3.amazonaws.com", "DeleteBucket", {"bucketName": "acme-genai-logs"}),
+]
+HARMLESS_CALLS = [
+    ("logs.amazonaws.com", "CreateLogGroup"),
+    ("logs.amazonaws.com", "PutMetricFilter"),
+    ("logs.amazonaws.com", "DescribeLogGroups"),
+    ("monitoring.amazonaws.com", "PutMetricAlarm"),
+    ("monitoring.amazonaws.com", "EnableAlarmActions"),
+    ("kms.amazonaws.com", "Decrypt"),
+    ("kms.amazonaws.com", "GetKeyPolicy"),
+    ("kms.amazonaws.com", "EnableKey"),
+    ("s3.amazonaws.com", "GetBucketPolicy"),
+    ("s3.amazonaws.com", "CreateBucket"),
+    ("s3.amazonaws.com", "PutObject"),
+    # The right name from the wrong service is not a match:
+    ("bedrock.amazonaws.com", "DeleteBucket"),
+    ("cloudtrail.amazonaws.com", "DeleteLogGroup"),
+    ("kms.amazonaws.com", "DeleteAlarms"),
+    ("monitoring.amazonaws.com", "PutKeyPolicy"),
+]
+
+
+def _tamper_patterns(synth) -> list:
+    return [compile_pattern(synth.pattern(f)) for f in synth.construct.evidence_tampering_filters]
+
+
+def test_evidence_tampering_patterns_are_what_the_filters_carry_and_fit_the_limit(synth):
+    patterns = evidence_tampering_patterns()
+    assert [synth.props(f)["FilterPattern"] for f in synth.construct.evidence_tampering_filters] == patterns
+    assert len(patterns) == 1, "everything fits one filter today"
+    assert all(len(p) <= MAX_FILTER_PATTERN_LENGTH for p in patterns)
+    names = [n for ns in EVIDENCE_TAMPERING_EVENTS.values() for n in ns]
+    assert {(src, name) for src, name, _ in TAMPER_CALLS} == {(s, n) for s, ns in EVIDENCE_TAMPERING_EVENTS.items() for n in ns}
+    assert len(names) == 15
+
+
+@BOTH_SEMANTICS
+@pytest.mark.parametrize(("event_source", "event_name", "parameters"), TAMPER_CALLS, ids=[c[1] for c in TAMPER_CALLS])
+@pytest.mark.parametrize("identity", [assumed_role("someone"), IAM_USER, ROOT], ids=["role", "user", "root"])
+def test_evidence_tampering_by_any_caller_matches_exactly_one_filter(synth, event_source, event_name, parameters, identity, absent_ne):
+    record = cloudtrail_record(event_source=event_source, event_name=event_name, identity=identity)
+    record["requestParameters"] = parameters
+    hits = [p.matches(record, absent_not_equal_matches=absent_ne) for p in _tamper_patterns(synth)]
+    assert hits.count(True) == 1
+
+
+@BOTH_SEMANTICS
+def test_a_denied_tampering_attempt_counts_too(synth, absent_ne):
+    record = cloudtrail_record(event_source="kms.amazonaws.com", event_name="ScheduleKeyDeletion")
+    record.update(errorCode="AccessDenied", errorMessage="not authorized")
+    assert any(p.matches(record, absent_not_equal_matches=absent_ne) for p in _tamper_patterns(synth))
+
+
+@BOTH_SEMANTICS
+@pytest.mark.parametrize(("event_source", "event_name"), HARMLESS_CALLS, ids=[f"{s.split('.')[0]}-{n}" for s, n in HARMLESS_CALLS])
+def test_harmless_or_mismatched_calls_are_not_tampering(synth, event_source, event_name, absent_ne):
+    record = cloudtrail_record(event_source=event_source, event_name=event_name)
+    assert not any(p.matches(record, absent_not_equal_matches=absent_ne) for p in _tamper_patterns(synth))
+
+
+def test_evidence_tampering_patterns_split_when_over_the_limit_and_still_cover_everything():
+    patterns = evidence_tampering_patterns(max_length=300)
+    assert len(patterns) > 1 and all(len(p) <= 300 for p in patterns)
+    compiled = [compile_pattern(p) for p in patterns]
+    for source, names in EVIDENCE_TAMPERING_EVENTS.items():
+        for name in names:
+            record = cloudtrail_record(event_source=source, event_name=name)
+            assert [c.matches(record) for c in compiled].count(True) == 1, name
+    assert not any(c.matches(cloudtrail_record(event_source="s3.amazonaws.com", event_name="GetObject")) for c in compiled)
+    with pytest.raises(ValueError, match="over 50 characters"):
+        evidence_tampering_patterns(max_length=50)
+
+
+def test_evidence_tampering_alarm_notifies_the_topic_and_says_it_covers_any_caller(synth):
+    alarm = synth.props(synth.construct.evidence_tampering_alarm)
+    topic_id = [k for k, v in synth.resources.items() if v["Type"] == "AWS::SNS::Topic"][0]
+    assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+    assert alarm["MetricName"] == "AuditEvidenceTampering" and alarm["Namespace"] == "CrisGuard"
+    assert alarm["Threshold"] == 1 and alarm["EvaluationPeriods"] == 1 and alarm["Statistic"] == "Sum"
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    description = alarm["AlarmDescription"]
+    assert len(description) <= 1024 and "Any caller" in description and "deployment" in description
+    for names in EVIDENCE_TAMPERING_EVENTS.values():
+        assert all(name in description for name in names)
+    for metric_filter in synth.construct.evidence_tampering_filters:
+        (transformation,) = synth.props(metric_filter)["MetricTransformations"]
+        assert transformation["MetricName"] == "AuditEvidenceTampering" and transformation["MetricValue"] == "1"
+        assert synth.props(metric_filter)["LogGroupName"] == "aws-controltower/CloudTrailLogs"
+
+
 # --- Ungoverned Regions ------------------------------------------------------------------------------
 @BOTH_SEMANTICS
 @pytest.mark.parametrize(
@@ -304,7 +414,12 @@ def test_inference_in_an_ungoverned_region(synth, event_name, region, expected, 
 
 
 def test_tamper_metrics_have_default_values(synth):
-    for metric_filter in (synth.construct.logging_configuration_filter, synth.construct.trail_tampering_filter, synth.construct.ungoverned_region_filter):
+    for metric_filter in (
+        synth.construct.logging_configuration_filter,
+        synth.construct.trail_tampering_filter,
+        synth.construct.ungoverned_region_filter,
+        *synth.construct.evidence_tampering_filters,
+    ):
         (transformation,) = synth.props(metric_filter)["MetricTransformations"]
         assert transformation["DefaultValue"] == 0 and transformation["MetricNamespace"] == "CrisGuard"
 

@@ -51,8 +51,25 @@ def synthesized() -> dict[str, Synth]:
     )
     management_only = cdk.Stack(app, "ManagementOnly", env=cdk.Environment(account=ACCOUNT, region=REGION))
     plain = AuditTrail(management_only, "AuditTrail", retention_days=90, log_group_retention_days=90)
+    # As the app builds it: a fixed log-group name, and the config's "async" data-event option.
+    named_stack = cdk.Stack(app, "NamedLogGroup", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    named = AuditTrail(
+        named_stack,
+        "AuditTrail",
+        retention_days=365,
+        log_group_retention_days=365,
+        data_event_resource_types=["AWS::Bedrock::Model", "AWS::Bedrock::AsyncInvoke"],
+        log_group_name=NAMED_LOG_GROUP,
+    )
     app.synth()
-    return {"data": Synth(app, with_data, trail), "plain": Synth(app, management_only, plain)}
+    return {
+        "data": Synth(app, with_data, trail),
+        "plain": Synth(app, management_only, plain),
+        "named": Synth(app, named_stack, named),
+    }
+
+
+NAMED_LOG_GROUP = "/cris-guard/acme-genai/cloudtrail"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +80,11 @@ def data(synthesized) -> Synth:
 @pytest.fixture(scope="module")
 def plain(synthesized) -> Synth:
     return synthesized["plain"]
+
+
+@pytest.fixture(scope="module")
+def named(synthesized) -> Synth:
+    return synthesized["named"]
 
 
 def arn_of(logical_id: str) -> dict:
@@ -218,6 +240,48 @@ def test_every_bucket_key_and_log_group_is_retained(which, request):
         assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id
 
 
+def test_a_named_log_group_is_retained_except_when_its_first_create_rolls_back(named):
+    """A retained log group with a fixed name would block every retry of a first deployment that rolled
+    back; RetainExceptOnCreate deletes it only then. Everything else stays plain Retain."""
+    log_group_id = named.lid(named.construct.log_group)
+    log_group = named.resources[log_group_id]
+    assert log_group["Properties"]["LogGroupName"] == NAMED_LOG_GROUP
+    assert (log_group["DeletionPolicy"], log_group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
+    others = {
+        k: v
+        for k, v in named.resources.items()
+        if v["Type"] in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup") and k != log_group_id
+    }
+    assert len(others) == 3
+    for logical_id, resource in others.items():
+        assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id
+
+
+def test_retain_except_on_create_is_refused_for_a_generated_log_group_name():
+    from aws_cdk import aws_kms as kms
+
+    from cris_guard.constructs import secure_defaults
+
+    stack = cdk.Stack(cdk.App(), "Refused", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    with pytest.raises(ValueError, match="only for a log group with a fixed log_group_name"):
+        secure_defaults.encrypted_log_group(
+            stack,
+            "LogGroup",
+            encryption_key=kms.Key(stack, "Key", enable_key_rotation=True),
+            retention_days=365,
+            retention_name="x",
+            retain_except_on_create=True,
+        )
+
+
+def test_async_invocations_are_logged_as_data_events(named):
+    selectors = named.props(named.construct.trail)["AdvancedEventSelectors"]
+    data_types = [
+        s["FieldSelectors"][1]["Equals"] for s in selectors if s["FieldSelectors"][0] == {"Field": "eventCategory", "Equals": ["Data"]}
+    ]
+    assert data_types == [["AWS::Bedrock::Model"], ["AWS::Bedrock::AsyncInvoke"]]
+
+
 # --- Validation --------------------------------------------------------------------------------------
 def test_every_documented_bedrock_type_is_accepted():
     assert validate_data_event_resource_types(BEDROCK_DATA_EVENT_RESOURCE_TYPES) == BEDROCK_DATA_EVENT_RESOURCE_TYPES
@@ -256,7 +320,7 @@ def test_invalid_props_are_rejected(kwargs, message):
 
 
 # --- Compliance --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("which", ["data", "plain"])
+@pytest.mark.parametrize("which", ["data", "plain", "named"])
 def test_cdk_nag_aws_solutions_and_nist_800_53_r5_have_no_unacknowledged_findings(which, request):
     synth: Synth = request.getfixturevalue(which)
     findings = []
@@ -266,7 +330,7 @@ def test_cdk_nag_aws_solutions_and_nist_800_53_r5_have_no_unacknowledged_finding
     assert findings == []
 
 
-@pytest.mark.parametrize("which", ["data", "plain"])
+@pytest.mark.parametrize("which", ["data", "plain", "named"])
 def test_cfn_lint_is_clean(which, request):
     synth: Synth = request.getfixturevalue(which)
     assert [str(m) for m in lint(json.dumps(synth.json), config=ManualArgs(regions=[REGION]))] == []

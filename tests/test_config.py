@@ -301,3 +301,59 @@ def test_validate_command(tmp_path, capsys):
     assert main([str(bad)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err and all(line.startswith(f"cris-guard: {bad}: ") for line in err)
+
+
+def test_async_data_events_select_the_model_and_async_invoke_types(catalog):
+    from cris_guard.config import BEDROCK_DATA_EVENT_TYPES
+    from cris_guard.constructs.audit_trail import validate_data_event_resource_types
+
+    data = copy.deepcopy(BASE)
+    data["audit"] = {"cloudtrail": {"data_events": ["async", "guardrails"]}}
+    config = parse_config(data, catalog)
+    assert config.audit.cloudtrail.data_events == ["async", "guardrails"]
+    # StartAsyncInvoke / GetAsyncInvoke / InvokeModelWithBidirectionalStream are data events (cris-facts §3).
+    assert BEDROCK_DATA_EVENT_TYPES["async"] == ("AWS::Bedrock::Model", "AWS::Bedrock::AsyncInvoke")
+    types = [t for kind in config.audit.cloudtrail.data_events for t in BEDROCK_DATA_EVENT_TYPES[kind]]
+    assert validate_data_event_resource_types(types) == (
+        "AWS::Bedrock::Model",
+        "AWS::Bedrock::AsyncInvoke",
+        "AWS::Bedrock::Guardrail",
+    )
+
+
+def test_every_data_event_option_maps_to_types_the_trail_accepts():
+    from cris_guard.config import BEDROCK_DATA_EVENT_TYPES, CloudTrailSettings
+    from cris_guard.constructs.audit_trail import validate_data_event_resource_types
+
+    options = CloudTrailSettings.model_fields["data_events"].annotation.__args__[0].__args__
+    assert sorted(options) == sorted(BEDROCK_DATA_EVENT_TYPES)
+    validate_data_event_resource_types([t for kind in options for t in BEDROCK_DATA_EVENT_TYPES[kind]])
+
+
+def test_an_unknown_data_event_option_is_refused(catalog):
+    lines = problems_for(catalog, lambda d: d.update(audit={"cloudtrail": {"data_events": ["asynchronous"]}}))
+    assert len(lines) == 1 and "audit.cloudtrail.data_events" in lines[0] and "async" in lines[0]
+
+
+def test_replace_existing_configuration_defaults_to_false(catalog):
+    assert parse_config(copy.deepcopy(BASE), catalog).audit.invocation_logs.replace_existing_configuration is False
+
+
+def test_replace_existing_configuration_must_be_a_boolean(catalog):
+    lines = problems_for(catalog, lambda d: d.update(audit={"invocation_logs": {"replace_existing_configuration": "maybe"}}))
+    assert len(lines) == 1 and "audit.invocation_logs.replace_existing_configuration" in lines[0]
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_replace_existing_configuration_reaches_every_regions_custom_resource(catalog, replace):
+    from cris_guard.app_builder import build_app
+
+    data = copy.deepcopy(BASE)
+    data["audit"] = {"invocation_logs": {"replace_existing_configuration": replace}}
+    assembly = build_app(parse_config(data, catalog), catalog, default_account="111122223333").synth()
+    seen = []
+    for stack in assembly.stacks:
+        for resource in stack.template["Resources"].values():
+            if resource["Type"] == "Custom::BedrockModelInvocationLogging":
+                seen.append(resource["Properties"]["ReplaceExistingConfiguration"])
+    assert seen == [replace, replace], "one custom resource per source Region, each with the setting"

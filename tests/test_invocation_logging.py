@@ -95,11 +95,12 @@ def test_key_rotates_and_admits_bedrock_only_for_this_account_and_region(full):
     key = full.resources[full.logical_id(full.construct.key)]
     assert key["Properties"]["EnableKeyRotation"] is True
     statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    # kms:Decrypt too: S3 multipart uploads under SSE-KMS need it (large/binary payload delivery).
     assert statements["AllowBedrockInvocationLogDelivery"] == {
         "Sid": "AllowBedrockInvocationLogDelivery",
         "Effect": "Allow",
         "Principal": {"Service": "bedrock.amazonaws.com"},
-        "Action": "kms:GenerateDataKey",
+        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
         "Resource": "*",
         "Condition": BEDROCK_CONDITIONS,
     }
@@ -144,17 +145,25 @@ def test_bucket_is_hardened(full):
 
 
 def test_lifecycle_expires_logs_after_the_configured_retention(full, minimal):
+    # Logs expire under the key prefix only: the handler's saved previous configuration, outside it,
+    # must outlive retention_days (or a later stack deletion could not restore it).
     for synth, days in ((full, 400), (minimal, 30)):
         rules = synth.resources[synth.logical_id(synth.construct.bucket)]["Properties"]["LifecycleConfiguration"]["Rules"]
         assert rules == [
             {
                 "Id": "ExpireAfterRetention",
                 "Status": "Enabled",
+                "Prefix": "bedrock-invocation-logs/",
                 "ExpirationInDays": days,
+            },
+            {
+                "Id": "ExpireNoncurrentVersions",
+                "Status": "Enabled",
                 "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
                 "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-            }
+            },
         ]
+        assert not handler.PREVIOUS_CONFIGURATION_KEY.startswith(rules[0]["Prefix"])
 
 
 def _bucket_policy(synth: Synth, bucket) -> dict:
@@ -264,6 +273,7 @@ def test_handler_permissions_are_least_privilege(full, minimal):
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": arn_of(full.logical_id(full.construct.handler_log_group)),
         },
+        *_state_statements(full),
         {
             "Sid": "PassDeliveryRoleToBedrock",
             "Effect": "Allow",
@@ -275,7 +285,44 @@ def test_handler_permissions_are_least_privilege(full, minimal):
     minimal_statements = minimal.resources[minimal.logical_id(minimal.construct.handler_policy)]["Properties"][
         "PolicyDocument"
     ]["Statement"]
-    assert [s["Sid"] for s in minimal_statements] == ["ManageModelInvocationLogging", "WriteOwnLogs"], "no PassRole"
+    assert minimal_statements == [*statements[:2], *_state_statements(minimal)], "no PassRole"
+
+
+def _state_statements(synth: Synth) -> list[dict]:
+    """Read/write exactly the saved previous configuration, list only that key, KMS only through S3."""
+    bucket_id = synth.logical_id(synth.construct.bucket)
+    object_arn = {"Fn::Join": ["", [arn_of(bucket_id), "/cris-guard/previous-logging-configuration.json"]]}
+    return [
+        {"Sid": "SavePreviousConfiguration", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": object_arn},
+        {
+            "Sid": "FindPreviousConfiguration",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": arn_of(bucket_id),
+            "Condition": {"StringEquals": {"s3:prefix": "cris-guard/previous-logging-configuration.json"}},
+        },
+        {
+            "Sid": "EncryptPreviousConfiguration",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": arn_of(synth.logical_id(synth.construct.key)),
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}},
+        },
+    ]
+
+
+def test_the_construct_grants_the_key_the_handler_uses():
+    from cris_guard.constructs import invocation_logging
+
+    assert invocation_logging.PREVIOUS_CONFIGURATION_KEY == handler.PREVIOUS_CONFIGURATION_KEY
+
+
+def test_the_saved_configuration_key_is_outside_what_bedrock_may_write(full):
+    policy = _bucket_policy(full, full.construct.bucket)
+    (bedrock_write,) = [s for s in policy["Statement"] if s.get("Sid") == "AmazonBedrockLogsWrite"]
+    writable = bedrock_write["Resource"]["Fn::Join"][1][-1]
+    assert writable == "/bedrock-invocation-logs/*"
+    assert not ("/" + full.construct.previous_configuration_key).startswith(writable.rstrip("*"))
 
 
 def test_no_inline_or_aws_managed_policies_anywhere(full):
@@ -451,6 +498,8 @@ def test_every_bucket_key_and_log_group_is_retained(which, request):
         ({"retention_days": 30, "cloudwatch_logs_enabled": True, "cloudwatch_retention_days": 42}, "use one of"),
         ({"retention_days": 30, "key_prefix": "/logs/"}, "key_prefix '/logs/' is invalid"),
         ({"retention_days": 30, "key_prefix": ""}, "key_prefix '' is invalid"),
+        ({"retention_days": 30, "key_prefix": "cris-guard"}, "'cris-guard/' is reserved"),
+        ({"retention_days": 30, "key_prefix": "cris-guard/logs"}, "'cris-guard/' is reserved"),
         ({"retention_days": 30, "text_data_delivery": "yes"}, "text_data_delivery must be True or False"),
     ],
 )

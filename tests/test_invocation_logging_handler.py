@@ -7,13 +7,16 @@ was not expected, and so also proves what the handler does *not* call (no Delete
 from __future__ import annotations
 
 import copy
+import io
+import json
 import logging
 
 import boto3
 import botocore.loaders
 import botocore.model
 import pytest
-from botocore.stub import Stubber
+from botocore.response import StreamingBody
+from botocore.stub import ANY, Stubber
 
 from cris_guard.constructs.handlers.invocation_logging import index as handler
 
@@ -41,6 +44,8 @@ OUR_CONFIG = {
     "audioDataDeliveryEnabled": False,
 }
 FOREIGN_CONFIG = {"s3Config": {"bucketName": FOREIGN_BUCKET, "keyPrefix": "bedrock"}, "textDataDeliveryEnabled": True}
+ACCOUNT = "111122223333"
+SAVED_KEY = "cris-guard/previous-logging-configuration.json"
 
 
 @pytest.fixture
@@ -55,6 +60,56 @@ def stub(client):
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def s3():
+    return boto3.client("s3", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@pytest.fixture
+def s3_stub(s3):
+    """Every S3 call must be queued here: an unexpected one (a save nobody asked for) fails the test."""
+    with Stubber(s3) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def saved_bodies(s3) -> list[dict]:
+    """The documents the handler writes with PutObject, decoded (the Stubber cannot compare a timestamp)."""
+    bodies: list[dict] = []
+
+    def capture(params, **_kwargs):
+        bodies.append(json.loads(params["Body"]))
+
+    s3.meta.events.register("provide-client-params.s3.PutObject", capture)
+    return bodies
+
+
+def expect_save(s3_stub) -> None:
+    s3_stub.add_response(
+        "put_object",
+        {},
+        {
+            "Bucket": OUR_BUCKET,
+            "Key": SAVED_KEY,
+            "Body": ANY,
+            "ContentType": "application/json",
+            "ExpectedBucketOwner": ACCOUNT,
+        },
+    )
+
+
+def expect_load(s3_stub, document: dict | None) -> None:
+    params = {"Bucket": OUR_BUCKET, "Key": SAVED_KEY, "ExpectedBucketOwner": ACCOUNT}
+    if document is None:
+        s3_stub.add_client_error(
+            "get_object", service_error_code="NoSuchKey", http_status_code=404, expected_params=params
+        )
+        return
+    data = json.dumps(document).encode()
+    s3_stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(data), len(data))}, params)
 
 
 def event(request_type: str, props: dict | None = None, **extra) -> dict:
@@ -94,13 +149,35 @@ def test_create_refuses_to_overwrite_a_configuration_another_tool_owns(client, s
     # No put_... response was queued: the Stubber would have raised on an unexpected Put.
 
 
-def test_create_replaces_a_foreign_configuration_when_told_to(client, stub, caplog):
+def test_create_replace_saves_the_foreign_configuration_before_overwriting_it(client, stub, s3, s3_stub, saved_bodies, caplog):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": FOREIGN_CONFIG}, {})
+    expect_save(s3_stub)
     stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": OUR_CONFIG})
     props = {**PROPS, "ReplaceExistingConfiguration": "true"}
     with caplog.at_level(logging.WARNING):
-        handler.handle(event("Create", props), client=client, sleep=no_sleep)
+        handler.handle(event("Create", props), client=client, s3_client=s3, sleep=no_sleep)
     assert FOREIGN_BUCKET in caplog.text
+    (saved,) = saved_bodies
+    assert saved["loggingConfig"] == FOREIGN_CONFIG
+    assert saved["schema"] == "cris-guard/previous-logging-configuration/v1"
+    assert saved["savedBy"]["requestType"] == "Create"
+
+
+def test_create_replace_overwrites_nothing_when_the_save_fails(client, stub, s3, s3_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": FOREIGN_CONFIG}, {})
+    s3_stub.add_client_error("put_object", service_error_code="AccessDenied", http_status_code=403)
+    props = {**PROPS, "ReplaceExistingConfiguration": "true"}
+    with pytest.raises(handler.SavedConfigurationError, match="nothing was overwritten") as raised:
+        handler.handle(event("Create", props), client=client, s3_client=s3, sleep=no_sleep)
+    assert f"s3://{OUR_BUCKET}/{SAVED_KEY}" in str(raised.value) and "AccessDenied" in str(raised.value)
+    # No put_model_invocation_logging_configuration was queued: the foreign configuration is untouched.
+
+
+def test_create_without_a_foreign_configuration_saves_nothing(client, stub, s3, s3_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {}, {})
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": OUR_CONFIG})
+    handler.handle(event("Create", {**PROPS, "ReplaceExistingConfiguration": "true"}), client=client, s3_client=s3, sleep=no_sleep)
+    # s3_stub has nothing queued: any S3 call would have failed.
 
 
 def test_create_over_our_own_configuration_is_not_a_conflict(client, stub):
@@ -152,22 +229,145 @@ def test_update_puts_the_new_configuration_and_keeps_the_physical_id(client, stu
     assert result["PhysicalResourceId"] == physical_id, "a changed physical ID would make CloudFormation Delete"
 
 
-def test_update_repairs_drift_and_says_so(client, stub, caplog):
-    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": FOREIGN_CONFIG}, {})
+def test_update_repairs_a_deleted_configuration_and_says_so(client, stub, s3, s3_stub, caplog):
+    stub.add_response("get_model_invocation_logging_configuration", {}, {})
     stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": OUR_CONFIG})
     with caplog.at_level(logging.WARNING):
         handler.handle(
-            event("Update", PhysicalResourceId="id", OldResourceProperties=dict(PROPS)), client=client, sleep=no_sleep
+            event("Update", PhysicalResourceId="id", OldResourceProperties=dict(PROPS)),
+            client=client,
+            s3_client=s3,
+            sleep=no_sleep,
         )
-    assert "changed outside cris-guard" in caplog.text
+    assert "deleted outside cris-guard" in caplog.text
+
+
+def test_update_repairs_drift_in_our_own_configuration(client, stub, s3, s3_stub):
+    drifted = {**OUR_CONFIG, "textDataDeliveryEnabled": False, "imageDataDeliveryEnabled": True}
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": drifted}, {})
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": OUR_CONFIG})
+    handler.handle(
+        event("Update", PhysicalResourceId="id", OldResourceProperties=dict(PROPS)), client=client, s3_client=s3, sleep=no_sleep
+    )
+
+
+def test_update_refuses_a_configuration_another_tool_took_over(client, stub, s3, s3_stub):
+    # Same rule as Create: the current bucket is neither the new nor the old one of ours.
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": FOREIGN_CONFIG}, {})
+    with pytest.raises(handler.ConfigurationOwnedElsewhere) as raised:
+        handler.handle(
+            event("Update", PhysicalResourceId="id", OldResourceProperties=dict(PROPS)),
+            client=client,
+            s3_client=s3,
+            sleep=no_sleep,
+        )
+    message = str(raised.value)
+    assert f"points at bucket {FOREIGN_BUCKET}" in message and REGION in message
+    assert "taken over since the last deployment" in message and "replace_existing_configuration" in message
+    # Neither a put_model_... nor any S3 call was queued.
+
+
+def test_update_with_replace_saves_the_taken_over_configuration_first(client, stub, s3, s3_stub, saved_bodies):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": FOREIGN_CONFIG}, {})
+    expect_save(s3_stub)
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": OUR_CONFIG})
+    props = {**PROPS, "ReplaceExistingConfiguration": "true"}
+    handler.handle(
+        event("Update", props, PhysicalResourceId="id", OldResourceProperties=dict(PROPS)),
+        client=client,
+        s3_client=s3,
+        sleep=no_sleep,
+    )
+    assert [b["loggingConfig"] for b in saved_bodies] == [FOREIGN_CONFIG]
+    assert saved_bodies[0]["savedBy"]["requestType"] == "Update"
+
+
+def test_update_moving_to_a_new_bucket_is_not_a_takeover(client, stub, s3, s3_stub):
+    new_bucket = "cris-guard-invocation-logs-new456"
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    stub.add_response(
+        "put_model_invocation_logging_configuration",
+        {},
+        {"loggingConfig": {**OUR_CONFIG, "s3Config": {"bucketName": new_bucket, "keyPrefix": "bedrock-invocation-logs"}}},
+    )
+    handler.handle(
+        event("Update", {**PROPS, "BucketName": new_bucket}, PhysicalResourceId="id", OldResourceProperties=dict(PROPS)),
+        client=client,
+        s3_client=s3,
+        sleep=no_sleep,
+    )
 
 
 # --- Delete -----------------------------------------------------------------------------------------
-def test_delete_removes_our_configuration(client, stub):
+def test_delete_without_a_saved_configuration_removes_ours(client, stub, s3, s3_stub):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_load(s3_stub, None)
     stub.add_response("delete_model_invocation_logging_configuration", {}, {})
-    result = handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, sleep=no_sleep)
+    result = handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
     assert result == {"PhysicalResourceId": "pid"}
+
+
+def test_delete_restores_the_saved_configuration_instead_of_deleting(client, stub, s3, s3_stub, caplog):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_load(s3_stub, {"schema": "cris-guard/previous-logging-configuration/v1", "loggingConfig": FOREIGN_CONFIG})
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": FOREIGN_CONFIG})
+    with caplog.at_level(logging.WARNING):
+        handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
+    assert "restoring" in caplog.text
+    # No delete_model_invocation_logging_configuration was queued: the account is never left without logging.
+
+
+def test_create_replace_then_delete_round_trips_the_foreign_configuration(client, stub, s3, s3_stub, saved_bodies):
+    replace = {**PROPS, "ReplaceExistingConfiguration": "true"}
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": FOREIGN_CONFIG}, {})
+    expect_save(s3_stub)
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": OUR_CONFIG})
+    handler.handle(event("Create", replace), client=client, s3_client=s3, sleep=no_sleep)
+
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_load(s3_stub, saved_bodies[0])  # exactly what Create wrote
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": FOREIGN_CONFIG})
+    handler.handle(event("Delete", replace, PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
+
+
+def test_delete_never_restores_over_a_configuration_another_tool_took_over(client, stub, s3, s3_stub, caplog):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": FOREIGN_CONFIG}, {})
+    with caplog.at_level(logging.WARNING):
+        handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
+    assert "another tool owns it" in caplog.text
+    # Neither S3 nor Put/Delete was called: only our own configuration is ever removed or replaced.
+
+
+def test_delete_does_not_delete_when_the_saved_configuration_cannot_be_read(client, stub, s3, s3_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    s3_stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+    with pytest.raises(handler.SavedConfigurationError, match="cannot tell whether to restore it"):
+        handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
+
+
+def test_delete_refuses_a_saved_object_that_is_not_a_configuration(client, stub, s3, s3_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_load(s3_stub, {"loggingConfig": {"unexpected": True}})
+    with pytest.raises(handler.SavedConfigurationError, match="not a logging configuration"):
+        handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
+
+
+def test_delete_keeps_ours_when_the_restore_fails(client, stub, s3, s3_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_load(s3_stub, {"loggingConfig": FOREIGN_CONFIG})
+    stub.add_client_error(
+        "put_model_invocation_logging_configuration", service_error_code="AccessDeniedException", http_status_code=403
+    )
+    with pytest.raises(handler.SavedConfigurationError, match="could not restore") as raised:
+        handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
+    assert SAVED_KEY in str(raised.value) and "left in place" in str(raised.value)
+
+
+def test_a_saved_configuration_pointing_at_our_own_bucket_is_not_restored(client, stub, s3, s3_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_load(s3_stub, {"loggingConfig": OUR_CONFIG})
+    stub.add_response("delete_model_invocation_logging_configuration", {}, {})
+    handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
 
 
 def test_delete_leaves_a_configuration_another_tool_took_over(client, stub, caplog):
@@ -247,8 +447,9 @@ def test_get_failure_surfaces_clearly(client, stub):
         handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, sleep=no_sleep)
 
 
-def test_delete_failure_surfaces_clearly(client, stub):
+def test_delete_failure_surfaces_clearly(client, stub, s3, s3_stub):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_load(s3_stub, None)
     stub.add_client_error(
         "delete_model_invocation_logging_configuration",
         service_error_code="InternalServerException",
@@ -256,7 +457,7 @@ def test_delete_failure_surfaces_clearly(client, stub):
         http_status_code=500,
     )
     with pytest.raises(handler.LoggingApiError, match="DeleteModelInvocationLoggingConfiguration failed"):
-        handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, sleep=no_sleep)
+        handler.handle(event("Delete", PhysicalResourceId="pid"), client=client, s3_client=s3, sleep=no_sleep)
 
 
 def test_unknown_request_type_is_rejected(client):
@@ -310,9 +511,13 @@ def test_current_botocore_knows_every_member_we_send(client):
     assert handler.adapt_to_runtime_model(dict(OUR_CONFIG), client.meta.service_model) == OUR_CONFIG
 
 
-def test_lambda_entry_point_uses_a_bedrock_client(monkeypatch, client):
-    with Stubber(client) as stubber:
-        stubber.add_response("get_model_invocation_logging_configuration", {}, {})
-        monkeypatch.setattr(handler, "_client", lambda: client)
+def test_lambda_entry_point_uses_a_bedrock_and_an_s3_client(monkeypatch, client, s3):
+    clients = {"bedrock": client, "s3": s3}
+    with Stubber(client) as stubber, Stubber(s3) as s3_stubber:
+        stubber.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+        expect_load(s3_stubber, None)
+        stubber.add_response("delete_model_invocation_logging_configuration", {}, {})
+        monkeypatch.setattr(handler, "_client", lambda service="bedrock": clients[service])
         assert handler.on_event(event("Delete", PhysicalResourceId="pid"), None) == {"PhysicalResourceId": "pid"}
         stubber.assert_no_pending_responses()
+        s3_stubber.assert_no_pending_responses()

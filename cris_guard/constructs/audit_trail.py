@@ -192,6 +192,14 @@ class AuditTrail(Construct):
             retention_days=log_group_retention_days,
             retention_name="log_group_retention_days",
             log_group_name=log_group_name,
+            # The app gives this log group a fixed name (/cris-guard/<name>/cloudtrail). With plain RETAIN,
+            # a first deployment that rolls back (for example because the invocation-logging custom
+            # resource refuses another tool's configuration) would leave the named group behind, and every
+            # retry would fail with "already exists". RetainExceptOnCreate deletes it only when the
+            # operation that created it rolls back - when at most the minutes of that failed deployment
+            # were delivered to it, and the trail's retained bucket holds the same records - and retains
+            # it on every later deletion. A generated name cannot collide, so it keeps plain RETAIN.
+            retain_except_on_create=log_group_name is not None,
         )
         self.logs_role = iam.Role(
             self,

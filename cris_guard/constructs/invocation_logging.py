@@ -41,6 +41,10 @@ BEDROCK_LOG_STREAM = "aws/bedrock/modelinvocations"
 METRIC_S3_DELIVERY_FAILURE = "ModelInvocationLogsS3DeliveryFailure"
 METRIC_CLOUDWATCH_DELIVERY_FAILURE = "ModelInvocationLogsCloudWatchDeliveryFailure"
 METRIC_LARGE_DATA_S3_DELIVERY_FAILURE = "ModelInvocationLargeDataS3DeliveryFailure"
+# Where the handler saves a configuration it replaces: the same constant as the handler's
+# PREVIOUS_CONFIGURATION_KEY (not imported, so that synthesis does not import the Lambda module and its
+# logging set-up; tests/test_invocation_logging.py pins that the two agree).
+PREVIOUS_CONFIGURATION_KEY = "cris-guard/previous-logging-configuration.json"
 
 _NO_VPC_REASON = (
     "The function only calls the regional Bedrock control-plane API and holds no data; cris-guard "
@@ -74,7 +78,9 @@ class InvocationLogging(Construct):
     :param access_logs_retention_days: expiry of a *new* access-log bucket. Default: ``retention_days``.
     :param alert_topic: where the delivery-failure alarms notify. Default: no alarms are created.
     :param replace_existing_configuration: overwrite a logging configuration another tool wrote in
-        this account and Region. Default ``False``: deployment fails with an explanation instead.
+        this account and Region. The replaced configuration is saved in the log bucket
+        (``PREVIOUS_CONFIGURATION_KEY``, outside ``key_prefix``) and put back when this construct's
+        custom resource is deleted. Default ``False``: deployment fails with an explanation instead.
     :param noncurrent_version_retention_days: how long an overwritten or deleted log version stays
         recoverable. Default 30.
     :param handler_log_retention_days: retention of the custom-resource functions' log group.
@@ -106,6 +112,14 @@ class InvocationLogging(Construct):
         super().__init__(scope, id)
         secure_defaults.require_days("retention_days", retention_days)
         self.key_prefix = secure_defaults.require_s3_prefix("key_prefix", key_prefix)
+        # The saved previous configuration must stay outside the prefix: Bedrock may write anywhere under
+        # it, and objects under it expire after retention_days.
+        state_top = PREVIOUS_CONFIGURATION_KEY.split("/", 1)[0]
+        if self.key_prefix.split("/", 1)[0] == state_top:
+            raise ValueError(
+                f"key_prefix {key_prefix!r} is invalid; '{state_top}/' is reserved for cris-guard's own state "
+                f"({PREVIOUS_CONFIGURATION_KEY}), choose another prefix"
+            )
         if cloudwatch_logs_enabled:
             secure_defaults.log_retention("cloudwatch_retention_days", cloudwatch_retention_days)
         secure_defaults.log_retention("handler_log_retention_days", handler_log_retention_days)
@@ -133,11 +147,17 @@ class InvocationLogging(Construct):
         self.key: kms.Key = secure_defaults.hardened_key(
             self, "Key", description=f"Encrypts Bedrock model invocation logs ({stack.region})"
         )
+        # The Bedrock guide documents kms:GenerateDataKey only (cris-facts §4.3). S3 documents that an
+        # upload to an SSE-KMS bucket in several parts (multipart upload) also needs kms:Decrypt, and
+        # large or binary payloads may well be delivered that way; whether Bedrock uses multipart uploads
+        # is UNCONFIRMED, so kms:Decrypt is granted under the same source conditions. It lets Bedrock
+        # (for this account and Region only) decrypt with this key, nothing more: S3 read access is
+        # governed separately, and the bucket policy grants Bedrock no s3:GetObject.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowBedrockInvocationLogDelivery",
                 principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
-                actions=["kms:GenerateDataKey"],
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
                 resources=["*"],
                 conditions=bedrock_conditions,
             )
@@ -161,6 +181,8 @@ class InvocationLogging(Construct):
             server_access_logs_bucket=access_logs_bucket,
             server_access_logs_prefix="bedrock-invocation-log-bucket",
             noncurrent_version_retention_days=noncurrent_version_retention_days,
+            # Logs expire under the key prefix; the handler's saved configuration (outside it) must not.
+            expiration_prefix=self.key_prefix,
         )
         # Bedrock writes <prefix>/AWSLogs/<account>/BedrockModelInvocationLogs/... (cris-facts §4.3).
         # Where large/binary payloads land is UNCONFIRMED, so the grant is the whole logging prefix,
@@ -211,6 +233,9 @@ class InvocationLogging(Construct):
             )
 
         # --- 3. The logging configuration (custom resource) -------------------------------------
+        # Where the handler saves a configuration it replaces (see the handler's docstring).
+        self.previous_configuration_key: str = PREVIOUS_CONFIGURATION_KEY
+        self.previous_configuration_arn: str = self.bucket.arn_for_objects(PREVIOUS_CONFIGURATION_KEY)
         self.handler_log_group: logs.LogGroup = secure_defaults.encrypted_log_group(
             self,
             "HandlerLogGroup",
@@ -241,6 +266,32 @@ class InvocationLogging(Construct):
                 sid="WriteOwnLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[self.handler_log_group.log_group_arn],
+            ),
+            # The configuration a replace overwrites is saved to, and restored from, this one object.
+            iam.PolicyStatement(
+                sid="SavePreviousConfiguration",
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[self.previous_configuration_arn],
+            ),
+            # Without s3:ListBucket, S3 answers a GetObject for a missing key with 403 instead of 404, and
+            # the handler could not tell "nothing saved" from "no access". Limited to listing that key.
+            iam.PolicyStatement(
+                sid="FindPreviousConfiguration",
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringEquals": {"s3:prefix": PREVIOUS_CONFIGURATION_KEY}},
+            ),
+            # SSE-KMS by bucket default: S3 calls GenerateDataKey (put) and Decrypt (get) on the caller's
+            # behalf, so allow them only through S3 in this Region. Which objects is decided by the S3
+            # grant above (one key). A kms:EncryptionContext:aws:s3:arn condition naming the object ARN
+            # would be tighter, but its exact value with Bucket Keys off was not confirmed here
+            # (UNCONFIRMED), and a wrong value would make a stack deletion unable to read the saved
+            # configuration - so it is left out.
+            iam.PolicyStatement(
+                sid="EncryptPreviousConfiguration",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[self.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
             ),
         ]
         if self.delivery_role is not None:

@@ -1,7 +1,9 @@
 """The one place for cris-guard's hardened defaults: KMS keys, S3 buckets and log groups that hold logs.
 
 Everything here holds audit evidence or the key to read it, so everything is ``RemovalPolicy.RETAIN``:
-deleting a stack must never delete what an auditor may ask for. Retention is always an explicit,
+deleting a stack must never delete what an auditor may ask for. (One exception a caller must ask for:
+a log group with a fixed name may be ``RETAIN_ON_UPDATE_OR_DELETE``, i.e. CloudFormation's
+``RetainExceptOnCreate``; see :func:`encrypted_log_group`.) Retention is always an explicit,
 required number of days (GDPR storage limitation: there is no "keep forever" default).
 
 Why the server-access-log bucket uses SSE-S3 and not SSE-KMS: the S3 user guide ("Enabling Amazon S3
@@ -123,15 +125,33 @@ def allow_cloudwatch_logs(key: kms.Key) -> None:
     )
 
 
-def _lifecycle(expiration_days: int, noncurrent_days: int) -> list[s3.LifecycleRule]:
+def _lifecycle(
+    expiration_days: int, noncurrent_days: int, expiration_prefix: str | None = None
+) -> list[s3.LifecycleRule]:
+    if expiration_prefix is None:
+        return [
+            s3.LifecycleRule(
+                id="ExpireAfterRetention",
+                enabled=True,
+                expiration=cdk.Duration.days(expiration_days),
+                noncurrent_version_expiration=cdk.Duration.days(noncurrent_days),
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(_ABORT_INCOMPLETE_UPLOADS_DAYS),
+            )
+        ]
+    # Current objects expire only under the prefix; overwritten or deleted versions expire everywhere.
     return [
         s3.LifecycleRule(
             id="ExpireAfterRetention",
             enabled=True,
+            prefix=f"{expiration_prefix}/",
             expiration=cdk.Duration.days(expiration_days),
+        ),
+        s3.LifecycleRule(
+            id="ExpireNoncurrentVersions",
+            enabled=True,
             noncurrent_version_expiration=cdk.Duration.days(noncurrent_days),
             abort_incomplete_multipart_upload_after=cdk.Duration.days(_ABORT_INCOMPLETE_UPLOADS_DAYS),
-        )
+        ),
     ]
 
 
@@ -181,10 +201,15 @@ def hardened_bucket(
     server_access_logs_bucket: s3.IBucket,
     server_access_logs_prefix: str,
     noncurrent_version_retention_days: int = DEFAULT_NONCURRENT_VERSION_RETENTION_DAYS,
+    expiration_prefix: str | None = None,
 ) -> s3.Bucket:
     """A bucket for audit evidence: SSE-KMS with ``encryption_key``, ACLs disabled, no public access,
     TLS 1.2+ only, versioned, retained, objects expired after ``expiration_days`` (noncurrent versions
     ``noncurrent_version_retention_days`` later), server access logs to ``server_access_logs_bucket``.
+
+    ``expiration_prefix``: expire current objects only under ``<expiration_prefix>/`` (the evidence),
+    so that a small state object kept elsewhere in the bucket does not expire with the logs.
+    Noncurrent versions expire everywhere. Default: every object expires.
 
     S3 Bucket Keys stay off: with a Bucket Key, services writing through the bucket may need
     ``kms:Decrypt`` as well (CloudTrail documents this), and the documented Bedrock key policy grants only
@@ -193,6 +218,8 @@ def hardened_bucket(
     require_days("expiration_days", expiration_days)
     require_days("noncurrent_version_retention_days", noncurrent_version_retention_days)
     prefix = require_s3_prefix("server_access_logs_prefix", server_access_logs_prefix.rstrip("/")) + "/"
+    if expiration_prefix is not None:
+        require_s3_prefix("expiration_prefix", expiration_prefix)
     bucket = s3.Bucket(
         scope,
         id,
@@ -205,7 +232,7 @@ def hardened_bucket(
         minimum_tls_version=1.2,
         versioned=True,
         removal_policy=cdk.RemovalPolicy.RETAIN,
-        lifecycle_rules=_lifecycle(expiration_days, noncurrent_version_retention_days),
+        lifecycle_rules=_lifecycle(expiration_days, noncurrent_version_retention_days, expiration_prefix),
     )
     cfn_bucket = bucket.node.default_child
     assert isinstance(cfn_bucket, s3.CfnBucket)
@@ -240,17 +267,32 @@ def encrypted_log_group(
     retention_days: int,
     retention_name: str,
     log_group_name: str | None = None,
+    retain_except_on_create: bool = False,
 ) -> logs.LogGroup:
     """A KMS-encrypted log group with a fixed retention, retained when the stack is deleted.
 
     ``encryption_key`` must admit CloudWatch Logs (see :func:`allow_cloudwatch_logs`). ``retention_name``
     names the setting in error messages (for example ``"cloudwatch_retention_days"``).
+
+    ``retain_except_on_create`` (only with a fixed ``log_group_name``): CloudFormation deletes the log
+    group when the stack operation that *created* it rolls back, and retains it otherwise. A retained
+    log group with a fixed name would make every retry of a failed first deployment fail ("already
+    exists"); and when that first operation rolls back, nothing has been logged to it yet. CDK spells
+    this ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: DeletionPolicy ``RetainExceptOnCreate`` with
+    UpdateReplacePolicy ``Retain`` (aws-cdk-lib 2.275 has no ``RemovalPolicy.RETAIN_EXCEPT_ON_CREATE``).
     """
+    if retain_except_on_create and log_group_name is None:
+        raise ValueError(
+            "retain_except_on_create is only for a log group with a fixed log_group_name; a generated name "
+            "never blocks a retry, so keep plain RETAIN"
+        )
     return logs.LogGroup(
         scope,
         id,
         log_group_name=log_group_name,
         encryption_key=encryption_key,
         retention=log_retention(retention_name, retention_days),
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=(
+            cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if retain_except_on_create else cdk.RemovalPolicy.RETAIN
+        ),
     )

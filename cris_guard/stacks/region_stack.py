@@ -96,6 +96,7 @@ class RegionGovernanceStack(cdk.Stack):
             audio_data_delivery=logs_cfg.audio,
             alert_topic=self.alerts.topic,
             handler_role_name=logging_handler_role_name(config, source_region),
+            replace_existing_configuration=logs_cfg.replace_existing_configuration,
         )
         self.trail: AuditTrail | None = None
         self.audit_alarms: AuditAlarms | None = None

@@ -5,15 +5,25 @@ calls ``on_event`` for Create, Update and Delete. This file has no dependency be
 Lambda Python runtime provides.
 
 The setting is an account-and-Region **singleton**: ``PutModelInvocationLoggingConfiguration``
-replaces whatever configuration exists, whoever wrote it. So:
+replaces whatever configuration exists, whoever wrote it. "Ours" below means "its S3 destination is
+this resource's bucket" (for Update: the new or the old bucket). So:
 
-* Create refuses to overwrite a configuration that points at another bucket unless
-  ``ReplaceExistingConfiguration`` is ``true``: another tool (a landing zone, a security team, the
-  console) may own it, and silently redirecting their logs is worse than a failed deployment.
-* Update writes the desired configuration even if someone changed it since (drift is repaired; the
-  change itself is caught by cris-guard's tamper alarm).
-* Delete removes the configuration only while it still points at this resource's bucket; if another
-  tool has taken it over, it is left in place and the handler logs that it did so.
+* Create refuses to overwrite a configuration that is not ours unless ``ReplaceExistingConfiguration``
+  is ``true``: another tool (a landing zone, a security team, the console) may own it, and silently
+  redirecting their logs is worse than a failed deployment. When it does replace one, it first saves
+  that configuration as a JSON object in this resource's own log bucket
+  (:data:`PREVIOUS_CONFIGURATION_KEY`; the bucket is retained, versioned and KMS-encrypted, and the
+  object sits outside the expiring log prefix), and only then puts ours. If saving fails, nothing is
+  overwritten.
+* Update applies the same rule: a configuration that is neither ours nor absent was taken over by
+  someone else since, and is only replaced (and saved first) with ``ReplaceExistingConfiguration``.
+  Drift in our own configuration, or a deleted one, is repaired (the change itself is caught by
+  cris-guard's tamper alarm).
+* Delete (stack deletion, or the rollback of a stack operation after this resource was created) acts
+  only while the configuration is still ours. If a previous configuration was saved, it is **put
+  back** instead of deleting; otherwise ours is deleted. A configuration another tool took over is
+  left in place. A saved configuration that cannot be read or restored fails the Delete with an
+  explanation rather than leaving the account without logging.
 
 The bucket, key and log group are retained by CloudFormation, so a failed or deleted configuration
 never deletes a log that was already written.
@@ -31,6 +41,12 @@ LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
 
 PHYSICAL_ID_PREFIX = "bedrock-model-invocation-logging"
+# Where a replaced configuration is saved, in this resource's own log bucket. Deliberately *outside* the
+# logging key prefix: Bedrock may write anywhere under that prefix, and the log-expiry lifecycle rule
+# only applies under it, so this object neither expires nor can be written by Bedrock. The construct
+# grants the handler s3:GetObject/PutObject on exactly this key (invocation_logging.py repeats it).
+PREVIOUS_CONFIGURATION_KEY = "cris-guard/previous-logging-configuration.json"
+_SAVED_SCHEMA = "cris-guard/previous-logging-configuration/v1"
 _DELIVERY_FLAGS = {
     # custom-resource property -> loggingConfig member (botocore bedrock service model)
     "TextDataDeliveryEnabled": "textDataDeliveryEnabled",
@@ -46,7 +62,11 @@ _VALIDATION_RETRY_DELAYS_SECONDS = (5, 10, 20, 30)
 
 
 class ConfigurationOwnedElsewhere(RuntimeError):
-    """Create found a logging configuration that cris-guard did not write."""
+    """Create or Update found a logging configuration that cris-guard did not write."""
+
+
+class SavedConfigurationError(RuntimeError):
+    """The saved previous configuration could not be written, read or restored."""
 
 
 class LoggingApiError(RuntimeError):
@@ -201,53 +221,192 @@ def _delete(client: Any) -> None:
         raise LoggingApiError(f"DeleteModelInvocationLoggingConfiguration failed: {_error_text(err)}") from err
 
 
-def handle(event: Mapping[str, Any], *, client: Any, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
-    """Process one CloudFormation custom-resource event with a boto3 ``bedrock`` client."""
+def _error_code(err: Exception) -> str | None:
+    return (getattr(err, "response", None) or {}).get("Error", {}).get("Code")
+
+
+def _account_from_event(event: Mapping[str, Any]) -> str | None:
+    """The account ID from the StackId ARN, for S3's ExpectedBucketOwner check (None if not parseable)."""
+    parts = str(event.get("StackId", "")).split(":")
+    return parts[4] if len(parts) > 4 and parts[4].isdigit() and len(parts[4]) == 12 else None
+
+
+def _owner_args(account: str | None) -> dict[str, str]:
+    return {"ExpectedBucketOwner": account} if account else {}
+
+
+def save_previous_configuration(
+    s3_client: Any, *, bucket: str, previous: Mapping[str, Any], event: Mapping[str, Any]
+) -> None:
+    """Write ``previous`` to ``s3://bucket/PREVIOUS_CONFIGURATION_KEY`` (SSE-KMS by bucket default)."""
+    if s3_client is None:
+        raise SavedConfigurationError("no S3 client to save the previous configuration with")
+    document = {
+        "schema": _SAVED_SCHEMA,
+        "loggingConfig": previous,
+        "savedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "savedBy": {
+            "requestType": event.get("RequestType"),
+            "stackId": event.get("StackId"),
+            "logicalResourceId": event.get("LogicalResourceId"),
+        },
+    }
+    try:
+        s3_client.put_object(
+            Bucket=bucket,
+            Key=PREVIOUS_CONFIGURATION_KEY,
+            Body=json.dumps(document, sort_keys=True, default=str).encode("utf-8"),
+            ContentType="application/json",
+            **_owner_args(_account_from_event(event)),
+        )
+    except Exception as err:
+        raise SavedConfigurationError(
+            f"could not save the configuration being replaced to s3://{bucket}/{PREVIOUS_CONFIGURATION_KEY} "
+            f"({_error_text(err)}); nothing was overwritten. Check the handler's s3:PutObject and KMS "
+            "permissions on that key."
+        ) from err
+    LOGGER.info("saved the configuration being replaced to s3://%s/%s", bucket, PREVIOUS_CONFIGURATION_KEY)
+
+
+def load_previous_configuration(s3_client: Any, *, bucket: str, event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The saved previous ``loggingConfig``, or None when nothing was saved (no object, or a delete marker).
+
+    Any other failure raises: without knowing whether a configuration must be restored, deleting ours
+    could leave the account without logging.
+    """
+    if s3_client is None:
+        raise SavedConfigurationError("no S3 client to read the saved previous configuration with")
+    location = f"s3://{bucket}/{PREVIOUS_CONFIGURATION_KEY}"
+    try:
+        response = s3_client.get_object(
+            Bucket=bucket, Key=PREVIOUS_CONFIGURATION_KEY, **_owner_args(_account_from_event(event))
+        )
+        document = json.loads(response["Body"].read())
+    except Exception as err:
+        # 404 needs s3:ListBucket on the key (granted); without it S3 would answer 403 for a missing key.
+        if _error_code(err) in ("NoSuchKey", "404", "NotFound"):
+            return None
+        raise SavedConfigurationError(
+            f"could not read the saved previous configuration {location} ({_error_text(err)}), so cris-guard "
+            "cannot tell whether to restore it or delete its own. Fix the handler's access and retry, or "
+            "restore the configuration yourself and delete that object."
+        ) from err
+    config = document.get("loggingConfig") if isinstance(document, dict) else None
+    if not isinstance(config, dict) or not (config.get("s3Config") or config.get("cloudWatchConfig")):
+        raise SavedConfigurationError(
+            f"the saved previous configuration {location} is not a logging configuration cris-guard wrote; "
+            "restore the configuration yourself and delete that object, then retry"
+        )
+    return config
+
+
+def _refuse(region: str, current: Mapping[str, Any], request: str) -> ConfigurationOwnedElsewhere:
+    verb = "is already configured" if request == "Create" else "was taken over since the last deployment"
+    return ConfigurationOwnedElsewhere(
+        f"Bedrock model invocation logging in {region} {verb}: it points at bucket "
+        f"{_s3_bucket(current) or '(none: CloudWatch Logs only)'} ({_summary(current)}), probably written "
+        "by another tool. It is one setting per account and Region, and cris-guard will not overwrite it "
+        "silently. Either remove it (aws bedrock delete-model-invocation-logging-configuration) or set "
+        "replace_existing_configuration to true (cris-guard then saves it and puts it back when its stack "
+        "is deleted), then deploy again."
+    )
+
+
+def _take_over(
+    request: str,
+    current: Mapping[str, Any],
+    *,
+    props: Mapping[str, Any],
+    bucket: str,
+    region: str,
+    event: Mapping[str, Any],
+    s3_client: Any,
+) -> None:
+    """Someone else's configuration is in place: refuse, or save it and let the caller replace it."""
+    replace = parse_bool("ReplaceExistingConfiguration", props.get("ReplaceExistingConfiguration", "false"))
+    if not replace:
+        raise _refuse(region, current, request)
+    save_previous_configuration(s3_client, bucket=bucket, previous=current, event=event)
+    LOGGER.warning(
+        "replacing the existing configuration %s as configured; it is saved and is restored when this "
+        "resource is deleted",
+        _summary(current),
+    )
+
+
+def _on_delete(
+    event: Mapping[str, Any], props: Mapping[str, Any], *, client: Any, s3_client: Any, sleep: Callable[[float], None]
+) -> None:
+    # Deliberately lenient about properties: a Delete that fails blocks stack deletion.
+    region = client.meta.region_name
+    bucket = props.get("BucketName")
+    current = _get_current(client)
+    if not current:
+        LOGGER.info("no configuration in %s; nothing to delete or restore", region)
+        return
+    if not bucket or _s3_bucket(current) != bucket:
+        LOGGER.warning(
+            "configuration now points at %s, not this resource's bucket %s: another tool owns it; "
+            "leaving it in place",
+            _s3_bucket(current),
+            bucket,
+        )
+        return
+    previous = load_previous_configuration(s3_client, bucket=bucket, event=event)
+    if previous is None or _s3_bucket(previous) == bucket:
+        _delete(client)
+        return
+    LOGGER.warning("restoring the configuration cris-guard replaced: %s", _summary(previous))
+    try:
+        _put(client, dict(previous), sleep)
+    except LoggingApiError as err:
+        raise SavedConfigurationError(
+            f"could not restore the configuration cris-guard replaced ({err}). cris-guard's configuration is "
+            f"left in place rather than leaving {region} without logging. Fix the saved configuration's "
+            f"destinations, or restore it yourself and delete s3://{bucket}/{PREVIOUS_CONFIGURATION_KEY}, "
+            "then retry the deletion."
+        ) from err
+
+
+def handle(
+    event: Mapping[str, Any],
+    *,
+    client: Any,
+    s3_client: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Process one CloudFormation custom-resource event with a boto3 ``bedrock`` client.
+
+    ``s3_client`` (boto3 ``s3``) reads and writes the saved previous configuration; it is only used
+    when a configuration is replaced (Create/Update) or ours is removed (Delete).
+    """
     request = event["RequestType"]
     props = event.get("ResourceProperties") or {}
     region = client.meta.region_name
     physical_id = event.get("PhysicalResourceId") or f"{PHYSICAL_ID_PREFIX}-{region}"
 
     if request == "Delete":
-        # Deliberately lenient: a Delete that fails blocks stack deletion, so it never validates props.
-        bucket = props.get("BucketName")
-        current = _get_current(client)
-        if not current:
-            LOGGER.info("no configuration in %s; nothing to delete", region)
-        elif not bucket or _s3_bucket(current) != bucket:
-            LOGGER.warning(
-                "configuration now points at %s, not this resource's bucket %s: another tool owns it; "
-                "leaving it in place",
-                _s3_bucket(current),
-                bucket,
-            )
-        else:
-            _delete(client)
+        _on_delete(event, props, client=client, s3_client=s3_client, sleep=sleep)
         return {"PhysicalResourceId": physical_id}
 
     desired = logging_config_from_properties(props)
     bucket = desired["s3Config"]["bucketName"]
     LOGGER.info("%s in %s: desired %s", request, region, _summary(desired))
+    take_over = {"props": props, "bucket": bucket, "region": region, "event": event, "s3_client": s3_client}
 
     if request == "Create":
         current = _get_current(client)
-        replace = parse_bool("ReplaceExistingConfiguration", props.get("ReplaceExistingConfiguration", "false"))
         if current and _s3_bucket(current) != bucket:
-            if not replace:
-                raise ConfigurationOwnedElsewhere(
-                    f"Bedrock model invocation logging is already configured in {region} "
-                    f"({_summary(current)}), probably by another tool. It is one setting per account "
-                    "and Region, and cris-guard will not overwrite it silently. Either remove it "
-                    "(aws bedrock delete-model-invocation-logging-configuration) or set "
-                    "replace_existing_configuration to true, then deploy again."
-                )
-            LOGGER.warning("replacing the existing configuration %s as configured", _summary(current))
+            _take_over(request, current, **take_over)
         _put(client, desired, sleep)
     elif request == "Update":
         current = _get_current(client)
         old_bucket = (event.get("OldResourceProperties") or {}).get("BucketName")
         if current and _s3_bucket(current) not in (bucket, old_bucket):
-            LOGGER.warning("configuration was changed outside cris-guard (%s); restoring it", _summary(current))
+            # Someone else's configuration replaced ours since the last deployment: same rule as Create.
+            _take_over(request, current, **take_over)
+        elif not current:
+            LOGGER.warning("the configuration was deleted outside cris-guard; restoring it")
         _put(client, desired, sleep)
     else:
         raise ValueError(f"unknown RequestType {request!r}")
@@ -255,13 +414,13 @@ def handle(event: Mapping[str, Any], *, client: Any, sleep: Callable[[float], No
     return {"PhysicalResourceId": physical_id, "Data": {"BucketName": bucket, "Region": region}}
 
 
-def _client() -> Any:
+def _client(service: str = "bedrock") -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client("bedrock", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))
 
 
 def on_event(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point (``index.on_event``) for the CDK Provider framework."""
-    return handle(event, client=_client())
+    return handle(event, client=_client("bedrock"), s3_client=_client("s3"))
