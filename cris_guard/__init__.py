@@ -10,3 +10,9 @@ The package is organised by concern (see README "Layout"):
 """
 
 __version__ = "0.1.0"
+
+import os as _os
+
+# jsii prints a large "Node 20 is end-of-life" banner on every run unless this is set before the first
+# `import aws_cdk`; every entry point imports this package first (toolchain-notes.md).
+_os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
