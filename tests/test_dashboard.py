@@ -527,10 +527,12 @@ def test_renderer_draws_every_widget(example, tmp_path):
     assert size == (24 * render_tool.COLUMN_PX + 2 * render_tool.MARGIN_PX, render_tool.HEADER_PX + bottom * render_tool.ROW_PX + 2 * render_tool.MARGIN_PX)
 
 
-def test_readme_picture_matches_the_current_layout(example):
+def test_readme_picture_matches_the_current_layout(default_templates):
+    """docs/dashboard.png pictures the dashboard the default configuration deploys in eu-central-1."""
     from PIL import Image
 
-    bottom = max(w["y"] + w["height"] for w in example["body"]["widgets"])
+    (body,) = render_tool.bodies_from_template(default_templates["acme-genai-eu-central-1"]).values()
+    bottom = max(w["y"] + w["height"] for w in body["widgets"])
     with Image.open(REPO_ROOT / "docs" / "dashboard.png") as image:
         # Regenerate with: .venv/bin/python tools/render_dashboard.py --out docs/dashboard.png
         assert image.size[1] == render_tool.HEADER_PX + bottom * render_tool.ROW_PX + 2 * render_tool.MARGIN_PX

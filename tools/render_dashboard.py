@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere: make cris_guard importable
+    sys.path.insert(0, str(REPO_ROOT))
 
-# The example pictured in docs/dashboard.png: the default configuration's approved profiles in this
+# The example the tests use (a throw-away stack): the default configuration's approved profiles in this
 # Region, plus application-profile placeholders for its first two applications.
 DEFAULT_REGION = "eu-central-1"
 PLACEHOLDER_APPLICATION_PROFILES = 2
@@ -222,7 +224,6 @@ def render(body: dict, out: Path, *, caption: str = "") -> tuple[int, int]:
 def default_example_profiles() -> tuple[list[str], list[tuple[str, str]]]:
     """(approved profile IDs in order of first use, [(application, its first profile)] placeholders)
     from config/default.yaml."""
-    sys.path.insert(0, str(REPO_ROOT))
     from cris_guard.config import load_config
 
     config = load_config()
@@ -238,7 +239,6 @@ def default_example_profiles() -> tuple[list[str], list[tuple[str, str]]]:
 def build_default_example_stack():
     """The default example in a throw-away stack: ``(app, stack, dashboard)`` (tests use the same)."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    sys.path.insert(0, str(REPO_ROOT))
     import aws_cdk as cdk
     from aws_cdk import aws_bedrock as bedrock
     from aws_cdk import aws_cloudwatch as cloudwatch
@@ -276,9 +276,18 @@ def build_default_example_stack():
 
 
 def build_default_example() -> dict:
-    """Synthesize the default example dashboard and return its template."""
-    app, stack, _ = build_default_example_stack()
-    return app.synth().get_stack_by_name(stack.stack_name).template
+    """The real app for config/default.yaml, synthesized; the template of its eu-central-1 stack.
+
+    The README picture is what `make synth` deploys, not a stand-in.
+    """
+    from cris_guard.app_builder import build_app
+    from cris_guard.catalog import load_catalog
+    from cris_guard.config import load_config
+
+    catalog = load_catalog()
+    config = load_config(None, catalog)
+    assembly = build_app(config, catalog, default_account="111122223333").synth()
+    return assembly.get_stack_by_name(f"{config.name}-{DEFAULT_REGION}").template
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,8 +314,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         body = bodies[logical_id]
         caption = (
-            f"{len(body['widgets'])} widgets - the default configuration's approved profiles in {DEFAULT_REGION}"
-            " plus two application profiles (layout only, no data)"
+            f"{len(body['widgets'])} widgets - the dashboard config/default.yaml deploys in {DEFAULT_REGION}"
+            " (layout only, no data)"
             if not args.template
             else f"{logical_id}: {len(body['widgets'])} widgets (layout only, no data)"
         )
