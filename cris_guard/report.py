@@ -35,6 +35,7 @@ from cris_guard.catalog import Catalog, load_catalog
 from cris_guard.config import DEFAULT_CONFIG_PATH, Application, Config, ConfigError, load_config
 from cris_guard.constructs.audit_alarms import (
     DIMENSION_SOURCE_REGION,
+    METRIC_EVIDENCE_TAMPERING,
     METRIC_LOGGING_CONFIGURATION_CHANGES,
     METRIC_RESIDENCY_VIOLATIONS,
     METRIC_TRAIL_CONFIGURATION_CHANGES,
@@ -739,6 +740,7 @@ ACCOUNT_ALARMS = (
     (METRIC_UNGOVERNED_REGION_INVOCATIONS, "Inference in an ungoverned Region"),
     (METRIC_TRAIL_CONFIGURATION_CHANGES, "Trail stopped, deleted or changed"),
     (METRIC_LOGGING_CONFIGURATION_CHANGES, "Invocation logging changed by someone else"),
+    (METRIC_EVIDENCE_TAMPERING, "Audit evidence deleted, shortened or unlocked"),
 )
 
 

@@ -131,7 +131,7 @@ def test_no_warning_once_the_catalog_was_refreshed(assembly, default_config, cat
 def test_default_config_passes_with_every_scenario_held(default_report, lines, shipped_run):
     assert default_report.passed, [f"{c.where}: {c.text}" for c in default_report.failures]
     n = scenario_count(shipped_run)
-    verdict = f"✔ PASS: 55 of 55 checks passed, {n} of {n} access scenarios held"
+    verdict = f"✔ PASS: 56 of 56 checks passed, {n} of {n} access scenarios held"
     assert default_report.verdict() == verdict
     assert f"**Verdict: {verdict}.**" in lines
     assert "Failed checks:" not in lines
@@ -413,7 +413,7 @@ def test_cli_writes_the_report_into_the_assembly_and_exits_0(assembly_copy, caps
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert out == [f"cris-guard review report: {target / 'review-report.md'}",
-                   "✔ PASS: 55 of 55 checks passed, 1 of 1 access scenarios held"]
+                   "✔ PASS: 56 of 56 checks passed, 1 of 1 access scenarios held"]
     assert (target / "review-report.md").read_text().startswith("# cris-guard review report: acme-genai\n")
 
 
@@ -428,7 +428,7 @@ def test_cli_exits_1_when_a_check_fails(assembly_copy, tmp_path, capsys):
                    today=lambda: TODAY)
     out = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[1] == "✘ FAIL: 54 of 55 checks passed, 1 of 1 access scenarios held"
+    assert out[1] == "✘ FAIL: 55 of 56 checks passed, 1 of 1 access scenarios held"
     text = out_file.read_text()
     assert ("- ✘ claims-assistant in eu-central-1: eu.amazon.nova-2-lite-v1:0: not in the catalog: us-east-1;"
             " outside the EU member-state Regions: us-east-1") in text.splitlines()
