@@ -25,6 +25,8 @@ from pydantic import (
 )
 
 from cris_guard.catalog import Catalog, load_catalog
+from cris_guard.iam_policy import GUARDRAIL_ARN as _GUARDRAIL_ARN
+from cris_guard.iam_policy import guardrail_arn_parts
 from cris_guard.regions import (
     CFN_TYPE_EU_REGIONS,
     EU_MEMBER_STATE_REGIONS,
@@ -133,6 +135,32 @@ class Application(_Model):
     cost_center: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     require_application_profiles: bool = False
+    # Guardrails the application names in Converse/InvokeModel: bedrock:ApplyGuardrail is granted on
+    # each, in its own Region's access only (guardrails are regional). At most 10, which keeps the
+    # per-application template and policy budgets (stacks/access.py) valid.
+    guardrail_arns: Annotated[
+        list[
+            Annotated[
+                str,
+                AfterValidator(
+                    _check(
+                        _GUARDRAIL_ARN,
+                        "use a guardrail ARN such as arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
+                        " (no version suffix, no wildcards)",
+                    )
+                ),
+            ]
+        ],
+        Field(max_length=10),
+    ] = Field(default_factory=list)
+
+    @field_validator("guardrail_arns")
+    @classmethod
+    def _unique_guardrails(cls, value: list[str]) -> list[str]:
+        dupes = sorted({g for g in value if value.count(g) > 1})
+        if dupes:
+            raise ValueError(f"{dupes[0]!r} is listed twice; list each guardrail once")
+        return value
 
     @field_validator("profiles")
     @classmethod
@@ -328,6 +356,21 @@ def check_against_catalog(config: Config, catalog: Catalog) -> list[str]:
                 f" inference profiles in {without_profiles}, so every call from there would be denied; set it to"
                 " false or remove those source Regions"
             )
+        for j, arn in enumerate(app.guardrail_arns):
+            where = f"applications[{i}].guardrail_arns[{j}]"
+            parts = guardrail_arn_parts(arn)
+            if parts is None:  # already refused by the model; kept for direct callers
+                continue
+            if parts["region"] not in config.source_regions:
+                problems.append(
+                    f"{where}: {arn!r} is in {parts['region']!r}, not one of source_regions, so no role could"
+                    f" use it (guardrails are regional); use a guardrail in one of {config.source_regions}"
+                )
+            if config.account is not None and parts["account"] != config.account:
+                problems.append(
+                    f"{where}: {arn!r} belongs to account {parts['account']!r}, not the configured account"
+                    f" {config.account!r}; use a guardrail of account {config.account}"
+                )
         for j, pid in enumerate(app.profiles):
             where = f"applications[{i}].profiles[{j}]"
             if not pid.startswith("eu."):

@@ -16,6 +16,12 @@ resources. The shape follows AWS's documented geographic-CRIS pattern (cris-fact
   catalog lists for (profile, source Region), with ``StringEquals bedrock:InferenceProfileArn`` =
   the approved profile ARN(s). Profiles whose destination sets are equal share one statement; profiles
   whose sets differ never do, so no model ARN is fenced by a profile that cannot route there.
+* ``AllowGuardrails`` — ``bedrock:ApplyGuardrail`` on exactly the application's configured guardrail
+  ARNs (``arn:<partition>:bedrock:<region>:<account>:guardrail/<id>``, no version: AWS's "Set up
+  permissions to use guardrails" and the ``GuardrailSummary.arn`` pattern) whose Region is this
+  source Region, only when there are any. A Converse/InvokeModel request naming a guardrail needs it.
+  Guardrail profiles (cross-Region guardrail inference, ``guardrail-profile/…``) are not granted:
+  whether they are authorized separately is UNCONFIRMED.
 * Four explicit denies, present in *every* policy (see "Why the denies are repeated"):
   ``DenyGlobalCrossRegionInference``, ``DenyNonEuInferenceProfiles``,
   ``DenyFoundationModelsWithoutProfile`` and ``DenyOutsideEuMemberStateRegions``; plus
@@ -111,6 +117,16 @@ MANTLE_DENY_ACTIONS: tuple[str, ...] = ("bedrock-mantle:CreateInference",)
 GLOBAL_DENY_ACTIONS: tuple[str, ...] = (DENY_ACTIONS, *JOB_DENY_ACTIONS)
 REGION_DENY_ACTIONS: tuple[str, ...] = (DENY_ACTIONS, *JOB_DENY_ACTIONS, *MANTLE_DENY_ACTIONS)
 
+# Using a guardrail (ApplyGuardrail, or Converse/InvokeModel with a guardrail) is authorized as
+# bedrock:ApplyGuardrail on the guardrail's ARN (AWS user guide "Set up permissions to use guardrails").
+GUARDRAIL_ACTIONS: tuple[str, ...] = ("bedrock:ApplyGuardrail",)
+# The guardrail ARN as the Bedrock API reference writes it (GuardrailSummary.arn,
+# ApplyGuardrail guardrailIdentifier): no version suffix; the version is a separate request field.
+GUARDRAIL_ARN = re.compile(
+    r"^arn:(?P<partition>aws(?:-[a-z]+)*):bedrock:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]):"
+    r"(?P<account>[0-9]{12}):guardrail/(?P<id>[a-z0-9]{1,64})$"
+)
+
 INFERENCE_PROFILE_ARN_KEY = "bedrock:InferenceProfileArn"
 REQUESTED_REGION_KEY = "aws:RequestedRegion"
 # aws:RequestedRegion of global CRIS's Region-less model check (cris-facts §2.4). A literal string.
@@ -119,6 +135,7 @@ UNSPECIFIED_REGION = "unspecified"
 SID_ALLOW_PROFILES = "AllowInferenceProfiles"
 SID_ALLOW_APPLICATION_PROFILES = "AllowApplicationInferenceProfiles"
 SID_ALLOW_MODELS_PREFIX = "AllowModelsThroughProfiles"
+SID_ALLOW_GUARDRAILS = "AllowGuardrails"
 SID_DENY_GLOBAL = "DenyGlobalCrossRegionInference"
 SID_DENY_NON_EU_PROFILES = "DenyNonEuInferenceProfiles"
 SID_DENY_MODELS_WITHOUT_PROFILE = "DenyFoundationModelsWithoutProfile"
@@ -269,6 +286,34 @@ class SplittableStatement:
         return statement
 
 
+def guardrail_arn_parts(arn: str) -> dict[str, str] | None:
+    """``partition``, ``region``, ``account``, ``id`` of a guardrail ARN, or ``None`` if it is not one."""
+    match = GUARDRAIL_ARN.match(arn) if isinstance(arn, str) else None
+    return match.groupdict() if match else None
+
+
+def guardrails_in_region(application: str, source_region: str, guardrail_arns: Iterable[str]) -> tuple[str, ...]:
+    """The guardrail ARNs whose Region is ``source_region``, sorted and de-duplicated.
+
+    Guardrails are regional: a guardrail in another Region is granted by that Region's access, so it
+    is left out here rather than refused. Anything that is not a plain guardrail ARN (a wildcard, a
+    version suffix, a guardrail profile) raises :class:`PolicyError`.
+    """
+    if isinstance(guardrail_arns, str):
+        raise PolicyError(f"application {application!r}: guardrail_arns must be a list of ARNs, not one string")
+    kept = set()
+    for arn in guardrail_arns:
+        parts = guardrail_arn_parts(arn)
+        if parts is None:
+            raise PolicyError(
+                f"application {application!r}: {arn!r} is not a guardrail ARN; use"
+                " arn:<partition>:bedrock:<region>:<account>:guardrail/<id> (no version, no wildcards)"
+            )
+        if parts["region"] == source_region:
+            kept.add(arn)
+    return tuple(sorted(kept))
+
+
 @dataclass(frozen=True)
 class AccessStatements:
     allows: tuple[SplittableStatement, ...]
@@ -318,6 +363,7 @@ def access_statements(
     profiles: Sequence[ApprovedProfile],
     application_profile_arns: Mapping[str, str] | None = None,
     require_application_profiles: bool = False,
+    guardrail_arns: Iterable[str] = (),
     partition: str = PARTITION,
     account: str = ACCOUNT,
 ) -> AccessStatements:
@@ -328,8 +374,12 @@ def access_statements(
     *system* profile ARN as ``bedrock:InferenceProfileArn`` at the model checks of such a call is
     UNCONFIRMED (cris-facts §2.5, §6.3), so each model statement accepts both; the residency denies
     do not depend on the answer.
+
+    ``guardrail_arns``: the application's guardrails in any Region; only those in ``source_region``
+    are granted (``AllowGuardrails``, last among the Allows, absent when there are none).
     """
     _validate_profiles(application, source_region, profiles)
+    guardrails = guardrails_in_region(application, source_region, guardrail_arns)
     app_arns = dict(application_profile_arns or {})
     approved_ids = {p.profile_id for p in profiles}
     unknown = sorted(set(app_arns) - approved_ids)
@@ -389,6 +439,16 @@ def access_statements(
                 atoms=tuple(atoms),
                 condition_operator="StringEquals",
                 condition_key=INFERENCE_PROFILE_ARN_KEY,
+            )
+        )
+    if guardrails:
+        # Regional and unconditioned: the denies do not mention ApplyGuardrail, and nothing here
+        # touches inference routing. One atom per guardrail, so packing may split it like the others.
+        allows.append(
+            SplittableStatement(
+                sid=SID_ALLOW_GUARDRAILS,
+                actions=GUARDRAIL_ACTIONS,
+                atoms=tuple(Atom(resources=(arn,)) for arn in guardrails),
             )
         )
     return AccessStatements(
@@ -560,6 +620,7 @@ def plan_policies(
     profiles: Sequence[ApprovedProfile],
     application_profile_arns: Mapping[str, str] | None = None,
     require_application_profiles: bool = False,
+    guardrail_arns: Iterable[str] = (),
     max_chars: int = MANAGED_POLICY_MAX_CHARS,
     max_policies: int = MAX_MANAGED_POLICIES_PER_ROLE,
 ) -> PolicyPlan:
@@ -570,6 +631,7 @@ def plan_policies(
         profiles=profiles,
         application_profile_arns=application_profile_arns,
         require_application_profiles=require_application_profiles,
+        guardrail_arns=guardrail_arns,
     )
     lengths = worst_case_lengths(source_region, (application_profile_arns or {}).keys())
     return pack(
@@ -608,6 +670,8 @@ __all__ = [
     "ACCOUNT",
     "DENY_ACTIONS",
     "GLOBAL_DENY_ACTIONS",
+    "GUARDRAIL_ACTIONS",
+    "GUARDRAIL_ARN",
     "JOB_DENY_ACTIONS",
     "MANTLE_DENY_ACTIONS",
     "REGION_DENY_ACTIONS",
@@ -627,6 +691,8 @@ __all__ = [
     "approved_profiles",
     "check_trust",
     "foundation_model_arn",
+    "guardrail_arn_parts",
+    "guardrails_in_region",
     "pack",
     "plan_policies",
     "policy_size",

@@ -357,3 +357,69 @@ def test_replace_existing_configuration_reaches_every_regions_custom_resource(ca
             if resource["Type"] == "Custom::BedrockModelInvocationLogging":
                 seen.append(resource["Properties"]["ReplaceExistingConfiguration"])
     assert seen == [replace, replace], "one custom resource per source Region, each with the setting"
+
+
+GUARDRAIL = "arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
+
+
+def test_guardrail_arns_default_to_none_and_accept_source_region_guardrails(catalog):
+    assert parse_config(copy.deepcopy(BASE), catalog).applications[0].guardrail_arns == []
+    data = copy.deepcopy(BASE)
+    data["account"] = "111122223333"
+    data["applications"][0]["guardrail_arns"] = [GUARDRAIL, "arn:aws:bedrock:eu-west-1:111122223333:guardrail/xyz"]
+    assert parse_config(data, catalog).applications[0].guardrail_arns[0] == GUARDRAIL
+
+
+@pytest.mark.parametrize(
+    ("arns", "expected"),
+    [
+        (
+            [f"{GUARDRAIL}:1"],
+            f"applications[0].guardrail_arns[0]: '{GUARDRAIL}:1' is invalid; use a guardrail ARN such as"
+            " arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456 (no version suffix, no wildcards)",
+        ),
+        (
+            [GUARDRAIL, "arn:aws:bedrock:eu-central-1:111122223333:guardrail/*"],
+            "applications[0].guardrail_arns[1]: 'arn:aws:bedrock:eu-central-1:111122223333:guardrail/*' is invalid;"
+            " use a guardrail ARN such as",
+        ),
+        (["abc123def456"], "applications[0].guardrail_arns[0]: 'abc123def456' is invalid; use a guardrail ARN"),
+        ([GUARDRAIL, GUARDRAIL], f"applications[0].guardrail_arns: '{GUARDRAIL}' is listed twice; list each guardrail once"),
+        (
+            [GUARDRAIL.replace("eu-central-1", "eu-north-1")],
+            "applications[0].guardrail_arns[0]: 'arn:aws:bedrock:eu-north-1:111122223333:guardrail/abc123def456' is in"
+            " 'eu-north-1', not one of source_regions, so no role could use it (guardrails are regional); use a"
+            " guardrail in one of ['eu-central-1', 'eu-west-1']",
+        ),
+        (
+            [GUARDRAIL.replace("eu-central-1", "us-east-1")],
+            "applications[0].guardrail_arns[0]: 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456' is in"
+            " 'us-east-1', not one of source_regions",
+        ),
+    ],
+)
+def test_bad_guardrail_arns_get_one_clear_line(catalog, arns, expected):
+    lines = problems_for(catalog, lambda d: d["applications"][0].update(guardrail_arns=arns))
+    assert len(lines) == 1
+    assert lines[0].startswith(f"cfg.yaml: {expected}")
+
+
+def test_a_guardrail_of_another_account_is_refused_when_the_account_is_set(catalog):
+    def mutate(d):
+        d["account"] = "444455556666"
+        d["applications"][0]["guardrail_arns"] = [GUARDRAIL]
+
+    assert problems_for(catalog, mutate) == [
+        f"cfg.yaml: applications[0].guardrail_arns[0]: '{GUARDRAIL}' belongs to account '111122223333', not the"
+        " configured account '444455556666'; use a guardrail of account 444455556666"
+    ]
+    # without a configured account, the guardrail's account is not checked
+    data = copy.deepcopy(BASE)
+    data["applications"][0]["guardrail_arns"] = [GUARDRAIL]
+    assert parse_config(data, catalog).applications[0].guardrail_arns == [GUARDRAIL]
+
+
+def test_at_most_ten_guardrails_per_application(catalog):
+    arns = [f"arn:aws:bedrock:eu-central-1:111122223333:guardrail/g{i}" for i in range(11)]
+    (line,) = problems_for(catalog, lambda d: d["applications"][0].update(guardrail_arns=arns))
+    assert line.startswith("cfg.yaml: applications[0].guardrail_arns: has too many entries (11)")

@@ -192,3 +192,75 @@ def test_validation_fails_early_with_the_application_named(catalog):
     with pytest.raises(PolicyError, match="requires application profiles"):
         EuInvokeAccess(stack, "Enforced", application="claims-assistant", source_region="eu-central-1",
                        profiles=profiles, trusted_services=["lambda.amazonaws.com"], require_application_profiles=True)
+
+
+GUARDRAIL_FRA = f"arn:aws:bedrock:eu-central-1:{ACCOUNT}:guardrail/abc123def456"
+GUARDRAIL_DUB = f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:guardrail/dub111"
+
+
+def _guardrail_statements(template):
+    found = []
+    for policy in _resources(template, "AWS::IAM::ManagedPolicy").values():
+        found += [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "AllowGuardrails"]
+    return found
+
+
+def test_guardrails_of_the_source_region_are_granted_and_others_left_out(catalog):
+    app = cdk.App()
+    stack = _stack(app, name="Guarded")
+    access = EuInvokeAccess(
+        stack, "Access", application="claims-assistant", source_region="eu-central-1",
+        profiles=ip.approved_profiles("claims-assistant", [SONNET], catalog, "eu-central-1"),
+        trusted_services=["lambda.amazonaws.com"], guardrail_arns=[GUARDRAIL_DUB, GUARDRAIL_FRA],
+    )
+    assert access.guardrail_arns == (GUARDRAIL_FRA,)
+    template = app.synth().get_stack_by_name("Guarded").template
+    assert _guardrail_statements(template) == [
+        {"Sid": "AllowGuardrails", "Effect": "Allow", "Action": "bedrock:ApplyGuardrail", "Resource": GUARDRAIL_FRA}
+    ]
+    # planned == synthesized, sizes included
+    stacks = [StackTemplate("Guarded", "eu-central-1", template)]
+    synthesized = extract_access(stacks, account=ACCOUNT)[("claims-assistant", "eu-central-1")].policies
+    planned = [json.loads(_sub(json.dumps(d), {ip.PARTITION: "aws", ip.ACCOUNT: ACCOUNT})) for d in access.plan.documents]
+    assert [synthesized[f"claims-assistant/Policy{i}"] for i in range(1, len(planned) + 1)] == planned
+    with pytest.raises(PolicyError, match="is not a guardrail ARN"):
+        EuInvokeAccess(
+            stack, "Bad", application="claims-assistant", source_region="eu-central-1",
+            profiles=ip.approved_profiles("claims-assistant", [SONNET], catalog, "eu-central-1"),
+            trusted_services=["lambda.amazonaws.com"], guardrail_arns=[f"{GUARDRAIL_FRA}:1"],
+        )
+
+
+def test_the_access_stacks_pass_each_applications_guardrails_through(catalog):
+    from cris_guard.config import parse_config
+    from cris_guard.stacks.access import add_application_access
+
+    config = parse_config(
+        {
+            "name": "acme-genai", "residency": "eu", "account": ACCOUNT,
+            "source_regions": ["eu-central-1", "eu-west-1"],
+            "applications": [
+                {"name": "guarded", "profiles": [SONNET], "monthly_budget_usd": 10,
+                 "trusted_services": ["lambda.amazonaws.com"], "guardrail_arns": [GUARDRAIL_FRA]},
+                {"name": "plain", "profiles": [SONNET], "monthly_budget_usd": 10,
+                 "trusted_services": ["lambda.amazonaws.com"]},
+            ],
+            "alerts": {"emails": ["platform-team@example.com"]},
+        },
+        catalog,
+    )
+    app = cdk.App()
+    built = {}
+    for region in config.source_regions:
+        env = cdk.Environment(account=ACCOUNT, region=region)
+        stack = cdk.Stack(app, f"acme-genai-{region}", env=env)
+        built[region] = add_application_access(app, stack, config=config, catalog=catalog, source_region=region,
+                                               env=env, stack_name_prefix="acme-genai")
+    assert built["eu-central-1"]["guarded"].guardrail_arns == (GUARDRAIL_FRA,)
+    assert built["eu-central-1"]["plain"].guardrail_arns == ()
+    assert built["eu-west-1"]["guarded"].guardrail_arns == ()
+    assembly = app.synth()
+    central = assembly.get_stack_by_name("acme-genai-eu-central-1").template
+    west = assembly.get_stack_by_name("acme-genai-eu-west-1").template
+    assert [s["Resource"] for s in _guardrail_statements(central)] == [GUARDRAIL_FRA]
+    assert _guardrail_statements(west) == []

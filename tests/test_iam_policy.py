@@ -382,3 +382,108 @@ def test_job_and_mantle_actions_join_only_the_region_keyed_denies():
     # never a wildcard on another service's actions, and no invented action names
     assert set(ip.JOB_DENY_ACTIONS) == {"bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob"}
     assert ip.MANTLE_DENY_ACTIONS == ("bedrock-mantle:CreateInference",)
+
+
+# --- guardrails ------------------------------------------------------------------------------------
+
+GUARDRAIL_FRA = "arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
+GUARDRAIL_FRA_2 = "arn:aws:bedrock:eu-central-1:111122223333:guardrail/zzz999"
+GUARDRAIL_DUB = "arn:aws:bedrock:eu-west-1:111122223333:guardrail/dub111"
+
+
+def test_guardrails_are_granted_only_in_their_own_region(catalog):
+    central = plan([SONNET, NOVA2], catalog=catalog, guardrail_arns=[GUARDRAIL_FRA])
+    assert len(central.documents) == 1
+    statements = central.documents[0]["Statement"]
+    # the documented statements, then the guardrail grant, then the unchanged denies
+    assert statements[:2] == plan([SONNET, NOVA2], catalog=catalog).documents[0]["Statement"][:2]
+    assert statements[2] == {
+        "Sid": "AllowGuardrails",
+        "Effect": "Allow",
+        "Action": "bedrock:ApplyGuardrail",
+        "Resource": GUARDRAIL_FRA,
+    }
+    assert statements[3:] == EXPECTED_DENIES
+    # no guardrail in eu-west-1: no guardrail statement at all (never an empty one)
+    west = plan([SONNET, NOVA2], region="eu-west-1", catalog=catalog, guardrail_arns=[GUARDRAIL_FRA])
+    assert west.documents == plan([SONNET, NOVA2], region="eu-west-1", catalog=catalog).documents
+    assert "ApplyGuardrail" not in json.dumps(west.documents)
+
+
+def test_several_guardrails_are_sorted_deduplicated_and_filtered_by_region(catalog):
+    result = plan([SONNET], catalog=catalog, guardrail_arns=[GUARDRAIL_FRA_2, GUARDRAIL_DUB, GUARDRAIL_FRA, GUARDRAIL_FRA])
+    (statement,) = [s for s in _all_statements(result) if s["Sid"] == "AllowGuardrails"]
+    assert statement == {"Sid": "AllowGuardrails", "Effect": "Allow", "Action": "bedrock:ApplyGuardrail",
+                         "Resource": [GUARDRAIL_FRA, GUARDRAIL_FRA_2]}
+    west = plan([SONNET], region="eu-west-1", catalog=catalog, guardrail_arns=[GUARDRAIL_FRA, GUARDRAIL_DUB])
+    (statement,) = [s for s in _all_statements(west) if s["Sid"] == "AllowGuardrails"]
+    assert statement["Resource"] == GUARDRAIL_DUB
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:bedrock:eu-central-1:111122223333:guardrail/*",
+        "arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123:1",
+        "arn:aws:bedrock:*:111122223333:guardrail/abc123",
+        "arn:aws:bedrock:eu-central-1:*:guardrail/abc123",
+        "arn:aws:bedrock:eu-central-1:111122223333:guardrail-profile/eu.guardrail.v1:0",
+        "abc123",
+        "*",
+    ],
+)
+def test_anything_but_a_plain_guardrail_arn_is_refused(catalog, arn):
+    with pytest.raises(PolicyError, match=r"application 'claims-assistant': .* is not a guardrail ARN"):
+        plan([SONNET], catalog=catalog, guardrail_arns=[arn])
+
+
+def test_a_single_string_is_not_taken_for_a_list_of_guardrails(catalog):
+    with pytest.raises(PolicyError, match="must be a list"):
+        plan([SONNET], catalog=catalog, guardrail_arns=GUARDRAIL_FRA)
+
+
+def test_the_guardrail_statement_counts_in_size_and_packing(catalog):
+    guardrails = [f"arn:aws:bedrock:eu-west-1:111122223333:guardrail/g{i:02d}" for i in range(10)]
+    pids = [p for p in catalog.profiles if catalog.destinations(p, "eu-west-1")]
+    without = plan(pids, region="eu-west-1", catalog=catalog, max_chars=3000, max_policies=30)
+    with_guardrails = plan(pids, region="eu-west-1", catalog=catalog, max_chars=3000, max_policies=30,
+                           guardrail_arns=guardrails)
+    assert all(size <= 3000 for size in with_guardrails.sizes)
+    assert list(with_guardrails.sizes) == [
+        ip.policy_size(d, with_guardrails.placeholder_lengths) for d in with_guardrails.documents
+    ]
+    assert sum(with_guardrails.sizes) > sum(without.sizes)
+    granted = []
+    for s in _all_statements(with_guardrails):
+        if s["Sid"] == "AllowGuardrails":
+            granted += [s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"]
+    assert sorted(granted) == guardrails  # split or not, every guardrail is granted exactly once
+    # every policy still carries every deny
+    for document in with_guardrails.documents:
+        assert [s for s in document["Statement"] if s["Effect"] == "Deny"] == EXPECTED_DENIES
+    # a budget the guardrails do not fit in is refused like any other excess
+    with pytest.raises(PolicyError, match="managed policies"):
+        plan(pids, region="eu-west-1", catalog=catalog, max_chars=3000,
+             max_policies=len(without.documents) - 1, guardrail_arns=guardrails)
+
+
+def test_apply_guardrail_is_allowed_on_the_granted_guardrail_only(catalog):
+    from cris_guard.policy_eval import Request, evaluate
+
+    result = plan([SONNET], catalog=catalog, guardrail_arns=[GUARDRAIL_FRA, GUARDRAIL_DUB])
+    policies = {
+        f"claims-assistant/Policy{i}": json.loads(
+            ip.render_json(d).replace(P, "aws").replace(A, "111122223333")
+        )
+        for i, d in enumerate(result.documents, start=1)
+    }
+    principal = "arn:aws:iam::111122223333:role/claims-assistant"
+    context = {"aws:RequestedRegion": "eu-central-1"}
+    requests = [
+        Request(principal, "bedrock:ApplyGuardrail", GUARDRAIL_FRA, context),
+        Request(principal, "bedrock:ApplyGuardrail", GUARDRAIL_FRA_2, context),
+        Request(principal, "bedrock:ApplyGuardrail", GUARDRAIL_DUB, {"aws:RequestedRegion": "eu-west-1"}),
+    ]
+    decisions = evaluate(policies, requests)
+    assert [d.decision for d in decisions] == ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
+    assert decisions[0].deciding == ("claims-assistant/Policy1#AllowGuardrails",)

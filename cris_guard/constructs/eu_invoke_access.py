@@ -36,6 +36,12 @@ class EuInvokeAccess(Construct):
     - ``application_profile_arns`` (system profile ID -> application profile ARN; tokens welcome) adds
       those profiles to the grants. With ``require_application_profiles`` the role may call system
       profiles only through its application profiles; every approved profile then needs one.
+    - ``guardrail_arns`` (default none) grants ``bedrock:ApplyGuardrail`` (statement ``AllowGuardrails``)
+      on exactly those guardrails whose Region is ``source_region``: a Converse/InvokeModel call that
+      names a guardrail needs it. Guardrails are regional, so ARNs of other Regions are left out (pass
+      the application's full list to each Region's access); a value that is not a plain guardrail ARN
+      (``arn:<partition>:bedrock:<region>:<account>:guardrail/<id>``, no version, no wildcard) raises
+      :class:`PolicyError`. Guardrail profiles (cross-Region guardrail inference) are not granted.
     - :meth:`grant_invoke` attaches the same managed policies to a role, user or group the team
       already has.
 
@@ -54,6 +60,7 @@ class EuInvokeAccess(Construct):
         trusted_role_arns: Sequence[str] = (),
         application_profile_arns: Mapping[str, str] | None = None,
         require_application_profiles: bool = False,
+        guardrail_arns: Sequence[str] = (),
         max_managed_policies: int = iam_policy.MAX_MANAGED_POLICIES_PER_ROLE,
     ) -> None:
         super().__init__(scope, id)
@@ -82,12 +89,17 @@ class EuInvokeAccess(Construct):
         self.source_region = source_region
         self.profiles: tuple[ApprovedProfile, ...] = tuple(profiles)
         self.require_application_profiles = require_application_profiles
+        # The guardrails granted here: those of this source Region (validated, sorted, de-duplicated).
+        self.guardrail_arns: tuple[str, ...] = iam_policy.guardrails_in_region(
+            application, source_region, guardrail_arns
+        )
         self.plan: PolicyPlan = iam_policy.plan_policies(
             application=application,
             source_region=source_region,
             profiles=profiles,
             application_profile_arns=planned_arns,
             require_application_profiles=require_application_profiles,
+            guardrail_arns=self.guardrail_arns,
             max_policies=max_managed_policies,
         )
 
@@ -145,7 +157,8 @@ class EuInvokeAccess(Construct):
         existing direct in-Region model calls by model ID (e.g. embeddings) are refused by
         ``DenyFoundationModelsWithoutProfile``, and its Bedrock calls, batch/evaluation jobs and
         bedrock-mantle inference outside the EU member-state Regions by the Region deny. Calls with a
-        guardrail also need ``bedrock:ApplyGuardrail``, which is not granted.
+        guardrail need ``bedrock:ApplyGuardrail``, which the policies grant only on this application's
+        ``guardrail_arns`` in this Region.
         """
         principal = grantee.grant_principal
         kind = _identity_kind(principal)

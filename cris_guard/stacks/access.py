@@ -186,6 +186,8 @@ def add_application_access(
             trusted_role_arns=application.trusted_role_arns,
             application_profile_arns=profile_arns,
             require_application_profiles=application.require_application_profiles,
+            # All of the application's guardrails; EuInvokeAccess keeps those of source_region.
+            guardrail_arns=application.guardrail_arns,
         )
         cdk.CfnOutput(
             scope,
