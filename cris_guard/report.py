@@ -330,6 +330,8 @@ class AccessReview:
     policies: list[PolicyReview]
     expected_denies: tuple[str, ...]
     problems: list[str] = field(default_factory=list)  # grants the report cannot attribute, etc.
+    guardrails: list[str] = field(default_factory=list)  # bedrock:ApplyGuardrail resources in the policies
+    expected_guardrails: list[str] = field(default_factory=list)  # from the configuration, this Region
 
 
 def _application_profiles_in(stack: SynthesizedStack) -> dict[str, dict[str, str]]:
@@ -456,6 +458,12 @@ def _review_role(
         for statement in statements:
             _collect_grants(statement, f"{logical_id}#{statement.get('Sid', '?')}", region, catalog,
                             granted, granted_profiles, review.problems)
+            if statement.get("Effect") == "Allow" and any(
+                _covers(_as_list(statement.get("Action")), a) for a in iam_policy.GUARDRAIL_ACTIONS
+            ):
+                review.guardrails += [_show(r) for r in _as_list(statement.get("Resource"))]
+    if application is not None:
+        review.expected_guardrails = list(iam_policy.guardrails_in_region(name, region, application.guardrail_arns))
 
     for pid in approved:
         expected = tuple(sorted(catalog.destinations(pid, region)))
@@ -593,6 +601,12 @@ def _application_block(section: Section, review: AccessReview, app: Application 
     else:
         lines.append(f"Application profiles: none (CloudFormation in {review.region} has no"
                      f" AWS::Bedrock::ApplicationInferenceProfile){': ' + listing if listing else ''}")
+
+    if review.guardrails or review.expected_guardrails:
+        same = sorted(set(review.guardrails)) == sorted(set(review.expected_guardrails))
+        mark = section.check(same, where, f"guardrails granted {review.guardrails}, configured {review.expected_guardrails}")
+        lines.append(f"Guardrails (bedrock:ApplyGuardrail) {mark}: {', '.join(_code(g) for g in review.guardrails) or '(none)'}"
+                     + ("" if same else f"; configured: {', '.join(review.expected_guardrails) or '(none)'}"))
 
     managed = sum(p.kind == "managed" for p in review.policies)
     limit = iam_policy.MAX_MANAGED_POLICIES_PER_ROLE

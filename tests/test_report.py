@@ -457,3 +457,27 @@ def test_the_committed_example_shows_the_current_access_section(lines):
 
     assert access(example) == access(lines)
     assert "**Verdict: ✔ PASS: " in "\n".join(example)
+
+
+def test_a_guardrail_grant_the_configuration_does_not_name_is_flagged(assembly, default_config, catalog):
+    guardrail = "arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
+
+    def add_guardrail(template):
+        statements(template).append(
+            {"Sid": iam_policy.SID_ALLOW_GUARDRAILS, "Effect": "Allow", "Action": "bedrock:ApplyGuardrail", "Resource": guardrail}
+        )
+
+    text, section = access_lines(with_template(assembly, CENTRAL, add_guardrail), default_config, catalog)
+    assert f"Guardrails (bedrock:ApplyGuardrail) ✘: `{guardrail}`; configured: (none)" in text
+    assert len(failed(section)) == 1
+    configured = default_config.model_copy(
+        update={
+            "applications": [
+                default_config.applications[0].model_copy(update={"guardrail_arns": [guardrail]}),
+                default_config.applications[1],
+            ]
+        }
+    )
+    text, section = access_lines(with_template(assembly, CENTRAL, add_guardrail), configured, catalog)
+    assert f"Guardrails (bedrock:ApplyGuardrail) ✔: `{guardrail}`" in text
+    assert failed(section) == []
