@@ -66,6 +66,13 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+def _no_duplicates(value: list[str], what: str) -> list[str]:
+    dupes = sorted({v for v in value if value.count(v) > 1})
+    if dupes:
+        raise ValueError(f"{dupes[0]!r} is listed twice; list each {what} once")
+    return value
+
+
 def _check(pattern: re.Pattern[str], fix: str):
     def validate(value: str) -> str:
         if not pattern.match(value):
@@ -157,18 +164,12 @@ class Application(_Model):
     @field_validator("guardrail_arns")
     @classmethod
     def _unique_guardrails(cls, value: list[str]) -> list[str]:
-        dupes = sorted({g for g in value if value.count(g) > 1})
-        if dupes:
-            raise ValueError(f"{dupes[0]!r} is listed twice; list each guardrail once")
-        return value
+        return _no_duplicates(value, "guardrail")
 
     @field_validator("profiles")
     @classmethod
     def _unique_profiles(cls, value: list[str]) -> list[str]:
-        dupes = sorted({p for p in value if value.count(p) > 1})
-        if dupes:
-            raise ValueError(f"{dupes[0]!r} is listed twice; list each profile once")
-        return value
+        return _no_duplicates(value, "profile")
 
     @model_validator(mode="after")
     def _someone_can_assume_the_role(self) -> Application:
@@ -301,10 +302,7 @@ class Config(_Model):
     @field_validator("source_regions")
     @classmethod
     def _unique_regions(cls, value: list[str]) -> list[str]:
-        dupes = sorted({r for r in value if value.count(r) > 1})
-        if dupes:
-            raise ValueError(f"{dupes[0]!r} is listed twice; list each source Region once")
-        return value
+        return _no_duplicates(value, "source Region")
 
     @field_validator("tags")
     @classmethod
