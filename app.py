@@ -11,10 +11,9 @@ subclasses with a message written for people.
 import os
 import sys
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-from cris_guard.catalog import CatalogError, load_catalog  # noqa: E402
-from cris_guard.config import ConfigError, load_config  # noqa: E402
+# Importing cris_guard also silences jsii's Node end-of-life banner (cris_guard/__init__.py).
+from cris_guard.catalog import CatalogError, load_catalog
+from cris_guard.config import ConfigError, load_config
 
 
 def _fail(exc: Exception) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -14,30 +14,20 @@ from cris_guard.constructs.alert_topic import AlertTopic
 from cris_guard.constructs.application_profiles import ApplicationProfiles
 from cris_guard.constructs.budgets import BedrockBudgets
 from cris_guard.constructs.eu_invoke_access import EuInvokeAccess
-from cris_guard.cost import BudgetedApplication
+from cris_guard.cost import BudgetedApplication, default_account_monthly_usd
 from cris_guard.nag import register_nag_packs
-from cris_guard.regions import BUDGETS_FALLBACK_REGION, supports
+from cris_guard.regions import supports
 from cris_guard.stacks.access import add_application_access, application_profiles_for
 from cris_guard.stacks.region_stack import RegionGovernanceStack, region_stack_name
 
 
 @dataclass
 class CrisGuardApp:
-    """The built app and the constructs a caller (tests, benchmark, summary) may want to inspect."""
+    """The built app and the constructs the benchmark and tests inspect."""
 
     app: cdk.App
     region_stacks: dict[str, RegionGovernanceStack]
     access: dict[str, dict[str, EuInvokeAccess]]  # source Region -> application -> access
-    application_profiles: dict[str, dict[str, ApplicationProfiles]] = field(default_factory=dict)
-    budgets_stack: cdk.Stack | None = None
-
-
-def budgets_region(config: Config) -> str:
-    """Budgets are global; their stack goes to the first source Region whose CloudFormation has them."""
-    for region in config.source_regions:
-        if supports("AWS::Budgets::Budget", region):
-            return region
-    return BUDGETS_FALLBACK_REGION
 
 
 def build(
@@ -46,7 +36,6 @@ def build(
     *,
     outdir: str | None = None,
     default_account: str | None = None,
-    context: dict | None = None,
 ) -> CrisGuardApp:
     """One governance stack per source Region (plus overflow stacks for many applications).
 
@@ -54,7 +43,7 @@ def build(
     ``CDK_DEFAULT_ACCOUNT``); with neither, stacks are environment-agnostic in the account but still
     pinned to their Region. cdk-nag packs are registered on the app, so they check every stack.
     """
-    app = cdk.App(outdir=outdir, context=context or {})
+    app = cdk.App(outdir=outdir)
     register_nag_packs(app)
     account = config.account or default_account
     for key, value in config.resource_tags.items():
@@ -72,17 +61,17 @@ def build(
 
     # Budgets: once per account. Per-application budgets sit next to the application's access in its
     # shard (so 200 applications do not pile 200 budgets into one stack); the account-wide budget sits
-    # in the governance stack.
-    home_of_budgets = budgets_region(config)
-    budgets_stack: cdk.Stack | None = None
-    if home_of_budgets in stacks:
-        budget_topic = stacks[home_of_budgets].alerts
-        budgets_stack = stacks[home_of_budgets]
+    # in the governance stack. Where no source Region's CloudFormation has AWS::Budgets::Budget, all of
+    # them go to a separate stack in the fallback Region.
+    budgeted = [BudgetedApplication(a.name, a.monthly_budget_usd) for a in config.applications]
+    budgets_stack: cdk.Stack | None = stacks.get(config.budgets_region)
+    if budgets_stack is not None:
+        budget_topic = stacks[config.budgets_region].alerts
     else:
         budgets_stack = cdk.Stack(
             app,
             f"{config.name}-budgets",
-            env=cdk.Environment(account=account, region=home_of_budgets),
+            env=cdk.Environment(account=account, region=config.budgets_region),
             description=(
                 "cris-guard AWS Budgets for Amazon Bedrock (account-wide; no source Region's CloudFormation"
                 " offers AWS::Budgets::Budget, and budgets process no personal data)"
@@ -92,33 +81,25 @@ def build(
             budgets_stack, "Alerts", emails=config.alerts.emails, display_name=f"cris-guard {config.name} budget alerts"
         )
     budget_topic.allow_budgets_publish()
-    thresholds = [(t.type, t.percent) for t in config.budgets.thresholds]
-    if home_of_budgets not in stacks:
-        # No application shard lives in the fallback stack, so every application budget goes here.
+
+    def add_budgets(scope: Construct, id: str, applications: list[BudgetedApplication], *, account_wide: bool) -> None:
         BedrockBudgets(
-            budgets_stack,
-            "ApplicationBudgets",
+            scope,
+            id,
             name_prefix=config.name,
-            applications=[BudgetedApplication(a.name, a.monthly_budget_usd) for a in config.applications],
-            account_monthly_usd=None,
-            thresholds=thresholds,
+            applications=applications,
+            account_monthly_usd=config.budgets.account_monthly_usd or default_account_monthly_usd(budgeted),
+            thresholds=[(t.type, t.percent) for t in config.budgets.thresholds],
             alert_topic=budget_topic.topic,
             emails=config.alerts.emails,
-            include_account_budget=False,
+            include_account_budget=account_wide,
         )
-    BedrockBudgets(
-        budgets_stack,
-        "AccountBudget",
-        name_prefix=config.name,
-        applications=[],
-        account_monthly_usd=config.budgets.account_monthly_usd
-        or round(sum(a.monthly_budget_usd for a in config.applications), 2),
-        thresholds=thresholds,
-        alert_topic=budget_topic.topic,
-        emails=config.alerts.emails,
-    )
 
-    result = CrisGuardApp(app=app, region_stacks=stacks, access={}, budgets_stack=budgets_stack)
+    if config.budgets_region not in stacks:
+        add_budgets(budgets_stack, "ApplicationBudgets", budgeted, account_wide=False)
+    add_budgets(budgets_stack, "AccountBudget", [], account_wide=True)
+
+    result = CrisGuardApp(app=app, region_stacks=stacks, access={})
     for region, stack in stacks.items():
         profiles_here: dict[str, ApplicationProfiles] = {}
 
@@ -130,18 +111,9 @@ def build(
                 profiles = application_profiles_for(scope, config, application, source_region)
                 _profiles[application.name] = profiles
                 arns = {pid: p.arn for pid, p in profiles.profiles.items()}
-            if source_region == home_of_budgets:
-                BedrockBudgets(
-                    scope,
-                    "Budget",
-                    name_prefix=config.name,
-                    applications=[BudgetedApplication(application.name, application.monthly_budget_usd)],
-                    account_monthly_usd=None,
-                    thresholds=thresholds,
-                    alert_topic=budget_topic.topic,
-                    emails=config.alerts.emails,
-                    include_account_budget=False,
-                )
+            if source_region == config.budgets_region:
+                own = [b for b in budgeted if b.name == application.name]
+                add_budgets(scope, "Budget", own, account_wide=False)
             return arns
 
         result.access[region] = add_application_access(
@@ -154,7 +126,6 @@ def build(
             stack_name_prefix=region_stack_name(config, region),
             application_profiles=per_application,
         )
-        result.application_profiles[region] = profiles_here
         in_this_stack = {
             f"{name} {pid}": p.profile_id
             for name, profiles in profiles_here.items()
@@ -174,7 +145,6 @@ def build_app(
     *,
     outdir: str | None = None,
     default_account: str | None = None,
-    context: dict | None = None,
 ) -> cdk.App:
     """The CDK app only (see :func:`build`)."""
-    return build(config, catalog, outdir=outdir, default_account=default_account, context=context).app
+    return build(config, catalog, outdir=outdir, default_account=default_account).app

@@ -28,6 +28,7 @@ from cris_guard.catalog import Catalog, load_catalog
 from cris_guard.iam_policy import GUARDRAIL_ARN as _GUARDRAIL_ARN
 from cris_guard.iam_policy import guardrail_arn_parts
 from cris_guard.regions import (
+    BUDGETS_FALLBACK_REGION,
     CFN_TYPE_EU_REGIONS,
     EU_MEMBER_STATE_REGIONS,
     LOG_GROUP_RETENTION_DAYS,
@@ -46,6 +47,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _TAG_CHARS = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
+# CloudWatch Logs CreateLogGroup: 1-512 of a-z A-Z 0-9 _ - / . # (botocore logs model, LogGroupName).
+_LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 
 BEDROCK_DATA_EVENT_TYPES = {
     "agents": ("AWS::Bedrock::AgentAlias", "AWS::Bedrock::InlineAgent"),
@@ -161,15 +164,11 @@ class Application(_Model):
         Field(max_length=10),
     ] = Field(default_factory=list)
 
-    @field_validator("guardrail_arns")
+    @field_validator("profiles", "guardrail_arns", "trusted_services", "trusted_role_arns")
     @classmethod
-    def _unique_guardrails(cls, value: list[str]) -> list[str]:
-        return _no_duplicates(value, "guardrail")
-
-    @field_validator("profiles")
-    @classmethod
-    def _unique_profiles(cls, value: list[str]) -> list[str]:
-        return _no_duplicates(value, "profile")
+    def _unique_entries(cls, value: list[str], info) -> list[str]:
+        what = {"profiles": "profile", "guardrail_arns": "guardrail"}.get(info.field_name, "principal")
+        return _no_duplicates(value, what)
 
     @model_validator(mode="after")
     def _someone_can_assume_the_role(self) -> Application:
@@ -234,10 +233,31 @@ class CloudTrailSettings(_Model):
     home_region: str | None = None
     retention_days: Days = 365
     log_group_retention_days: LogDays = 365
-    existing_log_group_name: str | None = None
+    existing_log_group_name: (
+        Annotated[
+            str,
+            AfterValidator(_check(_LOG_GROUP_NAME, "use the log group's name, e.g. /org/cloudtrail/main")),
+        ]
+        | None
+    ) = None
     data_events: list[Literal["agents", "knowledge-bases", "flows", "guardrails", "async"]] = Field(
         default_factory=list
     )
+
+    @field_validator("data_events")
+    @classmethod
+    def _unique_data_events(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value, "data-event kind")
+
+    @model_validator(mode="after")
+    def _existing_log_group_only_without_own_trail(self) -> CloudTrailSettings:
+        if self.enabled and self.existing_log_group_name is not None:
+            raise ValueError(
+                f"existing_log_group_name {self.existing_log_group_name!r} is set while enabled is true, so it"
+                " would be ignored; set enabled: false to alarm on that (organization) trail's log group, or"
+                " remove existing_log_group_name"
+            )
+        return self
 
 
 class Audit(_Model):
@@ -309,15 +329,6 @@ class Config(_Model):
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         return Application._tags(value)
 
-    @model_validator(mode="after")
-    def _unique_applications(self) -> Config:
-        seen: set[str] = set()
-        for app in self.applications:
-            if app.name in seen:
-                raise ValueError(f"application name {app.name!r} is used twice; give each application a unique name")
-            seen.add(app.name)
-        return self
-
     @property
     def resource_tags(self) -> dict[str, str]:
         """Tags on every resource: the configured ones plus cris-guard's own."""
@@ -327,11 +338,27 @@ class Config(_Model):
     def trail_home_region(self) -> str:
         return self.audit.cloudtrail.home_region or self.source_regions[0]
 
+    @property
+    def budgets_region(self) -> str:
+        """Budgets are global; their stack goes to the first source Region whose CloudFormation has them."""
+        for region in self.source_regions:
+            if region in CFN_TYPE_EU_REGIONS["AWS::Budgets::Budget"]:
+                return region
+        return BUDGETS_FALLBACK_REGION
 
-def check_against_catalog(config: Config, catalog: Catalog) -> list[str]:
-    """Problems that need the catalog: unknown profiles, missing routes, routes leaving the residency."""
+
+def check_cross_field(config: Config, catalog: Catalog) -> list[str]:
+    """Problems that span fields or need the catalog: duplicate names, keys that must name a source
+    Region, unknown profiles, missing routes, routes leaving the residency."""
     problems: list[str] = []
-    allowed = EU_MEMBER_STATE_REGIONS
+    first: dict[str, int] = {}
+    for i, app in enumerate(config.applications):
+        if app.name in first:
+            problems.append(
+                f"applications[{i}].name: {app.name!r} is already used by applications[{first[app.name]}];"
+                " give each application a unique name"
+            )
+        first.setdefault(app.name, i)
     quota = config.cost.application_profile_quota
     if isinstance(quota, dict):
         for region in quota:
@@ -394,7 +421,7 @@ def check_against_catalog(config: Config, catalog: Catalog) -> list[str]:
                         f" {list(profile.source_regions)}); remove the profile or the Region"
                     )
                     continue
-                outside = [d for d in dests if d not in allowed]
+                outside = [d for d in dests if d not in EU_MEMBER_STATE_REGIONS]
                 if outside:
                     problems.append(
                         f"{where}: {pid!r} called from {region!r} routes to {outside}, outside residency 'eu';"
@@ -413,7 +440,7 @@ def _format_loc(loc: Sequence[Any]) -> str:
     return out or "(top level)"
 
 
-def _format_error(err: dict[str, Any], data: Any) -> str:
+def _format_error(err: dict[str, Any]) -> str:
     loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
     path = _format_loc(loc)
     kind = err["type"]
@@ -442,8 +469,8 @@ def parse_config(data: Any, catalog: Catalog, origin: str = "<config>") -> Confi
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([f"{origin}: {_format_error(e, data)}" for e in exc.errors()]) from None
-    problems = check_against_catalog(config, catalog)
+        raise ConfigError([f"{origin}: {_format_error(e)}" for e in exc.errors()]) from None
+    problems = check_cross_field(config, catalog)
     if not problems:
         # Imported here: cris_guard.cost builds on this module's types.
         from cris_guard.cost import check_cost_governance

@@ -27,11 +27,11 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
 
 def violations(app: cdk.App, scope: IConstruct) -> list[str]:
     """Unacknowledged findings of every registered pack for ``scope`` (for tests; does not raise)."""
-    found: list[str] = []
-    for pack in PACKS:
-        for v in pack(app).validate_scope(scope).violations:
-            found.append(f"{v.rule_name}: {[r.resource_logical_id if hasattr(r, 'resource_logical_id') else r for r in v.violating_resources]}")
-    return found
+    return [
+        f"{v.rule_name}: {[r.resource_logical_id for r in v.violating_resources]}"
+        for pack in PACKS
+        for v in pack(app).validate_scope(scope).violations
+    ]
 
 
 def nag_resource_repr(scope: IConstruct, value: str) -> str:

@@ -6,8 +6,10 @@ Kept as data in one place so that the catalog loader and the configuration model
 
 from __future__ import annotations
 
-# The EU member-state Regions that host Bedrock CRIS destinations today (cris-facts §1.3, "EU-6"),
-# plus none other: every commercial AWS Region physically in an EU member state.
+# The commercial AWS Regions physically in an EU member state: the "EU-6" destination set of
+# cris-facts §1.3. Of the eu-* Regions in cfn-lint 1.58.0's provider schemas, the others are London,
+# Zurich (below) and eu-isoe-west-1 (an isolated partition). AWS European Sovereign Cloud
+# (eusc-de-east-1, partition aws-eusc) is out of scope.
 EU_MEMBER_STATE_REGIONS: frozenset[str] = frozenset(
     {
         "eu-central-1",  # Frankfurt, Germany
@@ -27,8 +29,9 @@ NON_EU_REGIONS_SEEN_IN_EU_PROFILES: dict[str, str] = {
     "il-central-1": "Tel Aviv, Israel (not an EU member state)",
 }
 
-# Every public Region code of the commercial `aws` partition known when this list was written
-# (2026-11). Used only to tell a real Region code from a typo; a new Region needs a one-line edit.
+# Every public Region code of the commercial `aws` partition, as in cfn-lint 1.58.0's provider schemas
+# (tests/test_regions.py checks that every such Region is here). Used only to tell a real Region code
+# from a typo; a new Region needs a one-line edit.
 COMMERCIAL_REGIONS: frozenset[str] = frozenset(
     {
         "af-south-1",

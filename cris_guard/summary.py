@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cris_guard.catalog import Catalog, load_catalog
 from cris_guard.config import Config, ConfigError, load_config
+from cris_guard.regions import supports
 
 
 def _stacks(assembly: Path) -> list[dict]:
@@ -59,19 +60,16 @@ def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
             lines.append(f"  {region:<13} {pid:<50} -> {', '.join(dests)}")
     lines += ["", f"Applications ({len(config.applications)}):"]
     for app in config.applications:
-        trust = ", ".join(app.trusted_services + app.trusted_role_arns) or "(no trusted principal: use grant_invoke)"
+        trust = ", ".join(app.trusted_services + app.trusted_role_arns)
         enforce = "; application profiles required" if app.require_application_profiles else ""
         lines.append(
             f"  {app.name:<28} {len(app.profiles)} profiles, budget {app.monthly_budget_usd:g} USD/month,"
             f" role trusted by {trust}{enforce}"
         )
-    from cris_guard.app_builder import budgets_region
-    from cris_guard.regions import supports
-
     with_profiles = [r for r in config.source_regions if supports("AWS::Bedrock::ApplicationInferenceProfile", r)]
     without = [r for r in config.source_regions if r not in with_profiles]
     lines += ["", "Cost:"]
-    lines.append(f"  budgets (once per account) in {budgets_region(config)}: one per application + the account")
+    lines.append(f"  budgets (once per account) in {config.budgets_region}: one per application + the account")
     if with_profiles:
         lines.append(f"  application inference profiles in {', '.join(with_profiles)} (applications must call their ARNs)")
     if without:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+import pytest
 
-import pytest  # noqa: E402
-
-from cris_guard.catalog import load_catalog  # noqa: E402
-from cris_guard.config import load_config  # noqa: E402
+# Importing cris_guard silences jsii's Node end-of-life banner before any test imports aws_cdk.
+from cris_guard.catalog import load_catalog
+from cris_guard.config import load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_ACCOUNT = "111122223333"
@@ -64,13 +61,3 @@ def minimal_config(catalog, name: str, regions: list[str]):
         },
         catalog,
     )
-
-
-def write_yaml(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
-
-
-def dump(obj) -> str:
-    return json.dumps(obj, sort_keys=True)

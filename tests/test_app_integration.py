@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 
-from cris_guard.app_builder import budgets_region
 from .conftest import minimal_config
 
 CENTRAL, WEST = "acme-genai-eu-central-1", "acme-genai-eu-west-1"
@@ -105,8 +104,8 @@ def test_budgets_go_to_a_region_whose_cloudformation_has_them(catalog):
     def config(regions):
         return minimal_config(catalog, "acme", regions)
 
-    assert budgets_region(config(["eu-north-1", "eu-west-3"])) == "eu-west-3"
-    assert budgets_region(config(["eu-north-1", "eu-south-2"])) == "eu-central-1"
+    assert config(["eu-north-1", "eu-west-3"]).budgets_region == "eu-west-3"
+    assert config(["eu-north-1", "eu-south-2"]).budgets_region == "eu-central-1"
 
 
 def test_resource_counts_stay_under_the_stack_limit(default_templates):

@@ -118,18 +118,14 @@ def _detail(region, pid, model, dests):
     }
 
 
-def _summary(region, pid, model, dests):
-    return _detail(region, pid, model, dests)
-
-
 def _stubbed_client(region, profiles):
     """A real bedrock client whose responses come from ``profiles``: {pid: (model, dests)}."""
     client = boto3.client("bedrock", region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
     stub = Stubber(client)
     items = list(profiles.items())
     # two pages, to prove pagination; plus one non-EU profile that must be ignored
-    first = [_summary(region, pid, m, d) for pid, (m, d) in items[:1]]
-    first.append(_summary(region, "global.amazon.nova-2-lite-v1:0", "amazon.nova-2-lite-v1:0", ("us-east-1",)))
+    first = [_detail(region, pid, m, d) for pid, (m, d) in items[:1]]
+    first.append(_detail(region, "global.amazon.nova-2-lite-v1:0", "amazon.nova-2-lite-v1:0", ("us-east-1",)))
     stub.add_response(
         "list_inference_profiles",
         {"inferenceProfileSummaries": first, "nextToken": "t1"},
@@ -137,7 +133,7 @@ def _stubbed_client(region, profiles):
     )
     stub.add_response(
         "list_inference_profiles",
-        {"inferenceProfileSummaries": [_summary(region, pid, m, d) for pid, (m, d) in items[1:]]},
+        {"inferenceProfileSummaries": [_detail(region, pid, m, d) for pid, (m, d) in items[1:]]},
         {"typeEquals": "SYSTEM_DEFINED", "maxResults": 1000, "nextToken": "t1"},
     )
     for pid, (model, dests) in sorted(items):
@@ -216,7 +212,7 @@ def test_refresh_rejects_a_profile_with_two_models(catalog):
     client = boto3.client("bedrock", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
     stub = Stubber(client)
     pid = "eu.amazon.nova-2-lite-v1:0"
-    stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": [_summary("eu-west-1", pid, "amazon.nova-2-lite-v1:0", EU6)]})
+    stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": [_detail("eu-west-1", pid, "amazon.nova-2-lite-v1:0", EU6)]})
     bad = _detail("eu-west-1", pid, "amazon.nova-2-lite-v1:0", EU6)
     bad["models"].append({"modelArn": "arn:aws:bedrock:eu-west-1::foundation-model/amazon.other-v1:0"})
     stub.add_response("get_inference_profile", bad)

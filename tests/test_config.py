@@ -95,7 +95,8 @@ def test_default_config_is_valid(default_config):
         ),
         (
             lambda d: d["applications"].append(copy.deepcopy(d["applications"][0])),
-            "application name 'claims-assistant' is used twice; give each application a unique name",
+            "applications[1].name: 'claims-assistant' is already used by applications[0]; give each application"
+            " a unique name",
         ),
         (
             lambda d: d["applications"][0].update(monthly_budget_usd=0),
@@ -223,7 +224,7 @@ def test_missing_file(tmp_path, catalog):
 
 
 def test_default_yaml_keys_are_documented():
-    """Every key in the default file has a comment nearby; the README reference covers every model field."""
+    """The README's configuration reference names every top-level key of the model."""
     from cris_guard.config import Config
 
     readme = (REPO_ROOT / "README.md").read_text()
@@ -423,3 +424,31 @@ def test_at_most_ten_guardrails_per_application(catalog):
     arns = [f"arn:aws:bedrock:eu-central-1:111122223333:guardrail/g{i}" for i in range(11)]
     (line,) = problems_for(catalog, lambda d: d["applications"][0].update(guardrail_arns=arns))
     assert line.startswith("cfg.yaml: applications[0].guardrail_arns: has too many entries (11)")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda d: d["applications"][0].update(trusted_services=["lambda.amazonaws.com", "lambda.amazonaws.com"]),
+            "applications[0].trusted_services: 'lambda.amazonaws.com' is listed twice; list each principal once",
+        ),
+        (
+            lambda d: d.update(audit={"cloudtrail": {"enabled": False, "existing_log_group_name": "bad name!"}}),
+            "audit.cloudtrail.existing_log_group_name: 'bad name!' is invalid; use the log group's name",
+        ),
+        (
+            lambda d: d.update(audit={"cloudtrail": {"existing_log_group_name": "/org/cloudtrail/main"}}),
+            "audit.cloudtrail: existing_log_group_name '/org/cloudtrail/main' is set while enabled is true, so it"
+            " would be ignored",
+        ),
+        (
+            lambda d: d.update(audit={"cloudtrail": {"data_events": ["async", "async"]}}),
+            "audit.cloudtrail.data_events: 'async' is listed twice; list each data-event kind once",
+        ),
+    ],
+)
+def test_values_that_would_be_silently_ignored_or_fail_at_deploy_are_refused(catalog, mutate, expected):
+    lines = problems_for(catalog, mutate)
+    assert len(lines) == 1, lines
+    assert expected in lines[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,12 +155,6 @@ def write_catalog(catalog: Catalog, path: Path | str) -> None:
     Path(path).write_text(json.dumps(catalog.to_document(), indent=2) + "\n", encoding="utf-8")
 
 
-def routes_outside(catalog: Catalog, profile_id: str, source_region: str, allowed: Iterable[str]) -> tuple[str, ...]:
-    """Destinations of (profile, source) that are not in ``allowed``."""
-    allowed_set = set(allowed)
-    return tuple(r for r in catalog.destinations(profile_id, source_region) if r not in allowed_set)
-
-
 __all__ = [
     "DEFAULT_CATALOG_PATH",
     "Catalog",
@@ -168,6 +162,5 @@ __all__ = [
     "Profile",
     "load_catalog",
     "parse_catalog",
-    "routes_outside",
     "write_catalog",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from cris_guard.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog, write_catalog
 from cris_guard.catalog.refresh import RefreshError, diff_catalogs, refresh_catalog
 from cris_guard.regions import EU_MEMBER_STATE_REGIONS
@@ -69,11 +71,11 @@ def main(argv: list[str] | None = None, client_factory=None) -> int:
     except CatalogError as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # botocore errors: one line, no traceback
-        if type(exc).__module__.startswith("botocore"):
-            print(f"cris-guard: refresh failed: {exc}", file=sys.stderr)
-            return 1
-        raise
+    except (BotoCoreError, ClientError) as exc:  # credentials, network, AccessDenied: one line, no traceback
+        print(f"cris-guard: refresh failed: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `… list | head`
+        return 0
 
 
 if __name__ == "__main__":
