@@ -28,7 +28,9 @@ from typing import NamedTuple
 from cris_guard.policy_eval import Decision, Request
 
 INVOKE_ACTIONS: frozenset[str] = frozenset({"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"})
-# Authorized on the profile alone: Bedrock does not route it, so there are no model checks.
+# A control-plane read of the profile named by inferenceProfileIdentifier (botocore bedrock
+# GetInferenceProfile); it runs no inference. That it is authorized on the profile alone, with no model
+# checks, is UNCONFIRMED (inferred from that; cris-facts §2.1 only says it is required).
 PROFILE_ONLY_ACTIONS: frozenset[str] = frozenset({"bedrock:GetInferenceProfile"})
 # Batch inference and evaluation jobs. Only the *caller's* check on the resource it names is modelled:
 # the inference runs later under the job's service role, whose checks no policy of the caller sees.
@@ -179,7 +181,8 @@ def call_decision(decisions: Sequence[Decision]) -> CallDecision:
 
     The call succeeds only if every check is Allowed. Otherwise ``failed_check`` is the first check
     that is not (profile before models), the one a failure report names. Bedrock's AccessDenied
-    message also names a single resource; its order among several failing checks is not documented.
+    message also names a single resource (cris-facts §2.5: SCP errors name one ``foundation-model``
+    ARN); which one it names when several checks fail is UNCONFIRMED (no AWS source found).
     """
     if not decisions:
         raise ValueError("a call has at least one check; got no decisions")

@@ -69,7 +69,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cris_guard import cris_checks
 from cris_guard.catalog import Catalog
+from cris_guard.cris_checks import INFERENCE_PROFILE_ARN_KEY, REQUESTED_REGION_KEY, UNSPECIFIED_REGION
 from cris_guard.regions import EU_MEMBER_STATE_REGIONS, NON_EU_PROFILE_PREFIXES
 
 # --- IAM limits (cris-facts §7) ----------------------------------------------------------------------
@@ -77,16 +79,17 @@ from cris_guard.regions import EU_MEMBER_STATE_REGIONS, NON_EU_PROFILE_PREFIXES
 MANAGED_POLICY_MAX_CHARS = 6144
 # Managed policies attached to one role: 10 by default (quota increase up to 20; 25 is UNCONFIRMED).
 MAX_MANAGED_POLICIES_PER_ROLE = 10
-# Role trust policy: 2,048 characters by default (4,096 after a quota increase).
+# Role trust policy: 2,048 characters by default (4,096 after a quota increase; cris-facts §7).
 TRUST_POLICY_MAX_CHARS = 2048
 
 # --- Placeholders and their worst-case resolved lengths ----------------------------------------------
 PARTITION = "${AWS::Partition}"
 ACCOUNT = "${AWS::AccountId}"
-# The longest partition names: aws-us-gov (10), aws-iso-b / aws-iso-e / aws-iso-f (9), aws-eusc (8).
+# The longest partition names (botocore data/partitions.json: aws, aws-cn, aws-eusc, aws-iso, aws-iso-b,
+# aws-iso-e, aws-iso-f, aws-us-gov): aws-us-gov (10), aws-iso-b / aws-iso-e / aws-iso-f (9), aws-eusc (8).
 WORST_CASE_PARTITION = "aws-us-gov"
 WORST_CASE_ACCOUNT = "123456789012"
-# botocore's InferenceProfileId is 1-64 characters; observed application profile IDs have 12
+# botocore's InferenceProfileId (bedrock 2023-04-20) is 1-64 characters; observed application profile IDs have 12
 # (cris-facts §2.2). Sized at 64 so an unknown ID can never push a policy over the limit.
 MAX_APPLICATION_PROFILE_ID_LENGTH = 64
 _APPLICATION_PROFILE_PLACEHOLDER = "${{ApplicationProfileArn:{}}}"
@@ -126,11 +129,6 @@ GUARDRAIL_ARN = re.compile(
     r"^arn:(?P<partition>aws(?:-[a-z]+)*):bedrock:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]):"
     r"(?P<account>[0-9]{12}):guardrail/(?P<id>[a-z0-9]{1,64})$"
 )
-
-INFERENCE_PROFILE_ARN_KEY = "bedrock:InferenceProfileArn"
-REQUESTED_REGION_KEY = "aws:RequestedRegion"
-# aws:RequestedRegion of global CRIS's Region-less model check (cris-facts §2.4). A literal string.
-UNSPECIFIED_REGION = "unspecified"
 
 SID_ALLOW_PROFILES = "AllowInferenceProfiles"
 SID_ALLOW_APPLICATION_PROFILES = "AllowApplicationInferenceProfiles"
@@ -190,14 +188,18 @@ def approved_profiles(
 # --- ARNs ---------------------------------------------------------------------------------------------
 
 
-def system_profile_arn(source_region: str, profile_id: str, *, partition: str = PARTITION, account: str = ACCOUNT) -> str:
-    """A system (cross-Region) profile ARN: the caller's account and the *source* Region (§2.2)."""
-    return f"arn:{partition}:bedrock:{source_region}:{account}:inference-profile/{profile_id}"
+def system_profile_arn(source_region: str, profile_id: str) -> str:
+    """A system (cross-Region) profile ARN: the caller's account and the *source* Region (§2.2).
+    :mod:`cris_guard.cris_checks` builds it; here with the partition and account placeholders."""
+    return cris_checks.inference_profile_arn(
+        partition=PARTITION, region=source_region, account=ACCOUNT, profile_id=profile_id
+    )
 
 
-def foundation_model_arn(region: str, model_id: str, *, partition: str = PARTITION) -> str:
-    """A foundation-model ARN in one named Region; the account field is always empty (§2.2)."""
-    return f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"
+def foundation_model_arn(region: str, model_id: str) -> str:
+    """A foundation-model ARN in one named Region, with the partition placeholder; the account field
+    is always empty (§2.2)."""
+    return cris_checks.foundation_model_arn(partition=PARTITION, region=region, model_id=model_id)
 
 
 def application_profile_placeholder(profile_id: str) -> str:
@@ -209,9 +211,11 @@ def worst_case_lengths(
     source_region: str, application_profile_ids: Iterable[str] = ()
 ) -> dict[str, int]:
     """Placeholder -> the longest string it can resolve to, for :func:`policy_size`."""
-    worst_application_arn = (
-        f"arn:{WORST_CASE_PARTITION}:bedrock:{source_region}:{WORST_CASE_ACCOUNT}"
-        f":application-inference-profile/{'x' * MAX_APPLICATION_PROFILE_ID_LENGTH}"
+    worst_application_arn = cris_checks.application_inference_profile_arn(
+        partition=WORST_CASE_PARTITION,
+        region=source_region,
+        account=WORST_CASE_ACCOUNT,
+        profile_id="x" * MAX_APPLICATION_PROFILE_ID_LENGTH,
     )
     lengths = {PARTITION: len(WORST_CASE_PARTITION), ACCOUNT: len(WORST_CASE_ACCOUNT)}
     for pid in application_profile_ids:
@@ -228,7 +232,8 @@ def render_json(document: object) -> str:
 
 
 def policy_size(document: Mapping, placeholder_lengths: Mapping[str, int] | None = None) -> int:
-    """Characters IAM counts against the 6,144 limit: the JSON document without whitespace.
+    """Characters IAM counts against the 6,144 limit: the JSON document without whitespace (cris-facts §7,
+    from the IAM quotas page).
 
     Every ``${...}`` placeholder counts as its worst-case resolved length (default: partition
     ``aws-us-gov`` = 10, account = 12 digits). A placeholder with no known length, or a CDK token
@@ -339,7 +344,9 @@ def _validate_profiles(application: str, source_region: str, profiles: Sequence[
         if not _PROFILE_ID.match(p.profile_id):
             raise PolicyError(f"{where}: not an EU geographic profile ID ('eu.<provider>.<model>', no wildcards)")
         if not _MODEL_ID.match(p.model_id) or p.profile_id != f"eu.{p.model_id}":
-            raise PolicyError(f"{where}: model ID {p.model_id!r} does not match the profile ID")
+            raise PolicyError(
+                f"{where}: model ID {p.model_id!r} does not match the profile ID (expected 'eu.<model ID>')"
+            )
         if isinstance(p.destinations, str) or not p.destinations:
             raise PolicyError(f"{where}: needs a non-empty tuple of destination Regions")
         for region in p.destinations:
@@ -353,6 +360,7 @@ def _validate_profiles(application: str, source_region: str, profiles: Sequence[
                     " grant it (choose another profile or source Region)"
                 )
         if source_region not in p.destinations:
+            # The model check in the source Region is always part of a call (cris-facts §2.3).
             raise PolicyError(f"{where}: the source Region must be among the destinations (Bedrock always checks it)")
 
 
@@ -364,8 +372,6 @@ def access_statements(
     application_profile_arns: Mapping[str, str] | None = None,
     require_application_profiles: bool = False,
     guardrail_arns: Iterable[str] = (),
-    partition: str = PARTITION,
-    account: str = ACCOUNT,
 ) -> AccessStatements:
     """The statements for one application in one source Region, in a deterministic order.
 
@@ -399,7 +405,7 @@ def access_statements(
     ordered = sorted(profiles, key=lambda p: p.profile_id)
 
     def sys_arn(p: ApprovedProfile) -> str:
-        return system_profile_arn(source_region, p.profile_id, partition=partition, account=account)
+        return system_profile_arn(source_region, p.profile_id)
 
     allows = [
         SplittableStatement(
@@ -427,7 +433,7 @@ def access_statements(
             atoms.append(
                 Atom(
                     resources=tuple(
-                        foundation_model_arn(r, p.model_id, partition=partition) for r in sorted(p.destinations)
+                        foundation_model_arn(r, p.model_id) for r in sorted(p.destinations)
                     ),
                     condition_values=fence,
                 )
@@ -453,11 +459,11 @@ def access_statements(
         )
     return AccessStatements(
         allows=tuple(allows),
-        denies=tuple(residency_denies(require_application_profiles=require_application_profiles, partition=partition)),
+        denies=tuple(residency_denies(require_application_profiles=require_application_profiles)),
     )
 
 
-def residency_denies(*, require_application_profiles: bool = False, partition: str = PARTITION) -> list[dict]:
+def residency_denies(*, require_application_profiles: bool = False) -> list[dict]:
     """The explicit denies, each with one job (so a test can prove each one matters).
 
     * Global CRIS: its Region-less model check carries ``aws:RequestedRegion = "unspecified"``
@@ -480,7 +486,7 @@ def residency_denies(*, require_application_profiles: bool = False, partition: s
       whichever ARN Bedrock presents for calls through an application profile (UNCONFIRMED, §6.3);
       see docs/iam.md for the one case it cannot handle.
     """
-    any_region_profile = f"arn:{partition}:bedrock:*:*:inference-profile"
+    any_region_profile = f"arn:{PARTITION}:bedrock:*:*:inference-profile"
     denies = [
         {
             "Sid": SID_DENY_GLOBAL,
@@ -499,7 +505,7 @@ def residency_denies(*, require_application_profiles: bool = False, partition: s
             "Sid": SID_DENY_MODELS_WITHOUT_PROFILE,
             "Effect": "Deny",
             "Action": DENY_ACTIONS,
-            "Resource": f"arn:{partition}:bedrock:*::foundation-model/*",
+            "Resource": f"arn:{PARTITION}:bedrock:*::foundation-model/*",
             "Condition": {"Null": {INFERENCE_PROFILE_ARN_KEY: "true"}},
         },
         {

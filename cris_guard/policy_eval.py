@@ -9,7 +9,10 @@ so it is pinned in ``package.json`` as a test-time tool and run as a separate No
 (``tools/iam_simulate.mjs``); nothing of it is linked into, or shipped with, cris-guard.
 
 All policies are evaluated as identity policies attached to the requesting principal: Bedrock
-models and inference profiles have no resource-based policies, and SCPs are out of scope here.
+models and inference profiles have no resource-based policies ("How Amazon Bedrock works with IAM",
+docs.aws.amazon.com/bedrock/latest/userguide/security_iam_service-with-iam.html: resource-based
+policies "No"; a machine-translated copy of that page says "Yes", so for newer Bedrock resource types
+this is UNCONFIRMED), and SCPs are out of scope here.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ what the "examples" set allows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -345,17 +346,18 @@ def test_direct_model_call_is_one_check_without_a_profile_arn() -> None:
 
 
 @pytest.mark.parametrize(
-    "build",
+    "build, message",
     [
-        lambda: _profile_call(GEO_MODEL, "eu", "bedrock:Converse"),  # not an IAM action (cris-facts §2.1)
-        lambda: direct_model_call_checks(
+        # not an IAM action (cris-facts §2.1)
+        (lambda: _profile_call(GEO_MODEL, "eu", "bedrock:Converse"), "unsupported action 'bedrock:Converse'"),
+        (lambda: direct_model_call_checks(
             action="bedrock:GetInferenceProfile",
             partition=PARTITION,
             region=SOURCE,
             model_id=GEO_MODEL,
             principal=PRINCIPAL,
-        ),
-        lambda: profile_call_checks(
+        ), "unsupported action 'bedrock:GetInferenceProfile'"),
+        (lambda: profile_call_checks(
             action="bedrock:InvokeModel",
             partition=PARTITION,
             account=ACCOUNT,
@@ -364,20 +366,21 @@ def test_direct_model_call_is_one_check_without_a_profile_arn() -> None:
             model_id=GEO_MODEL,
             destinations="eu-west-1",  # a string, not a list of Regions
             principal=PRINCIPAL,
-        ),
+        ), "destinations must be a non-empty list of Region codes, got 'eu-west-1'"),
         # the Region-less ARN is only ever checked as part of a call through a global profile
-        lambda: direct_model_call_checks(
+        (lambda: direct_model_call_checks(
             action="bedrock:InvokeModel", partition=PARTITION, region="unspecified", model_id=GEO_MODEL,
             principal=PRINCIPAL,
-        ),
+        ), "Region-less model ARN is checked only as part of a call through a global profile"),
         # jobs are checked on the model they name, never as a routed call through a profile
-        lambda: _profile_call(GEO_MODEL, "eu", "bedrock:CreateModelInvocationJob"),
+        (lambda: _profile_call(GEO_MODEL, "eu", "bedrock:CreateModelInvocationJob"),
+         "unsupported action 'bedrock:CreateModelInvocationJob'"),
     ],
     ids=["unsupported-action", "direct-get-profile", "destinations-string", "direct-invoke-regionless",
          "job-through-a-profile"],
 )
-def test_invalid_input_is_rejected(build: Callable[[], list[Request]]) -> None:
-    with pytest.raises(ValueError):
+def test_invalid_input_is_rejected(build: Callable[[], list[Request]], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
         build()
 
 
@@ -391,7 +394,7 @@ def test_call_decision_needs_every_check_and_reports_the_first_failure() -> None
     failing[4] = Decision(request=checks[4], decision="ExplicitlyDenied", deciding=("p#Deny",))
     assert call_decision(failing) == (False, failing[2])
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one check"):
         call_decision([])
 
 

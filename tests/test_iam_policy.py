@@ -152,6 +152,7 @@ def test_no_allow_statement_ever_has_a_wildcard_region_or_a_hard_coded_partition
         profiles = ip.approved_profiles("x", pids, catalog, source)
         arns = {p: ip.application_profile_placeholder(p) for p in pids}
         result = ip.plan_policies(application="x", source_region=source, profiles=profiles, application_profile_arns=arns)
+        checked = 0
         for s in _all_statements(result):
             resources = [s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"]
             if s["Effect"] == "Allow":
@@ -161,14 +162,20 @@ def test_no_allow_statement_ever_has_a_wildcard_region_or_a_hard_coded_partition
                         region = r.replace(P, "aws").replace(A, "111122223333").split(":")[3]
                         assert region in EU_MEMBER_STATE_REGIONS, r
                         assert r.startswith(f"arn:{P}:"), r
+                        checked += 1
             for r in resources:
                 assert not r.startswith("arn:aws:"), r
+        assert checked > 0, source  # the Allow ARNs were actually looked at
 
 
 def test_only_model_statements_carry_the_inference_profile_condition(catalog):
-    for s in _all_statements(plan([SONNET, NOVA2], catalog=catalog, application_profile_arns={SONNET: "arn:x"})):
-        if s["Effect"] == "Allow":
-            assert ("Condition" in s) == s["Sid"].startswith("AllowModelsThroughProfiles"), s["Sid"]
+    allows = [s for s in _all_statements(plan([SONNET, NOVA2], catalog=catalog, application_profile_arns={SONNET: "arn:x"}))
+              if s["Effect"] == "Allow"]
+    assert [s["Sid"] for s in allows] == [
+        "AllowInferenceProfiles", "AllowApplicationInferenceProfiles", "AllowModelsThroughProfiles1"
+    ]
+    for s in allows:
+        assert ("Condition" in s) == s["Sid"].startswith("AllowModelsThroughProfiles"), s["Sid"]
 
 
 def test_denies_are_exact_and_repeated_in_every_policy(catalog):
@@ -244,9 +251,14 @@ def test_unsafe_profiles_are_refused(profile, message):
         ip.plan_policies(application="claims-assistant", source_region="eu-central-1", profiles=[profile])
 
 
-@pytest.mark.parametrize("region", ["eu-west-2", "us-east-1", "eu-*"])
-def test_source_region_must_be_an_eu_member_state_region(region):
-    with pytest.raises(PolicyError, match="source Region"):
+@pytest.mark.parametrize(
+    "region, reason",
+    [("eu-west-2", "not an EU member-state Region"), ("us-east-1", "not an EU member-state Region"),
+     ("eu-*", "not a Region code")],
+)
+def test_source_region_must_be_an_eu_member_state_region(region, reason):
+    # not merely "source Region": the destinations check's message says that too
+    with pytest.raises(PolicyError, match=re.escape(f"source Region {region!r} is {reason}")):
         ip.plan_policies(application="a", source_region=region, profiles=[ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-central-1",))])
 
 
@@ -257,7 +269,9 @@ def test_policy_size_ignores_whitespace_and_counts_placeholders_at_worst_case():
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
     compact = json.dumps(doc, separators=(",", ":"))
     assert ip.policy_size(doc) == len(compact)
-    assert len(json.dumps(doc, indent=4)) > len(compact)  # IAM does not count the indentation
+    # IAM does not count whitespace, wherever it is: a value with two spaces counts two characters less
+    spaced = {"Statement": [{"Condition": {"StringEquals": {"aws:PrincipalTag/team": "data  science"}}}]}
+    assert ip.policy_size(spaced) == len(json.dumps(spaced, separators=(",", ":"))) - 2
     with_tokens = {"Statement": [{"Resource": f"arn:{P}:bedrock:eu-central-1:{A}:x"}]}
     literal = {"Statement": [{"Resource": "arn:aws-us-gov:bedrock:eu-central-1:123456789012:x"}]}
     assert ip.policy_size(with_tokens) == ip.policy_size(literal)

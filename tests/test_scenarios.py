@@ -82,15 +82,19 @@ def test_the_shipped_files_cover_the_required_cases(shipped):
 
 def test_scenarios_check_every_resource_the_policies_allow(shipped):
     """No Allow resource is untested: each is the resource of some check of an expected-allowed call."""
-    for entry in (shipped["default"],):
-        for (app, region), access in entry.inventory.items():
-            checked = {r.resource for c in entry.cases if c.application == app and c.region == region
-                       and c.scenario.expect == "allow" for r in c.checks}
-            for policy in access.policies.values():
-                for s in policy["Statement"]:
-                    if s["Effect"] == "Allow":
-                        missing = set(_as_list(s["Resource"])) - checked
-                        assert not missing, f"{app} {region} {s['Sid']}: {sorted(missing)}"
+    entry = shipped["default"]
+    allows = 0
+    assert entry.inventory
+    for (app, region), access in entry.inventory.items():
+        checked = {r.resource for c in entry.cases if c.application == app and c.region == region
+                   and c.scenario.expect == "allow" for r in c.checks}
+        for policy in access.policies.values():
+            for s in policy["Statement"]:
+                if s["Effect"] == "Allow":
+                    allows += 1
+                    missing = set(_as_list(s["Resource"])) - checked
+                    assert not missing, f"{app} {region} {s['Sid']}: {sorted(missing)}"
+    assert allows >= 2 * len(entry.inventory)  # at least the profile and model statements of each
 
 
 def _as_list(value):
@@ -352,6 +356,7 @@ def test_the_security_review_finding_is_closed(shipped):
         action="bedrock:CreateModelInvocationJob", partition="aws", region="unspecified",
         model_id="anthropic.claude-sonnet-4-5-20250929-v1:0", principal="arn:aws:sts::111122223333:assumed-role/r/s")[0])
     assert request.resource == "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert access.policies
     for name, policy in access.policies.items():
         (decision,) = evaluate({name: policy, sc.BROAD_GRANT_NAME: sc.BROAD_GRANT}, [request])
         assert decision.decision == "ExplicitlyDenied", name

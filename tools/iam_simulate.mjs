@@ -91,7 +91,7 @@ function parseInput(text) {
 }
 
 // The request's resource account. Bedrock models and inference profiles have no resource-based
-// policy, so the caller's identity policies alone decide. iam-simulate expresses that as a
+// policy (source and caveat: cris_guard/policy_eval.py), so the caller's identity policies alone decide. iam-simulate expresses that as a
 // same-account request; a foundation-model ARN's empty account field would otherwise make every
 // request cross-account and implicitly denied.
 function principalAccount(principal, where) {

@@ -10,9 +10,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, DependencyGroup
 
 from cris_guard import iam_policy
+from cris_guard.cost import APPLICATION_TAG_KEY
 from cris_guard.iam_policy import ApprovedProfile, PolicyError, PolicyPlan
 
-APPLICATION_TAG_KEY = "cris-guard:application"
 POLICY_NAME_METADATA_KEY = "cris-guard:policy-name"
 
 __all__ = ["APPLICATION_TAG_KEY", "POLICY_NAME_METADATA_KEY", "ApprovedProfile", "EuInvokeAccess", "PolicyError"]
@@ -32,7 +32,9 @@ class EuInvokeAccess(Construct):
     - The role (child ``Resource``) trusts ``trusted_services`` and ``trusted_role_arns`` and carries the
       tag ``cris-guard:application = <application>``. With no trusted principal at all the constructor
       raises: a role nobody can assume is a configuration mistake, and trusting the account root
-      instead would let any principal with ``sts:AssumeRole`` on ``*`` into it.
+      instead would let any principal with ``sts:AssumeRole`` on ``*`` into it (an account principal
+      delegates to the account's identity policies: IAM User Guide, "AWS JSON policy elements:
+      Principal", AWS account principals).
     - ``application_profile_arns`` (system profile ID -> application profile ARN; tokens welcome) adds
       those profiles to the grants. With ``require_application_profiles`` the role may call system
       profiles only through its application profiles; every approved profile then needs one.
@@ -111,7 +113,7 @@ class EuInvokeAccess(Construct):
             assumed_by=iam.CompositePrincipal(*principals),
             description=(
                 f"cris-guard: {application} calls its approved EU Bedrock inference profiles from {source_region}"
-            )[:1000],
+            )[:1000],  # IAM's maximum (botocore iam roleDescriptionType: max 1000)
         )
         cdk.Tags.of(self.role).add(APPLICATION_TAG_KEY, application)
 
@@ -148,8 +150,8 @@ class EuInvokeAccess(Construct):
 
         Attaches the same customer-managed policies (their residency denies included) rather than
         copying statements into an inline policy, so there is one definition of the access and the
-        size limits stay checked. The grantee's own managed-policy quota (10 per role by default)
-        must have room for :attr:`policies`. The returned grant succeeds, and ``apply_before(...)``
+        size limits stay checked. The grantee's own managed-policy quota (10 per role by default,
+        cris-facts §7) must have room for :attr:`policies`. The returned grant succeeds, and ``apply_before(...)``
         makes resources wait for the attachment. Other principals (service, account, ARN principals)
         raise ``TypeError``: they have no identity policy to attach to.
 
@@ -164,9 +166,9 @@ class EuInvokeAccess(Construct):
         kind = _identity_kind(principal)
         if kind is None:
             raise TypeError(
-                f"grant_invoke({principal}) for application {self.application!r}: the grantee must be an IAM"
-                " role, user or group (its managed policies are attached); other principals have no"
-                " identity policy"
+                f"grant_invoke for application {self.application!r}: got a {type(principal).__name__}; the"
+                " grantee must be an IAM role, user or group (its managed policies are attached); other"
+                " principals have no identity policy"
             )
         attachment = _ManagedPolicyAttachment(principal, kind, self.policies)
         return iam.Grant.add_to_principal(
@@ -181,7 +183,8 @@ def _render(value, tokens: Mapping[str, str]):
     """Placeholders -> CloudFormation. A whole-string application-profile placeholder becomes its
     token (a GetAtt); a string with ``${AWS::Partition}``/``${AWS::AccountId}`` becomes ``Fn::Sub``
     of itself: the placeholders are Fn::Sub's own syntax, and one Fn::Sub is about a third the size of
-    the Fn::Join CDK would otherwise write, which matters because templates are capped at 1 MB."""
+    the Fn::Join CDK would otherwise write, which matters because templates are capped at 1 MB
+    (cris-facts §7)."""
     if isinstance(value, str):
         if value in tokens:
             return tokens[value]

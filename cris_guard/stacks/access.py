@@ -31,10 +31,12 @@ from cris_guard.config import Application, Config
 from cris_guard.constructs.eu_invoke_access import EuInvokeAccess
 from cris_guard.iam_policy import MAX_MANAGED_POLICIES_PER_ROLE, PolicyError, approved_profiles
 
-# CloudFormation's per-template resource limit (raised from 200 to 500 in October 2020).
+# CloudFormation limits (cris-facts §7, CloudFormation quotas page).
+# Resources per template: 500 (raised from 200 in October 2020).
 STACK_RESOURCE_LIMIT = 500
 # Template body from S3: "1 MB". Whether that is 10^6 or 2^20 bytes is UNCONFIRMED; 10^6 is safe.
 STACK_TEMPLATE_BYTE_LIMIT = 1_000_000
+# Outputs per template: 200.
 STACK_OUTPUT_LIMIT = 200
 # Application profiles are created per (application, approved profile) in the application's shard.
 # 19 = the EU system profiles in the catalog when this layout was fixed. It is a budget, not a
