@@ -11,12 +11,9 @@ from typing import Any
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
-import cdk_nag  # noqa: E402
 import pytest  # noqa: E402
-from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_logs as logs  # noqa: E402
 from aws_cdk import aws_sns as sns  # noqa: E402
-from cfnlint.api import ManualArgs, lint  # noqa: E402
 
 from cris_guard.constructs.audit_alarms import (  # noqa: E402
     EVIDENCE_TAMPERING_EVENTS,
@@ -32,29 +29,24 @@ from cris_guard.constructs.audit_alarms import (  # noqa: E402
 from cris_guard.constructs.invocation_logging import InvocationLogging  # noqa: E402
 from cris_guard.filter_pattern import compile_pattern  # noqa: E402
 
-ACCOUNT, HOME, OTHER = "111122223333", "eu-central-1", "eu-west-1"
+from .cdk_helpers import ACCOUNT, Synth, cfn_lint_findings, encrypted_topic, env_stack, nag_findings  # noqa: E402
+
+HOME, OTHER = "eu-central-1", "eu-west-1"
 EU6 = ["eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"]
 ALLOWED = {HOME: EU6, OTHER: ["eu-west-1", "eu-central-1", "eu-west-3"]}
 HOME_HANDLER_ROLE_ARN = "arn:aws:iam::111122223333:role/Home-InvocationLoggingHandlerRole-1A2B3C"
 BOTH_SEMANTICS = pytest.mark.parametrize("absent_ne", [False, True], ids=["absent!=false", "absent!=true"])
 
 
-class Synth:
+class AlarmsSynth(Synth):
     def __init__(self, app, stack, alarms: AuditAlarms, other_logging: InvocationLogging, home_logging: InvocationLogging):
-        self.app, self.stack, self.construct = app, stack, alarms
+        super().__init__(app, stack, alarms)
         self.other_logging, self.home_logging = other_logging, home_logging
-        self.json: dict[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
-        self.resources: dict[str, Any] = self.json["Resources"]
-
-    def lid(self, construct) -> str:
-        return self.stack.get_logical_id(construct.node.default_child)
-
-    def props(self, construct) -> dict[str, Any]:
-        return self.resources[self.lid(construct)]["Properties"]
 
     def pattern(self, metric_filter: logs.MetricFilter) -> str:
         """The filter pattern as CloudFormation would resolve it, with sample values for the tokens."""
-        return resolve(self.props(metric_filter)["FilterPattern"], {self.lid(self.home_logging.handler_role): HOME_HANDLER_ROLE_ARN})
+        role_id = self.logical_id(self.home_logging.handler_role)
+        return resolve(self.props(metric_filter)["FilterPattern"], {role_id: HOME_HANDLER_ROLE_ARN})
 
 
 def resolve(value, arns: dict[str, str]) -> str:
@@ -71,15 +63,15 @@ def resolve(value, arns: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def synth() -> Synth:
+def synth() -> AlarmsSynth:
     """The trail's home stack (eu-central-1) watches an organization trail's log group and trusts the
     invocation-logging handler roles of both source-Region stacks (one of them cross-Region)."""
     app = cdk.App()
-    home = cdk.Stack(app, "Home", env=cdk.Environment(account=ACCOUNT, region=HOME))
-    other = cdk.Stack(app, "Other", env=cdk.Environment(account=ACCOUNT, region=OTHER))
+    home = env_stack(app, "Home", HOME)
+    other = env_stack(app, "Other", OTHER)
     home_logging = InvocationLogging(home, "InvocationLogging", retention_days=30)
     other_logging = InvocationLogging(other, "InvocationLogging", retention_days=30)
-    topic = sns.Topic(home, "Alerts", master_key=kms.Key(home, "AlertsKey", enable_key_rotation=True), enforce_ssl=True)
+    topic = encrypted_topic(home)
     alarms = AuditAlarms(
         home,
         "AuditAlarms",
@@ -88,7 +80,7 @@ def synth() -> Synth:
         alert_topic=topic,
         trusted_logging_configuration_roles=[home_logging.handler_role, other_logging.handler_role],
     )
-    return Synth(app, home, alarms, other_logging, home_logging)
+    return AlarmsSynth(app, home, alarms, other_logging, home_logging)
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +206,7 @@ def test_an_event_is_judged_against_its_own_source_regions_set(synth, absent_ne)
 
 def test_residency_alarms_and_metric(synth):
     topic_id = [k for k, v in synth.resources.items() if v["Type"] == "AWS::SNS::Topic"][0]
+    assert sorted(synth.construct.residency_alarms) == sorted(ALLOWED)
     for source, alarm in synth.construct.residency_alarms.items():
         props = synth.props(alarm)
         assert props["Namespace"] == "CrisGuard" and props["MetricName"] == "ResidencyViolations"
@@ -324,7 +317,9 @@ HARMLESS_CALLS = [
 
 
 def _tamper_patterns(synth) -> list:
-    return [compile_pattern(synth.pattern(f)) for f in synth.construct.evidence_tampering_filters]
+    patterns = [compile_pattern(synth.pattern(f)) for f in synth.construct.evidence_tampering_filters]
+    assert patterns, "no evidence-tampering filter: a 'matches none' check would pass vacuously"
+    return patterns
 
 
 def test_evidence_tampering_patterns_are_what_the_filters_carry_and_fit_the_limit(synth):
@@ -386,6 +381,7 @@ def test_evidence_tampering_alarm_notifies_the_topic_and_says_it_covers_any_call
     assert len(description) <= 1024 and "Any caller" in description and "deployment" in description
     for names in EVIDENCE_TAMPERING_EVENTS.values():
         assert all(name in description for name in names)
+    assert synth.construct.evidence_tampering_filters
     for metric_filter in synth.construct.evidence_tampering_filters:
         (transformation,) = synth.props(metric_filter)["MetricTransformations"]
         assert transformation["MetricName"] == "AuditEvidenceTampering" and transformation["MetricValue"] == "1"
@@ -447,7 +443,7 @@ def test_too_long_a_pattern_is_refused_at_synth_time():
 
 
 def test_invalid_namespace_is_rejected():
-    stack = cdk.Stack(cdk.App(), "Invalid", env=cdk.Environment(account=ACCOUNT, region=HOME))
+    stack = env_stack(cdk.App(), "Invalid", HOME)
     with pytest.raises(ValueError, match="metric_namespace 'AWS/Bedrock' is invalid"):
         AuditAlarms(
             stack,
@@ -461,12 +457,8 @@ def test_invalid_namespace_is_rejected():
 
 # --- Compliance --------------------------------------------------------------------------------------
 def test_cdk_nag_aws_solutions_and_nist_800_53_r5_have_no_unacknowledged_findings(synth):
-    findings = []
-    for pack in (cdk_nag.AwsSolutionsChecks, cdk_nag.NIST80053R5Checks):
-        for violation in pack(synth.app).validate_scope(synth.stack).violations:
-            findings.append((violation.rule_name, [r.resource_logical_id for r in violation.violating_resources]))
-    assert findings == []
+    assert nag_findings(synth) == []
 
 
 def test_cfn_lint_is_clean(synth):
-    assert [str(m) for m in lint(json.dumps(synth.json), config=ManualArgs(regions=[HOME]))] == []
+    assert cfn_lint_findings(synth, HOME) == []

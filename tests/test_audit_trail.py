@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
-import cdk_nag  # noqa: E402
 import pytest  # noqa: E402
-from cfnlint.api import ManualArgs, lint  # noqa: E402
 
 from cris_guard.constructs.audit_trail import (  # noqa: E402
     BEDROCK_DATA_EVENT_RESOURCE_TYPES,
@@ -19,29 +15,19 @@ from cris_guard.constructs.audit_trail import (  # noqa: E402
     validate_data_event_resource_types,
 )
 
-ACCOUNT, REGION = "111122223333", "eu-central-1"
+from .cdk_helpers import ACCOUNT, Synth, arn_of, cfn_lint_findings, env_stack, nag_findings  # noqa: E402
+
+REGION = "eu-central-1"
 TRAIL_ARNS = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":cloudtrail:{REGION}:{ACCOUNT}:trail/*"]]}
 SOURCE_CONDITIONS = {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": TRAIL_ARNS}}
-
-
-class Synth:
-    def __init__(self, app: cdk.App, stack: cdk.Stack, trail: AuditTrail):
-        self.app, self.stack, self.construct = app, stack, trail
-        self.json: dict[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
-        self.resources: dict[str, Any] = self.json["Resources"]
-
-    def lid(self, construct) -> str:
-        node = construct if isinstance(construct, cdk.CfnElement) else construct.node.default_child
-        return self.stack.get_logical_id(node)
-
-    def props(self, construct) -> dict[str, Any]:
-        return self.resources[self.lid(construct)]["Properties"]
+NAMED_LOG_GROUP = "/cris-guard/acme-genai/cloudtrail"
+HOLDING_TYPES = ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup")
 
 
 @pytest.fixture(scope="module")
 def synthesized() -> dict[str, Synth]:
     app = cdk.App()
-    with_data = cdk.Stack(app, "WithDataEvents", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    with_data = env_stack(app, "WithDataEvents", REGION)
     trail = AuditTrail(
         with_data,
         "AuditTrail",
@@ -49,10 +35,10 @@ def synthesized() -> dict[str, Synth]:
         log_group_retention_days=365,
         data_event_resource_types=["AWS::Bedrock::AgentAlias", "AWS::Bedrock::KnowledgeBase", "AWS::Bedrock::Guardrail"],
     )
-    management_only = cdk.Stack(app, "ManagementOnly", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    management_only = env_stack(app, "ManagementOnly", REGION)
     plain = AuditTrail(management_only, "AuditTrail", retention_days=90, log_group_retention_days=90)
     # As the app builds it: a fixed log-group name, and the config's "async" data-event option.
-    named_stack = cdk.Stack(app, "NamedLogGroup", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    named_stack = env_stack(app, "NamedLogGroup", REGION)
     named = AuditTrail(
         named_stack,
         "AuditTrail",
@@ -61,15 +47,11 @@ def synthesized() -> dict[str, Synth]:
         data_event_resource_types=["AWS::Bedrock::Model", "AWS::Bedrock::AsyncInvoke"],
         log_group_name=NAMED_LOG_GROUP,
     )
-    app.synth()
     return {
         "data": Synth(app, with_data, trail),
         "plain": Synth(app, management_only, plain),
         "named": Synth(app, named_stack, named),
     }
-
-
-NAMED_LOG_GROUP = "/cris-guard/acme-genai/cloudtrail"
 
 
 @pytest.fixture(scope="module")
@@ -87,24 +69,20 @@ def named(synthesized) -> Synth:
     return synthesized["named"]
 
 
-def arn_of(logical_id: str) -> dict:
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
-
-
 def test_trail_settings(data):
     props = data.props(data.construct.trail)
     assert props["IsLogging"] is True
     assert props["IsMultiRegionTrail"] is True
     assert props["IncludeGlobalServiceEvents"] is True
     assert props["EnableLogFileValidation"] is True
-    assert props["KMSKeyId"] == arn_of(data.lid(data.construct.key))
-    assert props["S3BucketName"] == {"Ref": data.lid(data.construct.bucket)}
+    assert props["KMSKeyId"] == arn_of(data.logical_id(data.construct.key))
+    assert props["S3BucketName"] == {"Ref": data.logical_id(data.construct.bucket)}
     assert "S3KeyPrefix" not in props
-    assert props["CloudWatchLogsLogGroupArn"] == arn_of(data.lid(data.construct.log_group))
-    assert props["CloudWatchLogsRoleArn"] == arn_of(data.lid(data.construct.logs_role))
+    assert props["CloudWatchLogsLogGroupArn"] == arn_of(data.logical_id(data.construct.log_group))
+    assert props["CloudWatchLogsRoleArn"] == arn_of(data.logical_id(data.construct.logs_role))
     assert "EventSelectors" not in props, "basic and advanced selectors cannot be mixed"
-    trail = data.resources[data.lid(data.construct.trail)]
-    assert set(trail["DependsOn"]) == {data.lid(data.construct.bucket.policy), data.lid(data.construct.logs_policy)}
+    trail = data.resources[data.logical_id(data.construct.trail)]
+    assert set(trail["DependsOn"]) == {data.logical_id(data.construct.bucket.policy), data.logical_id(data.construct.logs_policy)}
 
 
 def test_management_events_are_read_and_write_and_data_events_come_from_the_props(data, plain):
@@ -129,7 +107,7 @@ def test_management_events_are_read_and_write_and_data_events_come_from_the_prop
 
 
 def test_key_policy_admits_cloudtrail_only_for_this_accounts_trails(data):
-    key = data.resources[data.lid(data.construct.key)]
+    key = data.resources[data.logical_id(data.construct.key)]
     assert key["Properties"]["EnableKeyRotation"] is True
     statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
     assert statements["AllowCloudTrailToEncryptLogs"] == {
@@ -161,7 +139,7 @@ def test_key_policy_admits_cloudtrail_only_for_this_accounts_trails(data):
 
 
 def test_bucket_policy_admits_cloudtrail_only_for_this_accounts_trails(data):
-    bucket_id = data.lid(data.construct.bucket)
+    bucket_id = data.logical_id(data.construct.bucket)
     statements = data.props(data.construct.bucket.policy)["PolicyDocument"]["Statement"]
     allows = [s for s in statements if s["Effect"] == "Allow"]
     assert allows == [
@@ -191,19 +169,24 @@ def test_bucket_policy_admits_cloudtrail_only_for_this_accounts_trails(data):
 def test_bucket_is_hardened_and_expires_after_the_retention(data):
     props = data.props(data.construct.bucket)
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
-        "KMSMasterKeyID": arn_of(data.lid(data.construct.key)),
+        "KMSMasterKeyID": arn_of(data.logical_id(data.construct.key)),
         "SSEAlgorithm": "aws:kms",
     }
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 2557
-    assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": data.lid(data.construct.access_logs_bucket)}
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": data.logical_id(data.construct.access_logs_bucket)}
 
 
 def test_log_group_is_encrypted_and_the_logs_role_writes_only_trail_streams(data):
     log_group = data.props(data.construct.log_group)
-    assert log_group["KmsKeyId"] == arn_of(data.lid(data.construct.key))
+    assert log_group["KmsKeyId"] == arn_of(data.logical_id(data.construct.key))
     assert log_group["RetentionInDays"] == 365
     trust = data.props(data.construct.logs_role)["AssumeRolePolicyDocument"]["Statement"]
     assert trust == [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]
@@ -220,7 +203,7 @@ def test_log_group_is_encrypted_and_the_logs_role_writes_only_trail_streams(data
                         "arn:",
                         {"Ref": "AWS::Partition"},
                         f":logs:{REGION}:{ACCOUNT}:log-group:",
-                        {"Ref": data.lid(data.construct.log_group)},
+                        {"Ref": data.logical_id(data.construct.log_group)},
                         f":log-stream:{ACCOUNT}_CloudTrail_*",
                     ],
                 ]
@@ -232,9 +215,7 @@ def test_log_group_is_encrypted_and_the_logs_role_writes_only_trail_streams(data
 @pytest.mark.parametrize("which", ["data", "plain"])
 def test_every_bucket_key_and_log_group_is_retained(which, request):
     synth: Synth = request.getfixturevalue(which)
-    holding = {
-        k: v for k, v in synth.resources.items() if v["Type"] in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup")
-    }
+    holding = {k: v for k, v in synth.resources.items() if v["Type"] in HOLDING_TYPES}
     assert len(holding) == 4, sorted(holding)  # key, trail bucket, access-log bucket, log group
     for logical_id, resource in holding.items():
         assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id
@@ -243,15 +224,11 @@ def test_every_bucket_key_and_log_group_is_retained(which, request):
 def test_a_named_log_group_is_retained_except_when_its_first_create_rolls_back(named):
     """A retained log group with a fixed name would block every retry of a first deployment that rolled
     back; RetainExceptOnCreate deletes it only then. Everything else stays plain Retain."""
-    log_group_id = named.lid(named.construct.log_group)
+    log_group_id = named.logical_id(named.construct.log_group)
     log_group = named.resources[log_group_id]
     assert log_group["Properties"]["LogGroupName"] == NAMED_LOG_GROUP
     assert (log_group["DeletionPolicy"], log_group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
-    others = {
-        k: v
-        for k, v in named.resources.items()
-        if v["Type"] in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup") and k != log_group_id
-    }
+    others = {k: v for k, v in named.resources.items() if v["Type"] in HOLDING_TYPES and k != log_group_id}
     assert len(others) == 3
     for logical_id, resource in others.items():
         assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id
@@ -262,7 +239,7 @@ def test_retain_except_on_create_is_refused_for_a_generated_log_group_name():
 
     from cris_guard.constructs import secure_defaults
 
-    stack = cdk.Stack(cdk.App(), "Refused", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    stack = env_stack(cdk.App(), "Refused", REGION)
     with pytest.raises(ValueError, match="only for a log group with a fixed log_group_name"):
         secure_defaults.encrypted_log_group(
             stack,
@@ -314,7 +291,7 @@ def test_unsupported_data_event_types_are_rejected_with_the_fix(value, message):
     ],
 )
 def test_invalid_props_are_rejected(kwargs, message):
-    stack = cdk.Stack(cdk.App(), "Invalid", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    stack = env_stack(cdk.App(), "Invalid", REGION)
     with pytest.raises(ValueError, match=message):
         AuditTrail(stack, "AuditTrail", **kwargs)
 
@@ -322,15 +299,9 @@ def test_invalid_props_are_rejected(kwargs, message):
 # --- Compliance --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["data", "plain", "named"])
 def test_cdk_nag_aws_solutions_and_nist_800_53_r5_have_no_unacknowledged_findings(which, request):
-    synth: Synth = request.getfixturevalue(which)
-    findings = []
-    for pack in (cdk_nag.AwsSolutionsChecks, cdk_nag.NIST80053R5Checks):
-        for violation in pack(synth.app).validate_scope(synth.stack).violations:
-            findings.append((violation.rule_name, [r.resource_logical_id for r in violation.violating_resources]))
-    assert findings == []
+    assert nag_findings(request.getfixturevalue(which)) == []
 
 
 @pytest.mark.parametrize("which", ["data", "plain", "named"])
 def test_cfn_lint_is_clean(which, request):
-    synth: Synth = request.getfixturevalue(which)
-    assert [str(m) for m in lint(json.dumps(synth.json), config=ManualArgs(regions=[REGION]))] == []
+    assert cfn_lint_findings(request.getfixturevalue(which), REGION) == []

@@ -6,48 +6,24 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
 import botocore.session  # noqa: E402
-import cdk_nag  # noqa: E402
 import pytest  # noqa: E402
-from aws_cdk import aws_kms as kms  # noqa: E402
-from aws_cdk import aws_sns as sns  # noqa: E402
-from aws_cdk.assertions import Template  # noqa: E402
 from botocore.validate import ParamValidator  # noqa: E402
-from cfnlint.api import ManualArgs, lint  # noqa: E402
 
 from cris_guard.constructs.handlers.invocation_logging import index as handler  # noqa: E402
 from cris_guard.constructs.invocation_logging import InvocationLogging  # noqa: E402
 
-ACCOUNT, REGION = "111122223333", "eu-central-1"
+from .cdk_helpers import ACCOUNT, Synth, arn_of, cfn_lint_findings, encrypted_topic, env_stack, nag_findings  # noqa: E402
+
+REGION = "eu-central-1"
 BEDROCK_CONDITIONS = {
     "StringEquals": {"aws:SourceAccount": ACCOUNT},
     "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":bedrock:{REGION}:{ACCOUNT}:*"]]}},
 }
-
-
-class Synth:
-    def __init__(self, app: cdk.App, stack: cdk.Stack, construct: InvocationLogging):
-        self.app, self.stack, self.construct = app, stack, construct
-        self.template = Template.from_stack(stack)
-        self.json: dict[str, Any] = self.template.to_json()
-        self.resources: dict[str, Any] = self.json["Resources"]
-
-    def logical_id(self, construct) -> str:
-        return self.stack.get_logical_id(construct.node.default_child)
-
-    def of_type(self, cfn_type: str) -> dict[str, Any]:
-        return {k: v for k, v in self.resources.items() if v["Type"] == cfn_type}
-
-
-def _stack(app: cdk.App, name: str) -> tuple[cdk.Stack, sns.Topic]:
-    stack = cdk.Stack(app, name, env=cdk.Environment(account=ACCOUNT, region=REGION))
-    topic_key = kms.Key(stack, "AlertsKey", enable_key_rotation=True)
-    return stack, sns.Topic(stack, "Alerts", master_key=topic_key, enforce_ssl=True)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +34,7 @@ def synthesized() -> dict[str, Synth]:
     ``minimal``: every default (S3 only, text only, no alarms), 30 days.
     """
     app = cdk.App()
-    full_stack, topic = _stack(app, "Full")
+    full_stack = env_stack(app, "Full", REGION)
     full_construct = InvocationLogging(
         full_stack,
         "InvocationLogging",
@@ -66,9 +42,10 @@ def synthesized() -> dict[str, Synth]:
         cloudwatch_logs_enabled=True,
         cloudwatch_retention_days=180,
         video_data_delivery=True,
-        alert_topic=topic,
+        alert_topic=encrypted_topic(full_stack),
     )
-    minimal_stack, _ = _stack(app, "Minimal")
+    minimal_stack = env_stack(app, "Minimal", REGION)
+    encrypted_topic(minimal_stack)  # present but not passed: no alarms
     minimal_construct = InvocationLogging(minimal_stack, "InvocationLogging", retention_days=30)
     return {
         "full": Synth(app, full_stack, full_construct),
@@ -84,10 +61,6 @@ def full(synthesized) -> Synth:
 @pytest.fixture(scope="module")
 def minimal(synthesized) -> Synth:
     return synthesized["minimal"]
-
-
-def arn_of(logical_id: str) -> dict:
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
 # --- 1. Key ------------------------------------------------------------------------------------------
@@ -327,7 +300,9 @@ def test_the_saved_configuration_key_is_outside_what_bedrock_may_write(full):
 
 def test_no_inline_or_aws_managed_policies_anywhere(full):
     assert full.of_type("AWS::IAM::Policy") == {}
-    for role in full.of_type("AWS::IAM::Role").values():
+    roles = full.of_type("AWS::IAM::Role")
+    assert len(roles) == 3, sorted(roles)  # handler, provider framework, delivery
+    for role in roles.values():
         assert "ManagedPolicyArns" not in role["Properties"] and "Policies" not in role["Properties"]
 
 
@@ -340,6 +315,7 @@ def test_provider_framework_may_only_invoke_the_handler(full):
         "Action": ["lambda:InvokeFunction", "lambda:GetFunction"],
         "Resource": handler_arn,
     }
+    assert [s["Sid"] for s in statements] == ["InvokeHandler", "WriteOwnLogs"], "nothing else"
 
 
 def test_handler_function(full):
@@ -501,10 +477,12 @@ def test_every_bucket_key_and_log_group_is_retained(which, request):
         ({"retention_days": 30, "key_prefix": "cris-guard"}, "'cris-guard/' is reserved"),
         ({"retention_days": 30, "key_prefix": "cris-guard/logs"}, "'cris-guard/' is reserved"),
         ({"retention_days": 30, "text_data_delivery": "yes"}, "text_data_delivery must be True or False"),
+        ({"retention_days": 30, "access_logs_retention_days": 0}, "access_logs_retention_days must be at least 1 day"),
+        ({"retention_days": 30, "access_logs_retention_days": "90"}, "access_logs_retention_days must be a whole number"),
     ],
 )
 def test_invalid_props_are_rejected_with_the_fix(kwargs, message):
-    stack = cdk.Stack(cdk.App(), "Invalid", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    stack = env_stack(cdk.App(), "Invalid", REGION)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")):
         InvocationLogging(stack, "InvocationLogging", **kwargs)
 
@@ -512,16 +490,9 @@ def test_invalid_props_are_rejected_with_the_fix(kwargs, message):
 # --- Compliance --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["full", "minimal"])
 def test_cdk_nag_aws_solutions_and_nist_800_53_r5_have_no_unacknowledged_findings(which, request):
-    synth: Synth = request.getfixturevalue(which)
-    findings = []
-    for pack in (cdk_nag.AwsSolutionsChecks, cdk_nag.NIST80053R5Checks):
-        for violation in pack(synth.app).validate_scope(synth.stack).violations:
-            findings.append((violation.rule_name, [r.resource_logical_id for r in violation.violating_resources]))
-    assert findings == []
+    assert nag_findings(request.getfixturevalue(which)) == []
 
 
 @pytest.mark.parametrize("which", ["full", "minimal"])
 def test_cfn_lint_is_clean(which, request):
-    synth: Synth = request.getfixturevalue(which)
-    matches = lint(json.dumps(synth.json), config=ManualArgs(regions=[REGION]))
-    assert [str(m) for m in matches] == []
+    assert cfn_lint_findings(request.getfixturevalue(which), REGION) == []

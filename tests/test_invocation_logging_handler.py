@@ -48,31 +48,36 @@ ACCOUNT = "111122223333"
 SAVED_KEY = "cris-guard/previous-logging-configuration.json"
 
 
-@pytest.fixture
-def client():
-    return boto3.client(
-        "bedrock", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
+def _offline_client(service: str):
+    return boto3.client(service, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-@pytest.fixture
-def stub(client):
+def _strict_stub(client):
+    """Every call must be queued: an unexpected one fails at once, a queued one never made fails at the end."""
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
 
 
 @pytest.fixture
+def client():
+    return _offline_client("bedrock")
+
+
+@pytest.fixture
+def stub(client):
+    yield from _strict_stub(client)
+
+
+@pytest.fixture
 def s3():
-    return boto3.client("s3", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    return _offline_client("s3")
 
 
 @pytest.fixture
 def s3_stub(s3):
     """Every S3 call must be queued here: an unexpected one (a save nobody asked for) fails the test."""
-    with Stubber(s3) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
+    yield from _strict_stub(s3)
 
 
 @pytest.fixture

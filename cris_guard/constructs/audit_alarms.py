@@ -63,7 +63,7 @@ DIMENSION_SOURCE_REGION = "SourceRegion"
 # CloudWatch Logs limit on a filter pattern (AWS::Logs::MetricFilter FilterPattern maxLength).
 MAX_FILTER_PATTERN_LENGTH = 1024
 # Length assumed for an IAM role ARN that is still a token at synth time: "arn:aws:iam::" + 12 digits +
-# ":role/" + a name of at most 64 characters, with room for a partition suffix and a short path.
+# ":role/" + a name of at most 64 characters (IAM quotas), with room for a partition suffix and a short path.
 _ASSUMED_ROLE_ARN_LENGTH = 130
 
 INFERENCE_EVENT_NAMES = ("InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream")
@@ -73,8 +73,8 @@ LOGGING_CONFIGURATION_EVENT_NAMES = (
 )
 TRAIL_TAMPERING_EVENT_NAMES = ("StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors")
 # eventSource -> eventNames that can destroy, shorten or unlock audit evidence (CloudTrail management
-# events). S3 records lifecycle changes as PutBucketLifecycle whichever API was called; the newer
-# name is listed as well in case a record carries it.
+# events). S3 is reported to record lifecycle changes as PutBucketLifecycle whichever API was called
+# (UNCONFIRMED: not found in the S3 CloudTrail pages; docs/audit.md lists it), so both names are listed.
 EVIDENCE_TAMPERING_EVENTS: dict[str, tuple[str, ...]] = {
     "logs.amazonaws.com": ("DeleteLogGroup", "DeleteMetricFilter", "PutRetentionPolicy", "DeleteSubscriptionFilter"),
     "monitoring.amazonaws.com": ("DeleteAlarms", "DisableAlarmActions"),
@@ -257,7 +257,14 @@ class AuditAlarms(Construct):
         alarm_on_ungoverned_regions: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        if not re.match(r"^[0-9A-Za-z.\-_/#]{1,255}$", metric_namespace) or metric_namespace.startswith("AWS/"):
+        # A safe subset of what CloudWatch Logs accepts (botocore logs model, MetricTransformation
+        # metricNamespace: at most 255 characters, no ':', '*' or '$'); "AWS/" is left to AWS services
+        # (botocore cloudwatch model, PutMetricData Namespace).
+        if (
+            not isinstance(metric_namespace, str)
+            or not re.match(r"^[0-9A-Za-z.\-_/#]{1,255}$", metric_namespace)
+            or metric_namespace.startswith("AWS/")
+        ):
             raise ValueError(
                 f"metric_namespace {metric_namespace!r} is invalid; use up to 255 of letters, digits and . - _ / #, "
                 "not starting with 'AWS/'"
@@ -280,7 +287,9 @@ class AuditAlarms(Construct):
                 metric_name=METRIC_RESIDENCY_VIOLATIONS,
                 metric_value="1",
                 # A dimension value comes from the event; the filter only matches awsRegion == source.
-                # (CloudWatch does not allow a default value together with dimensions.)
+                # No default value: CloudWatch Logs refuses one together with dimensions (UNCONFIRMED: not
+                # in the PutMetricFilter or AWS::Logs::MetricFilter reference; recalled from the user
+                # guide's "Publishing dimensions with metrics" page).
                 dimensions={DIMENSION_SOURCE_REGION: "$.awsRegion"},
             )
             self.residency_alarms[source] = self._alarm(
@@ -374,16 +383,7 @@ class AuditAlarms(Construct):
             )
 
     def _alarm(self, id: str, metric: cloudwatch.Metric, description: str) -> cloudwatch.Alarm:
-        alarm = metric.create_alarm(
-            self,
-            id,
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=description[:1024],
-        )
-        alarm.add_alarm_action(self._alert_action)
+        alarm = first_occurrence_alarm(self, id, metric, description=description, action=self._alert_action)
         self.alarms.append(alarm)
         return alarm
 
@@ -430,6 +430,27 @@ class AuditAlarms(Construct):
     def metric_ungoverned_region_invocations(self, **options: Any) -> cloudwatch.Metric:
         """Inference calls recorded in Regions that are not governed (Sum over 5 minutes)."""
         return self._metric(METRIC_UNGOVERNED_REGION_INVOCATIONS, None, options)
+
+
+def first_occurrence_alarm(
+    scope: Construct, id: str, metric: cloudwatch.Metric, *, description: str, action: cloudwatch.IAlarmAction
+) -> cloudwatch.Alarm:
+    """An alarm on the first counted event (>= 1 in one period of ``metric``) that notifies ``action``.
+
+    Missing data never alarms. The description is cut to PutMetricAlarm's AlarmDescription maximum of
+    1,024 characters (botocore cloudwatch model).
+    """
+    alarm = metric.create_alarm(
+        scope,
+        id,
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=description[:1024],
+    )
+    alarm.add_alarm_action(action)
+    return alarm
 
 
 def _id_suffix(region: str) -> str:

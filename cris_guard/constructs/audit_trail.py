@@ -7,7 +7,7 @@ CloudWatch log group this trail feeds is what :class:`~cris_guard.constructs.aud
 watches. ``InvokeModel``/``Converse`` records have ``readOnly: false``, so management events are logged
 read *and* write.
 
-One multi-Region trail per account is enough (CloudTrail allows 5 per Region): create this construct
+One multi-Region trail per account is enough (CloudTrail allows 5 per Region; cris-facts §7): create this construct
 in one "home" stack only, and not at all where an organization trail already delivers this account's
 events (then point AuditAlarms at that trail's log group instead).
 
@@ -121,28 +121,24 @@ class AuditTrail(Construct):
             self, "Key", description="Encrypts the cris-guard CloudTrail trail, its bucket and log group"
         )
         # CloudTrail user guide, "Configure AWS KMS key policies for CloudTrail".
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudTrailToEncryptLogs",
-                principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
-                actions=["kms:GenerateDataKey*"],
-                resources=["*"],
-                conditions={
-                    **source_conditions,
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{partition}:cloudtrail:*:{account}:trail/*"
-                    },
+        secure_defaults.allow_service_to_use_key(
+            self.key,
+            sid="AllowCloudTrailToEncryptLogs",
+            service="cloudtrail.amazonaws.com",
+            actions=["kms:GenerateDataKey*"],
+            conditions={
+                **source_conditions,
+                "StringLike": {
+                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{partition}:cloudtrail:*:{account}:trail/*"
                 },
-            )
+            },
         )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudTrailToDescribeKey",
-                principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
-                actions=["kms:DescribeKey"],
-                resources=["*"],
-                conditions=source_conditions,
-            )
+        secure_defaults.allow_service_to_use_key(
+            self.key,
+            sid="AllowCloudTrailToDescribeKey",
+            service="cloudtrail.amazonaws.com",
+            actions=["kms:DescribeKey"],
+            conditions=source_conditions,
         )
         secure_defaults.allow_cloudwatch_logs(self.key)
 
@@ -207,11 +203,9 @@ class AuditTrail(Construct):
             description="Assumed by CloudTrail to deliver the cris-guard trail to CloudWatch Logs",
             assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com"),
         )
-        # CloudTrail names the streams <account>_CloudTrail_<region>, one per Region of a multi-Region trail.
-        stream_arns = (
-            f"arn:{partition}:logs:{region}:{account}:log-group:{self.log_group.log_group_name}"
-            f":log-stream:{account}_CloudTrail_*"
-        )
+        # CloudTrail names the streams <account>_CloudTrail_<region>, one per Region of a multi-Region trail
+        # (CloudTrail user guide, "Sending events to CloudWatch Logs", role policy example).
+        stream_arns = secure_defaults.log_stream_arn(self.log_group, f"{account}_CloudTrail_*")
         self.logs_policy = iam.ManagedPolicy(
             self,
             "LogsPolicy",
@@ -267,7 +261,9 @@ class AuditTrail(Construct):
             cloud_watch_logs_role_arn=self.logs_role.role_arn,
             advanced_event_selectors=selectors,
         )
-        # CloudTrail checks bucket, key and role permissions when the trail is created.
+        # CloudTrail checks bucket, key and role permissions when the trail is created (CreateTrail's errors
+        # InsufficientS3BucketPolicyException, InsufficientEncryptionPolicyException and
+        # InvalidCloudWatchLogsRoleArnException in the botocore cloudtrail model).
         assert self.bucket.policy is not None
         for dependency in (self.bucket.policy, self.logs_policy):
             self.trail.node.add_dependency(dependency)

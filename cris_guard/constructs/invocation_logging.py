@@ -31,6 +31,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from cris_guard.constructs import secure_defaults
+from cris_guard.constructs.audit_alarms import first_occurrence_alarm
 from cris_guard.nag import acknowledge
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handlers" / "invocation_logging"
@@ -50,6 +51,10 @@ _NO_VPC_REASON = (
     "The function only calls the regional Bedrock control-plane API and holds no data; cris-guard "
     "deploys no VPC, and a VPC would add NAT or endpoints without reducing exposure."
 )
+# Lambda developer guide: a dead-letter queue receives failed *asynchronous* invocations only
+# ("Asynchronous invocation"); a function's reserved concurrency is taken from the account's pool, of which
+# Lambda keeps 100 unreserved ("Configuring reserved concurrency"). The limit of 10 for new accounts is
+# UNCONFIRMED (practitioner reports; the Lambda quotas page only says new accounts may have lower quotas).
 _SYNC_INVOKE_REASON = (
     "Invoked synchronously by CloudFormation through the CDK Provider framework, which reports "
     "failures back to CloudFormation; a dead-letter queue only applies to asynchronous invocations."
@@ -111,6 +116,8 @@ class InvocationLogging(Construct):
     ) -> None:
         super().__init__(scope, id)
         secure_defaults.require_days("retention_days", retention_days)
+        if access_logs_retention_days is not None:
+            secure_defaults.require_days("access_logs_retention_days", access_logs_retention_days)
         self.key_prefix = secure_defaults.require_s3_prefix("key_prefix", key_prefix)
         # The saved previous configuration must stay outside the prefix: Bedrock may write anywhere under
         # it, and objects under it expire after retention_days.
@@ -153,14 +160,12 @@ class InvocationLogging(Construct):
         # is UNCONFIRMED, so kms:Decrypt is granted under the same source conditions. It lets Bedrock
         # (for this account and Region only) decrypt with this key, nothing more: S3 read access is
         # governed separately, and the bucket policy grants Bedrock no s3:GetObject.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowBedrockInvocationLogDelivery",
-                principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=["*"],
-                conditions=bedrock_conditions,
-            )
+        secure_defaults.allow_service_to_use_key(
+            self.key,
+            sid="AllowBedrockInvocationLogDelivery",
+            service="bedrock.amazonaws.com",
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            conditions=bedrock_conditions,
         )
         # The custom resource's own log group and (optionally) the delivery log group use this key.
         secure_defaults.allow_cloudwatch_logs(self.key)
@@ -169,7 +174,7 @@ class InvocationLogging(Construct):
             access_logs_bucket = secure_defaults.server_access_logs_bucket(
                 self,
                 "AccessLogsBucket",
-                expiration_days=access_logs_retention_days or retention_days,
+                expiration_days=retention_days if access_logs_retention_days is None else access_logs_retention_days,
                 noncurrent_version_retention_days=noncurrent_version_retention_days,
             )
         self.access_logs_bucket: s3.IBucket = access_logs_bucket
@@ -224,10 +229,7 @@ class InvocationLogging(Construct):
                     iam.PolicyStatement(
                         sid="WriteModelInvocationLogStream",
                         actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                        resources=[
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
-                            f"{self.log_group.log_group_name}:log-stream:{BEDROCK_LOG_STREAM}"
-                        ],
+                        resources=[secure_defaults.log_stream_arn(self.log_group, BEDROCK_LOG_STREAM)],
                     )
                 ],
             )
@@ -273,8 +275,9 @@ class InvocationLogging(Construct):
                 actions=["s3:GetObject", "s3:PutObject"],
                 resources=[self.previous_configuration_arn],
             ),
-            # Without s3:ListBucket, S3 answers a GetObject for a missing key with 403 instead of 404, and
-            # the handler could not tell "nothing saved" from "no access". Limited to listing that key.
+            # Without s3:ListBucket, S3 answers a GetObject for a missing key with 403 instead of 404 (S3 API
+            # reference, GetObject, "Permissions"), and the handler could not tell "nothing saved" from "no
+            # access". Limited to listing that key.
             iam.PolicyStatement(
                 sid="FindPreviousConfiguration",
                 actions=["s3:ListBucket"],
@@ -425,21 +428,19 @@ class InvocationLogging(Construct):
                     self.metric_model_invocation_logs_cloud_watch_delivery_failure()
                 )
             for alarm_id, metric in metrics.items():
-                alarm = metric.create_alarm(
-                    self,
-                    alarm_id,
-                    threshold=1,
-                    evaluation_periods=1,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                    alarm_description=(
-                        f"cris-guard: Bedrock failed to deliver model invocation logs in {stack.region} "
-                        f"({metric.metric_name}). Invocations are not being recorded: check the bucket "
-                        "policy, KMS key policy and delivery role, and the logging configuration."
-                    ),
+                self.delivery_failure_alarms.append(
+                    first_occurrence_alarm(
+                        self,
+                        alarm_id,
+                        metric,
+                        description=(
+                            f"cris-guard: Bedrock failed to deliver model invocation logs in {stack.region} "
+                            f"({metric.metric_name}). Invocations are not being recorded: check the bucket "
+                            "policy, KMS key policy and delivery role, and the logging configuration."
+                        ),
+                        action=cw_actions.SnsAction(alert_topic),
+                    )
                 )
-                alarm.add_alarm_action(cw_actions.SnsAction(alert_topic))
-                self.delivery_failure_alarms.append(alarm)
 
     # --- Metrics ---------------------------------------------------------------------------------------
     def _bedrock_metric(self, metric_name: str, options: dict[str, Any]) -> cloudwatch.Metric:

@@ -100,28 +100,53 @@ def hardened_key(scope: Construct, id: str, *, description: str) -> kms.Key:
     )
 
 
+def allow_service_to_use_key(
+    key: kms.IKey, *, sid: str, service: str, actions: list[str], conditions: dict[str, dict[str, object]]
+) -> None:
+    """Add a key-policy statement letting AWS service principal ``service`` use ``key`` under ``conditions``.
+
+    ``Resource: "*"`` in a key policy means "this key". ``conditions`` is required: every service
+    statement names the account (and where possible the source ARN) it acts for (confused deputy).
+    """
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid=sid,
+            principals=[iam.ServicePrincipal(service)],
+            actions=actions,
+            resources=["*"],
+            conditions=conditions,
+        )
+    )
+
+
+def log_stream_arn(log_group: logs.ILogGroup, stream: str) -> str:
+    """The ARN of log stream(s) ``stream`` (may end in ``*``) in ``log_group``, in the log group's stack."""
+    stack = cdk.Stack.of(log_group)
+    return (
+        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{log_group.log_group_name}"
+        f":log-stream:{stream}"
+    )
+
+
 def allow_cloudwatch_logs(key: kms.Key) -> None:
-    """Let CloudWatch Logs in this account and Region use ``key`` for log groups (CloudWatch Logs docs).
+    """Let CloudWatch Logs in this account and Region use ``key`` for log groups (cris-facts §4.4; CloudWatch
+    Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key Management Service").
 
     The encryption-context condition names log groups of this account and Region only. It uses
     ``log-group:*`` rather than one log group's ARN because the log group references the key, so the
     key policy referencing the log group would be a circular dependency.
     """
     stack = cdk.Stack.of(key)
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="AllowCloudWatchLogsOfThisAccountAndRegion",
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            resources=["*"],
-            conditions={
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": (
-                        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                    )
-                }
-            },
-        )
+    allow_service_to_use_key(
+        key,
+        sid="AllowCloudWatchLogsOfThisAccountAndRegion",
+        service=f"logs.{stack.region}.amazonaws.com",
+        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        conditions={
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+            }
+        },
     )
 
 
@@ -155,6 +180,32 @@ def _lifecycle(
     ]
 
 
+def _retained_private_bucket(
+    scope: Construct,
+    id: str,
+    *,
+    lifecycle_rules: list[s3.LifecycleRule],
+    encryption: s3.BucketEncryption,
+    encryption_key: kms.IKey | None = None,
+    bucket_key_enabled: bool | None = None,
+) -> s3.Bucket:
+    """What every cris-guard bucket shares: no public access, ACLs disabled, TLS 1.2+ only, versioned, retained."""
+    return s3.Bucket(
+        scope,
+        id,
+        encryption=encryption,
+        encryption_key=encryption_key,
+        bucket_key_enabled=bucket_key_enabled,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforce_ssl=True,
+        minimum_tls_version=1.2,
+        versioned=True,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+        lifecycle_rules=lifecycle_rules,
+    )
+
+
 def server_access_logs_bucket(
     scope: Construct,
     id: str,
@@ -170,17 +221,11 @@ def server_access_logs_bucket(
     """
     require_days("expiration_days", expiration_days)
     require_days("noncurrent_version_retention_days", noncurrent_version_retention_days)
-    bucket = s3.Bucket(
+    bucket = _retained_private_bucket(
         scope,
         id,
-        encryption=s3.BucketEncryption.S3_MANAGED,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        enforce_ssl=True,
-        minimum_tls_version=1.2,
-        versioned=True,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
         lifecycle_rules=_lifecycle(expiration_days, noncurrent_version_retention_days),
+        encryption=s3.BucketEncryption.S3_MANAGED,
     )
     acknowledge(
         bucket,
@@ -220,19 +265,13 @@ def hardened_bucket(
     prefix = require_s3_prefix("server_access_logs_prefix", server_access_logs_prefix.rstrip("/")) + "/"
     if expiration_prefix is not None:
         require_s3_prefix("expiration_prefix", expiration_prefix)
-    bucket = s3.Bucket(
+    bucket = _retained_private_bucket(
         scope,
         id,
+        lifecycle_rules=_lifecycle(expiration_days, noncurrent_version_retention_days, expiration_prefix),
         encryption=s3.BucketEncryption.KMS,
         encryption_key=encryption_key,
         bucket_key_enabled=False,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        enforce_ssl=True,
-        minimum_tls_version=1.2,
-        versioned=True,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
-        lifecycle_rules=_lifecycle(expiration_days, noncurrent_version_retention_days, expiration_prefix),
     )
     cfn_bucket = bucket.node.default_child
     assert isinstance(cfn_bucket, s3.CfnBucket)
@@ -275,7 +314,8 @@ def encrypted_log_group(
     names the setting in error messages (for example ``"cloudwatch_retention_days"``).
 
     ``retain_except_on_create`` (only with a fixed ``log_group_name``): CloudFormation deletes the log
-    group when the stack operation that *created* it rolls back, and retains it otherwise. A retained
+    group when the stack operation that *created* it rolls back, and retains it otherwise (CloudFormation
+    user guide, "DeletionPolicy attribute", ``RetainExceptOnCreate``). A retained
     log group with a fixed name would make every retry of a failed first deployment fail ("already
     exists"); and when that first operation rolls back, nothing has been logged to it yet. CDK spells
     this ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: DeletionPolicy ``RetainExceptOnCreate`` with

@@ -55,9 +55,11 @@ _DELIVERY_FLAGS = {
     "VideoDataDeliveryEnabled": "videoDataDeliveryEnabled",
     "AudioDataDeliveryEnabled": "audioDataDeliveryEnabled",
 }
-# Bedrock validates that it can write to the destinations when the configuration is put. A delivery
+# Bedrock validates that it can write to the destinations when the configuration is put; a wrong role
+# gives ValidationException "Failed to validate permissions for log group" (cris-facts §4.4). A delivery
 # role or bucket policy created seconds earlier may not have propagated yet (IAM is eventually
-# consistent), which surfaces as ValidationException; retry a few times before giving up.
+# consistent); that this surfaces as the same ValidationException is UNCONFIRMED. Retry a few times
+# before giving up.
 _VALIDATION_RETRY_DELAYS_SECONDS = (5, 10, 20, 30)
 
 
@@ -283,7 +285,8 @@ def load_previous_configuration(s3_client: Any, *, bucket: str, event: Mapping[s
         )
         document = json.loads(response["Body"].read())
     except Exception as err:
-        # 404 needs s3:ListBucket on the key (granted); without it S3 would answer 403 for a missing key.
+        # 404 needs s3:ListBucket on the key (granted); without it S3 answers 403 for a missing key
+        # (S3 API reference, GetObject, "Permissions").
         if _error_code(err) in ("NoSuchKey", "404", "NotFound"):
             return None
         raise SavedConfigurationError(
