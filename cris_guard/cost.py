@@ -29,6 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cris_guard.cris_checks import inference_profile_arn
+
 if TYPE_CHECKING:  # only for type hints; config.py must stay importable without this module
     from cris_guard.config import Config
 
@@ -81,8 +83,8 @@ class PlannedApplicationProfile:
 
     def copy_from(self, *, partition: str, account: str) -> str:
         """``ModelSource.CopyFrom``: the system profile's ARN in the source Region (cris-facts §6.3)."""
-        return (
-            f"arn:{partition}:bedrock:{self.source_region}:{account}:inference-profile/{self.system_profile_id}"
+        return inference_profile_arn(
+            partition=partition, region=self.source_region, account=account, profile_id=self.system_profile_id
         )
 
 
@@ -202,6 +204,12 @@ def application_profile_tags(
     return merged
 
 
+def repeated(values: Iterable[str]) -> list[str]:
+    """The values that occur more than once, sorted, each once."""
+    values = list(values)
+    return sorted({v for v in values if values.count(v) > 1})
+
+
 def _bad_char(text: str) -> str | None:
     for ch in text:
         if not _TAG_CHAR.match(ch):
@@ -210,7 +218,11 @@ def _bad_char(text: str) -> str | None:
 
 
 def check_tag(application: str, key: str, value: str) -> list[str]:
-    """Problems with one tag against the ApplicationInferenceProfile schema (and the ``aws:`` prefix rule)."""
+    """Problems with one tag against the ApplicationInferenceProfile schema, and the ``aws:`` prefix rule.
+
+    The schema's pattern admits ``aws:``; AWS reserves that prefix for its own tags (EC2 user guide,
+    Using_Tags.html#tag-restrictions, and the same rule in other services' tag documentation).
+    """
     where = f"application {application!r}: tag {key!r}"
     problems = []
     if not (1 <= len(key) <= TAG_KEY_MAX):
@@ -480,8 +492,7 @@ def check_budget_settings(
         if email.lower() in seen_emails:
             problems.append(f"alerts.emails: {email!r} is listed twice; list each address once")
         seen_emails.add(email.lower())
-    names = [a.name for a in applications]
-    for name in sorted({n for n in names if names.count(n) > 1}):
+    for name in repeated(a.name for a in applications):
         problems.append(f"applications: {name!r} has two budgets; give each application one entry")
     for app in applications:
         amount = app.monthly_usd

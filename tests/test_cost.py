@@ -44,6 +44,7 @@ def test_names_are_pinned_because_a_new_name_replaces_the_profile_and_its_arn():
 
 
 def test_every_catalog_profile_gets_a_schema_valid_name_and_description_in_every_eu_region(catalog):
+    assert catalog.profiles
     for region in sorted(EU_MEMBER_STATE_REGIONS):
         for plan in plan_application_profiles("a" * 24, "b" * 32, region, catalog.profiles):
             assert cost.check_planned_profile(plan) == [], plan

@@ -177,10 +177,14 @@ def test_every_metric_and_log_widget_is_pinned_to_the_source_region(example):
     pinned = [w for w in example["body"]["widgets"] if w["type"] in ("metric", "log")]
     assert len(pinned) == len(example["body"]["widgets"]) - 2 - 3  # all but title, alarm status, 3 section headers
     assert {w["properties"]["region"] for w in pinned} == {REGION}
-    for widget in _metric_widgets(example["body"]):
-        for entry in widget["properties"]["metrics"]:
-            if isinstance(entry[0], str) and entry[0] == "AWS/Bedrock":  # a plain metric, not an expression
-                assert entry[-1]["region"] == REGION
+    plain = [  # plain metrics, not expressions: at least the six invocation-log delivery metrics
+        entry
+        for widget in _metric_widgets(example["body"])
+        for entry in widget["properties"]["metrics"]
+        if isinstance(entry[0], str) and entry[0] == "AWS/Bedrock"
+    ]
+    assert len(plain) >= len(m.LOG_DELIVERY_METRIC_NAMES)
+    assert {entry[-1]["region"] for entry in plain} == {REGION}
 
 
 def test_each_approved_profile_row_searches_both_model_id_candidates(example):
@@ -432,17 +436,17 @@ def test_fails_when_the_stack_is_environment_agnostic():
 
 
 @pytest.mark.parametrize(
-    ("models", "message"),
+    ("models", "error", "message"),
     [
-        ([MonitoredModel("a", SONNET), MonitoredModel("a", "eu.amazon.nova-2-lite-v1:0")], "used twice"),
-        ([MonitoredModel("a", SONNET), MonitoredModel("b", SONNET)], "listed twice"),
-        ([MonitoredModel("Claude", "Claude Sonnet")], "not an inference profile ID"),
-        ([MonitoredModel("bad|label", SONNET)], "label 'bad|label' is invalid"),
-        (["eu.amazon.nova-2-lite-v1:0"], "pass MonitoredModel"),
+        ([MonitoredModel("a", SONNET), MonitoredModel("a", "eu.amazon.nova-2-lite-v1:0")], ValueError, "used twice"),
+        ([MonitoredModel("a", SONNET), MonitoredModel("b", SONNET)], ValueError, "listed twice"),
+        ([MonitoredModel("Claude", "Claude Sonnet")], ValueError, "not an inference profile ID"),
+        ([MonitoredModel("bad|label", SONNET)], ValueError, "label 'bad|label' is invalid"),
+        (["eu.amazon.nova-2-lite-v1:0"], TypeError, "pass MonitoredModel"),
     ],
 )
-def test_fails_on_bad_models(models, message):
-    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+def test_fails_on_bad_models(models, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         _build("BadModels", models)
 
 
@@ -459,6 +463,11 @@ def test_fails_when_a_profile_with_alarms_has_only_tokens():
         ({"trail_log_group_region": REGION}, "without trail_log_group_name"),
         ({"alert_topic": None}, "no alarm without an action"),
         ({"source_region": "eu-west-2"}, "in a stack for 'eu-central-1'"),
+        ({"source_region": "eu-central-9"}, "BedrockDashboard source_region: region 'eu-central-9' is not a known Region code"),
+        (
+            {"trail_log_group_name": "trail", "trail_log_group_region": "eu-west-9"},
+            "trail_log_group_region 'eu-west-9' is not a known Region code",
+        ),
     ],
 )
 def test_fails_on_bad_props(props, message):

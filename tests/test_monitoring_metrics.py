@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -128,9 +129,16 @@ def test_metrics_insights_query_covers_every_model_id_top_n():
     )
 
 
-@pytest.mark.parametrize(("function", "limit"), [("P99", 10), ("SUM", 0), ("SUM", 501)])
-def test_metrics_insights_query_fails_when_function_or_limit_is_invalid(function, limit):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("function", "limit", "message"),
+    [
+        ("P99", 10, "function 'P99' is not one of SUM, AVG, MAX, MIN, COUNT"),
+        ("SUM", 0, "limit 0 must be 1-500"),
+        ("SUM", 501, "limit 501 must be 1-500"),
+    ],
+)
+def test_metrics_insights_query_fails_when_function_or_limit_is_invalid(function, limit, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         metrics_insights_query(m.INVOCATIONS, function, limit=limit)
 
 
@@ -255,10 +263,16 @@ def test_thresholds_accept_the_configuration_model():
 
 
 @pytest.mark.parametrize(
-    "values", [{"throttle_rate_percent": 0}, {"throttle_rate_percent": 101}, {"server_errors_per_5_minutes": 0}, {"p99_latency_ms": 0}]
+    ("values", "message"),
+    [
+        ({"throttle_rate_percent": 0}, "throttle_rate_percent 0 must be above 0 and at most 100"),
+        ({"throttle_rate_percent": 101}, "throttle_rate_percent 101 must be above 0 and at most 100"),
+        ({"server_errors_per_5_minutes": 0}, "server_errors_per_5_minutes 0 must be at least 1"),
+        ({"p99_latency_ms": 0}, "p99_latency_ms 0 must be at least 1"),
+    ],
 )
-def test_thresholds_fail_when_out_of_range(values):
-    with pytest.raises(ValueError):
+def test_thresholds_fail_when_out_of_range(values, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         BedrockAlarmThresholds(**values)
 
 
@@ -310,5 +324,5 @@ def test_plan_fails_when_metrics_could_exceed_2500_per_dashboard():
 
 
 def test_plan_fails_on_negative_counts():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape("profiles=-1: counts must not be negative")):
         plan_dashboard(profiles=-1, application_profiles=0)

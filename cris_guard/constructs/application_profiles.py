@@ -24,6 +24,7 @@ from cris_guard.cost import (
     check_planned_profile,
     check_tag,
     plan_application_profiles,
+    repeated,
 )
 
 
@@ -90,7 +91,7 @@ class ApplicationProfiles(Construct):
             )
         if not profile_ids:
             problems.append(f"application {application!r}: no profile IDs; give at least one approved profile")
-        for pid in sorted({p for p in profile_ids if list(profile_ids).count(p) > 1}):
+        for pid in repeated(profile_ids):
             problems.append(f"application {application!r}: profile {pid!r} is listed twice; list each once")
         plans = plan_application_profiles(name_prefix, application, source_region, dict.fromkeys(profile_ids))
         for plan in plans:
@@ -114,9 +115,14 @@ class ApplicationProfiles(Construct):
             tag_key=tag_key,
             cost_center_tag_key=cost_center_tag_key,
         )
-        expected = {tag_key: application}
-        if cost_center is not None:
-            expected[cost_center_tag_key] = cost_center
+        # cris-guard's own tags: what must survive stack-wide tags.
+        expected = application_profile_tags(
+            application=application,
+            cost_center=cost_center,
+            tags={},
+            tag_key=tag_key,
+            cost_center_tag_key=cost_center_tag_key,
+        )
 
         profiles: dict[str, ApplicationProfile] = {}
         for plan in plans:

@@ -7,6 +7,7 @@ fail with "the budget already exists").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -29,18 +30,10 @@ from cris_guard.cost import (
 
 __all__ = ["BedrockBudgets", "BudgetedApplication"]
 
+# BUDGET_COST_TYPES uses CloudFormation's names (IncludeOtherSubscription); the L1 takes them in
+# snake case (include_other_subscription). A misspelt key fails here, at import.
 _COST_TYPES = budgets.CfnBudget.CostTypesProperty(
-    include_tax=BUDGET_COST_TYPES["IncludeTax"],
-    include_subscription=BUDGET_COST_TYPES["IncludeSubscription"],
-    include_other_subscription=BUDGET_COST_TYPES["IncludeOtherSubscription"],
-    include_recurring=BUDGET_COST_TYPES["IncludeRecurring"],
-    include_upfront=BUDGET_COST_TYPES["IncludeUpfront"],
-    include_support=BUDGET_COST_TYPES["IncludeSupport"],
-    include_discount=BUDGET_COST_TYPES["IncludeDiscount"],
-    include_credit=BUDGET_COST_TYPES["IncludeCredit"],
-    include_refund=BUDGET_COST_TYPES["IncludeRefund"],
-    use_blended=BUDGET_COST_TYPES["UseBlended"],
-    use_amortized=BUDGET_COST_TYPES["UseAmortized"],
+    **{re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(): value for name, value in BUDGET_COST_TYPES.items()}
 )
 
 
@@ -120,18 +113,18 @@ class BedrockBudgets(Construct):
             }
         )
 
+        self.application_budget_names: Mapping[str, str] = {
+            app.name: application_budget_name(name_prefix, app.name, fingerprint) for app in applications
+        }
         self.application_budgets: Mapping[str, budgets.CfnBudget] = {
             app.name: self._budget(
                 app.name,
-                name=application_budget_name(name_prefix, app.name, fingerprint),
+                name=self.application_budget_names[app.name],
                 amount=app.monthly_usd,
                 cost_filters=application_cost_filters(tag_key, app.name),
                 notifications=notifications,
             )
             for app in applications
-        }
-        self.application_budget_names: Mapping[str, str] = {
-            app.name: application_budget_name(name_prefix, app.name, fingerprint) for app in applications
         }
         self.account_monthly_usd: float | None = None
         self.account_budget: budgets.CfnBudget | None = None

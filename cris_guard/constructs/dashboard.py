@@ -28,6 +28,7 @@ from cris_guard.monitoring.widgets import (
     dashboard_widget_count,
     plan_dashboard,
 )
+from cris_guard.regions import is_region_code
 
 __all__ = [
     "BedrockDashboard",
@@ -75,7 +76,8 @@ class BedrockDashboard(Construct):
     application profile while there are at most ``max_application_profile_rows`` of them.
 
     Every Bedrock widget is pinned to ``source_region``; the stack must be deployed to that Region
-    (alarms can only watch their own Region's metrics). Alarms are created for every model that is not
+    (alarms can only watch their own Region's metrics: aws-cdk-lib's ``Alarm`` refuses a metric pinned to
+    another Region, "Cannot create an Alarm in region ..."). Alarms are created for every model that is not
     an application profile (3 each): alarms per application profile would not scale (CloudFormation's
     500 resources per stack).
 
@@ -118,15 +120,21 @@ class BedrockDashboard(Construct):
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         super().__init__(scope, id)
-        self.metrics = BedrockMetricFactory(source_region)
+        try:
+            self.metrics = BedrockMetricFactory(source_region)
+        except ValueError as exc:
+            raise ValueError(f"BedrockDashboard source_region: {exc}") from None
         self._check_stack_region(source_region)
         _check_dashboard_name(dashboard_name)
         if alert_topic is None:
             raise ValueError("alert_topic is required: cris-guard creates no alarm without an action")
         if trail_log_group_region is not None and trail_log_group_name is None:
             raise ValueError("trail_log_group_region was given without trail_log_group_name; pass both or neither")
-        if trail_log_group_region is not None and not is_token(trail_log_group_region):
-            BedrockMetricFactory(trail_log_group_region)  # the same Region-code check
+        if trail_log_group_region is not None and not is_token(trail_log_group_region) and not is_region_code(trail_log_group_region):
+            raise ValueError(
+                f"trail_log_group_region {trail_log_group_region!r} is not a known Region code; pass the trail's"
+                " home Region, e.g. 'eu-central-1'"
+            )
         limits = BedrockAlarmThresholds.of(thresholds)
         kinds = _check_models(models)
         profiles = [(model, kind) for model, kind in zip(models, kinds) if kind is not ModelKind.APPLICATION_PROFILE]
@@ -208,22 +216,21 @@ class BedrockDashboard(Construct):
             )
             for model, kind in profiles:
                 rows.append(list(w.model_widgets(self.metrics, label=model.label, model_id=model.model_id, kind=kind)))
-        if applications:
-            if self.plan.application_profile_rows:
-                header = (
-                    "## Application inference profiles\nOne row per application profile; each line SEARCHes the"
-                    " profile ID and its ARN (UNCONFIRMED which CloudWatch records)."
-                )
-            else:
-                header = (
-                    f"## Application inference profiles: {len(applications)}\nMore than {max_application_profile_rows},"
-                    " so they have no rows of their own (CloudWatch allows 500 widgets and 2,500 metrics per"
-                    " dashboard): find them by ModelId in the Region overview above."
-                )
+        if applications and self.plan.application_profile_rows:
+            header = (
+                "## Application inference profiles\nOne row per application profile; each line SEARCHes the"
+                " profile ID and its ARN (UNCONFIRMED which CloudWatch records)."
+            )
             rows.append([w.section_header(header)])
-            if self.plan.application_profile_rows:
-                for model, kind in applications:
-                    rows.append(list(w.model_widgets(self.metrics, label=model.label, model_id=model.model_id, kind=kind)))
+            for model, kind in applications:
+                rows.append(list(w.model_widgets(self.metrics, label=model.label, model_id=model.model_id, kind=kind)))
+        elif applications:
+            header = (
+                f"## Application inference profiles: {len(applications)}\nMore than {max_application_profile_rows},"
+                " so they have no rows of their own (CloudWatch allows 500 widgets and 2,500 metrics per"
+                " dashboard): find them by ModelId in the Region overview above."
+            )
+            rows.append([w.section_header(header)])
 
         self.widgets: list[cloudwatch.IWidget] = [widget for row in rows for widget in row]
         self._check_built_widgets(max_body_bytes)

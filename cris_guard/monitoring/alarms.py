@@ -9,12 +9,15 @@ missing data treated as not breaching (no traffic is not an incident):
 - **server errors**: InvocationServerErrors per 5 minutes >= the threshold, in one period.
 - **p99 latency**: InvocationLatency p99 > the threshold, 2 of 3 five-minute periods.
 
-Alarms cannot use ``SEARCH``, and which ``ModelId`` value CloudWatch records is UNCONFIRMED, so each
+Alarms cannot use ``SEARCH`` (CloudWatch user guide, using-search-expressions), and which ``ModelId`` value CloudWatch records is UNCONFIRMED, so each
 alarm is a metric-math expression over *every* candidate value
-(:func:`~cris_guard.monitoring.metrics.model_id_candidates`): counts are added (metric math treats a
-missing value as 0 in arithmetic and drops a division by zero), and the p99 is the larger of the
-candidates' p99s via ``IF(a > b, a, b)`` (metric math user guide; MAX of an array is not recommended
-in alarms). CloudWatch allows at most 10 metrics in an alarm's math, so at most 5 candidates.
+(:func:`~cris_guard.monitoring.metrics.model_id_candidates`): counts are added, and the p99 is the
+larger of the candidates' p99s via ``IF(a > b, a, b)``. UNCONFIRMED (attributed to the CloudWatch
+metric math user guide, using-metric-math.html, but not found in the copies searched in review): that
+metric math treats a candidate with no data point as 0 when adding and drops a data point that divides by zero,
+and that ``MAX`` over an array is not recommended in alarms. If a candidate with no data instead made
+the sum missing, these alarms could never fire: verify it in a real account (docs/observability.md).
+CloudWatch allows at most 10 metrics in an alarm's math (alarm-limits), so at most 5 candidates.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from cris_guard.regions import COMMERCIAL_REGIONS
+from cris_guard.cris_checks import application_inference_profile_arn
+from cris_guard.regions import COMMERCIAL_REGIONS, NON_EU_PROFILE_PREFIXES
 
 BEDROCK_NAMESPACE = "AWS/Bedrock"
 MODEL_ID_DIMENSION = "ModelId"
@@ -88,15 +89,13 @@ SEARCH_MAX_CHARS = 1024
 # application profile ID is 12 characters and an account ID 12; 64 leaves room for anything else.
 TOKEN_LENGTH_ESTIMATE = 64
 METRICS_INSIGHTS_MAX_SERIES = 500
-# SEARCH returns at most this many time series (per graph); used as the worst case when a SEARCH
-# is not narrowed to known ModelId values.
-SEARCH_MAX_SERIES = 500
 
 # Characters that would break out of the SEARCH quoting; a real model or profile ID never has them.
 _SEARCH_UNSAFE = re.compile(r"[\"'\\()]")
 _TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
-_GEO_PREFIXES = ("eu", "us", "us-gov", "apac", "jp", "au", "ca", "global", "in", "amer", "sa")
-_SYSTEM_PROFILE_ID = re.compile(r"^(?:" + "|".join(re.escape(p) for p in _GEO_PREFIXES) + r")\.[a-z0-9-]+\.\S+$")
+# Every geographic and global profile prefix, each ending in ".": "eu." plus regions.py's others.
+_PROFILE_PREFIXES = ("eu.", *NON_EU_PROFILE_PREFIXES)
+_SYSTEM_PROFILE_ID = re.compile(r"^(?:" + "|".join(re.escape(p) for p in _PROFILE_PREFIXES) + r")[a-z0-9-]+\.\S+$")
 _APP_PROFILE_ARN = re.compile(r"^arn:[a-z-]+:bedrock:[a-z0-9-]+:[0-9]{12}:application-inference-profile/([A-Za-z0-9]+)$")
 _APP_PROFILE_ID = re.compile(r"^[a-z0-9]{12}$")
 _FOUNDATION_MODEL_ID = re.compile(r"^[a-z0-9-]+\.[A-Za-z0-9.:_-]+$")
@@ -160,8 +159,8 @@ def model_id_candidates(model_id: str, kind: ModelKind | None = None, *, region:
             arn = _APP_PROFILE_ARN.match(model_id)
             if arn:
                 return (arn.group(1), model_id)
-        arn_value = (
-            f"arn:{cdk.Aws.PARTITION}:bedrock:{region}:{cdk.Aws.ACCOUNT_ID}:application-inference-profile/{model_id}"
+        arn_value = application_inference_profile_arn(
+            partition=cdk.Aws.PARTITION, region=region, account=cdk.Aws.ACCOUNT_ID, profile_id=model_id
         )
         return (model_id, arn_value)
     return (model_id,)
@@ -215,6 +214,11 @@ def metrics_insights_query(metric_name: str, function: str = "SUM", *, limit: in
     )
 
 
+def default_period(metric_name: str) -> cdk.Duration:
+    """5 minutes, but 1 minute for ``EstimatedTPMQuotaUsage`` so that its Sum reads as tokens per minute."""
+    return QUOTA_PERIOD if metric_name == ESTIMATED_TPM_QUOTA_USAGE else DEFAULT_PERIOD
+
+
 def _check_searchable(value: str) -> None:
     if not is_token(value) and _SEARCH_UNSAFE.search(value):
         raise ValueError(
@@ -231,8 +235,11 @@ class BedrockMetricFactory:
     ``period``, ``label``, ``color`` ...). ``search_<name>(model_id, **options)`` returns a
     :class:`aws_cdk.aws_cloudwatch.SearchExpression` that matches every candidate ``ModelId`` value of
     ``model_id`` (see :func:`model_id_candidates`), or every ModelId when ``model_id`` is ``None``.
-    Defaults: statistic per :data:`DEFAULT_STATISTIC`, period 5 minutes (1 minute for
-    ``EstimatedTPMQuotaUsage``, so that its Sum reads as tokens per minute).
+    Defaults: statistic per :data:`DEFAULT_STATISTIC`, period per :func:`default_period`.
+
+    The ``metric_<name>`` / ``search_<name>`` methods below are one line each on purpose: they are the
+    documented API (style.md: ``metric_xxx(**options)`` named after the official metric), and spelled
+    out they stay visible to readers, ``grep``, IDEs and type checkers, which a generated table would not.
     """
 
     def __init__(self, region: str) -> None:
@@ -262,7 +269,7 @@ class BedrockMetricFactory:
         if model_id is not None and not is_token(model_id) and not model_id:
             raise ValueError("model_id must not be empty")
         options.setdefault("statistic", DEFAULT_STATISTIC.get(metric_name, "Sum"))
-        options.setdefault("period", QUOTA_PERIOD if metric_name == ESTIMATED_TPM_QUOTA_USAGE else DEFAULT_PERIOD)
+        options.setdefault("period", default_period(metric_name))
         return cloudwatch.Metric(
             namespace=BEDROCK_NAMESPACE,
             metric_name=metric_name,
@@ -279,7 +286,7 @@ class BedrockMetricFactory:
         if unknown:
             raise TypeError(f"unexpected search option(s) {sorted(unknown)}; use statistic, period, label or color")
         statistic = options.pop("statistic", DEFAULT_STATISTIC.get(metric_name, "Sum"))
-        period = options.pop("period", QUOTA_PERIOD if metric_name == ESTIMATED_TPM_QUOTA_USAGE else DEFAULT_PERIOD)
+        period = options.pop("period", default_period(metric_name))
         candidates = self.candidates(model_id, kind) if model_id is not None else None
         return cloudwatch.SearchExpression(
             expression=search_expression(metric_name, candidates, statistic=statistic, period=period),
@@ -294,7 +301,7 @@ class BedrockMetricFactory:
         """Top-``limit`` ModelIds in the Region by ``function(metric_name)`` (Metrics Insights)."""
         return cloudwatch.MathExpression(
             expression=metrics_insights_query(metric_name, function, limit=limit),
-            period=period or (QUOTA_PERIOD if metric_name == ESTIMATED_TPM_QUOTA_USAGE else DEFAULT_PERIOD),
+            period=period or default_period(metric_name),
             label=label,
             search_region=self._region,
         )

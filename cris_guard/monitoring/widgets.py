@@ -27,7 +27,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from cris_guard.monitoring import metrics as m
@@ -115,8 +114,10 @@ def plan_dashboard(
     ``max_application_profile_rows`` of them. ``candidates_per_model`` is how many ModelId values each
     per-profile ``SEARCH`` can match (2: see :func:`~cris_guard.monitoring.metrics.model_id_candidates`).
     """
-    if min(profiles, application_profiles, max_application_profile_rows) < 0:
-        raise ValueError("counts must not be negative")
+    counts = {"profiles": profiles, "application_profiles": application_profiles, "max_application_profile_rows": max_application_profile_rows}
+    negative = [f"{name}={value}" for name, value in counts.items() if value < 0]
+    if negative:
+        raise ValueError(f"{', '.join(negative)}: counts must not be negative; pass 0 or more")
     app_rows = application_profiles <= max_application_profile_rows
     rows = profiles + (application_profiles if app_rows else 0)
     alarms = ALARMS_PER_MODEL * profiles
@@ -341,6 +342,6 @@ def model_widgets(
         graph(
             "tokens (left) and est. TPM quota (right)",
             [search(m.INPUT_TOKEN_COUNT, "Input tokens"), search(m.OUTPUT_TOKEN_COUNT, "Output tokens")],
-            [search(m.ESTIMATED_TPM_QUOTA_USAGE, "Est. quota tokens/min", period=cdk.Duration.minutes(1))],
+            [search(m.ESTIMATED_TPM_QUOTA_USAGE, "Est. quota tokens/min")],  # 1-minute period: m.default_period
         ),
     ]
