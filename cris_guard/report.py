@@ -25,7 +25,7 @@ import json
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,12 @@ from cris_guard.constructs.audit_alarms import (
     METRIC_UNGOVERNED_REGION_INVOCATIONS,
 )
 from cris_guard.constructs.invocation_logging import CUSTOM_RESOURCE_TYPE as INVOCATION_LOGGING_TYPE
-from cris_guard.cost import APPLICATION_TAG_KEY
+from cris_guard.cost import (
+    APPLICATION_TAG_KEY,
+    BudgetedApplication,
+    application_cost_filters,
+    default_account_monthly_usd,
+)
 from cris_guard.nag import PACKS
 from cris_guard.regions import EU_MEMBER_STATE_REGIONS, supports
 from cris_guard.stacks.access import (
@@ -107,40 +112,54 @@ def read_assembly(directory: Path | str) -> Assembly:
     manifest_file = root / "manifest.json"
     if not manifest_file.exists():
         raise AssemblyError(f"{root}/manifest.json not found; synthesize first (`make synth`)")
-    manifest = json.loads(manifest_file.read_text())
+    manifest = _read_json(manifest_file)
     stacks = []
     accounts = set()
     for artifact_id, artifact in manifest.get("artifacts", {}).items():
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
-        account, region = artifact.get("environment", "aws://unknown-account/unknown-region").removeprefix(
-            "aws://").split("/", 1)
+        account, _, region = artifact.get("environment", "aws://unknown-account/unknown-region").removeprefix(
+            "aws://").partition("/")
         accounts.add(account)
-        template_path = root / artifact["properties"]["templateFile"]
+        template_file = (artifact.get("properties") or {}).get("templateFile")
+        if not template_file:
+            raise AssemblyError(f"{manifest_file}: stack {artifact_id} names no properties.templateFile;"
+                                " synthesize again (`make synth`)")
+        template_path = root / template_file
         metadata: dict[str, list] = {k: list(v) for k, v in (artifact.get("metadata") or {}).items()}
         extra = artifact.get("additionalMetadataFile")
         if extra and (root / extra).exists():
-            for path, entries in json.loads((root / extra).read_text()).items():
+            for path, entries in _read_json(root / extra).items():
                 metadata.setdefault(path, []).extend(entries)
         stacks.append(
             SynthesizedStack(
                 name=artifact.get("displayName", artifact_id),
                 region=region,
-                template=json.loads(template_path.read_text()),
+                template=_read_json(template_path),
                 template_full_path=str(template_path),
                 metadata=metadata,
             )
         )
     report_file = root / "validation-report.json"
-    validation = json.loads(report_file.read_text()) if report_file.exists() else None
+    validation = _read_json(report_file) if report_file.exists() else None
     versions: dict[str, str] = {}
     tree_file = root / "tree.json"
     if tree_file.exists():
-        _construct_versions(json.loads(tree_file.read_text()).get("tree", {}), versions)
+        _construct_versions(_read_json(tree_file).get("tree", {}), versions)
     account = accounts.pop() if len(accounts) == 1 else ", ".join(sorted(accounts)) or "-"
     if account == "unknown-account":
         account = "environment-agnostic (from credentials at deploy time)"
     return Assembly(root, tuple(sorted(stacks, key=lambda s: s.name)), account, validation, versions)
+
+
+def _read_json(file: Path) -> Any:
+    """A file of the assembly, or an :class:`AssemblyError` naming it (an incomplete or hand-edited assembly)."""
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AssemblyError(f"{file} not found, though manifest.json names it; synthesize again (`make synth`)") from None
+    except json.JSONDecodeError as exc:
+        raise AssemblyError(f"{file}: not valid JSON ({exc}); synthesize again (`make synth`)") from None
 
 
 def _construct_versions(node: Mapping[str, Any], found: dict[str, str]) -> None:
@@ -210,13 +229,6 @@ def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _tags(resource: Mapping[str, Any]) -> dict[str, Any]:
-    tags = resource.get("Properties", {}).get("Tags") or []
-    if isinstance(tags, dict):
-        return dict(tags)
-    return {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
-
-
 def _show(value: Any) -> str:
     """A template value as a reviewer reads it: ``Fn::Sub`` text, ``<Ref>``, ``<Resource.Attribute>``."""
     if isinstance(value, str):
@@ -282,11 +294,14 @@ def _placeholder_form(value: Any, region: str, application_profiles: Mapping[str
 
 
 # The actions that run inference on the resource they name: an Allow of any of them is attributed.
+# InvokeModel also authorizes Converse and StartAsyncInvoke, InvokeModelWithResponseStream authorizes
+# ConverseStream (cris-facts §2.1: botocore bedrock-runtime operation docs; iam_policy's action notes).
 INFERENCE_ACTIONS = (*iam_policy.INVOKE_ACTIONS, "bedrock:InvokeModelWithBidirectionalStream")
 
 
 def _covers(patterns: Iterable[str], action: str) -> bool:
-    # IAM matches actions case-insensitively, with * and ? wildcards.
+    # IAM matches actions case-insensitively, with * and ? wildcards (IAM User Guide, "IAM JSON policy
+    # elements: Action": "The prefix and the action name are case insensitive").
     return any(fnmatch.fnmatchcase(action.lower(), str(p).lower()) for p in patterns)
 
 
@@ -345,7 +360,7 @@ def _application_profiles_in(stack: SynthesizedStack) -> dict[str, dict[str, str
         match = _PROFILE_ARN.match(copy_from) if isinstance(copy_from, str) else None
         if match is None:
             continue
-        owner = _tags(resource).get(APPLICATION_TAG_KEY)
+        owner = scenarios._tags(resource).get(APPLICATION_TAG_KEY)
         if owner:
             by_application[owner][match["profile"]] = logical_id
     return by_application
@@ -389,7 +404,7 @@ def review_access(
         for logical_id, resource in stack.resources.items():
             if resource.get("Type") != "AWS::IAM::Role":
                 continue
-            name = _tags(resource).get(APPLICATION_TAG_KEY)
+            name = scenarios._tags(resource).get(APPLICATION_TAG_KEY)
             if not name:
                 continue
             reviews.append(_review_role(stack, logical_id, applications.get(name), name, catalog,
@@ -465,27 +480,36 @@ def _review_role(
     if application is not None:
         review.expected_guardrails = list(iam_policy.guardrails_in_region(name, region, application.guardrail_arns))
 
-    for pid in approved:
-        expected = tuple(sorted(catalog.destinations(pid, region)))
-        found = tuple(sorted(granted.get(pid, ())))
-        problems = []
-        if pid not in granted_profiles:
-            problems.append(f"the profile itself is not granted in {region}")
-        missing = [r for r in expected if r not in found]
-        extra = [r for r in found if r not in expected]
-        outside = [r for r in found if r not in EU_MEMBER_STATE_REGIONS]
-        if not expected:
-            problems.append(f"the catalog has no route from {region}")
-        if missing:
-            problems.append(f"missing {', '.join(missing)}")
-        if extra:
-            problems.append(f"not in the catalog: {', '.join(extra)}")
-        if outside:
-            problems.append(f"outside the EU member-state Regions: {', '.join(outside)}")
-        review.routes.append(RouteReview(pid, found, expected, tuple(problems)))
+    review.routes = [
+        _route_review(pid, region, catalog, granted.get(pid, ()), profile_granted=pid in granted_profiles)
+        for pid in approved
+    ]
     for pid in sorted((set(granted) | granted_profiles) - set(approved)):
         review.problems.append(f"grants {pid}, which the configuration does not approve for {name}")
     return review
+
+
+def _route_review(
+    pid: str, region: str, catalog: Catalog, granted_regions: Iterable[str], *, profile_granted: bool
+) -> RouteReview:
+    """An approved profile's granted destination Regions against the catalog's route from ``region``."""
+    expected = tuple(sorted(catalog.destinations(pid, region)))
+    found = tuple(sorted(granted_regions))
+    missing = [r for r in expected if r not in found]
+    extra = [r for r in found if r not in expected]
+    outside = [r for r in found if r not in EU_MEMBER_STATE_REGIONS]
+    problems = []
+    if not profile_granted:
+        problems.append(f"the profile itself is not granted in {region}")
+    if not expected:
+        problems.append(f"the catalog has no route from {region}")
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
+    if extra:
+        problems.append(f"not in the catalog: {', '.join(extra)}")
+    if outside:
+        problems.append(f"outside the EU member-state Regions: {', '.join(outside)}")
+    return RouteReview(pid, found, expected, tuple(problems))
 
 
 def _collect_grants(
@@ -506,6 +530,34 @@ def _collect_grants(
         return
     if not any(_covers(_as_list(statement.get("Action")), action) for action in INFERENCE_ACTIONS):
         return
+    fences = _fencing_profiles(statement, where, region, problems)
+    for resource in _as_list(statement.get("Resource")):
+        model = _MODEL_ARN.match(resource)
+        profile = _profile_of_region(resource, region)
+        if model:
+            owners = [pid for pid in fences if _model_of(pid, catalog) == model["model"]]
+            if not owners:
+                why = "no bedrock:InferenceProfileArn fence" if not fences else "no fencing profile of that model"
+                problems.append(f"{where} grants {resource} with {why}")
+            for pid in owners:
+                granted[pid].add(model["region"] or "(Region-less)")
+        elif profile and "*" not in resource:
+            granted_profiles.add(profile)
+        else:
+            problems.append(f"{where} grants inference on {resource}, which is not a profile of this"
+                            " source Region or a fenced model")
+
+
+def _profile_of_region(value: str, region: str) -> str | None:
+    """The profile ID in a system profile ARN of ``region`` or an application-profile placeholder."""
+    match = _PROFILE_ARN.match(value) or _APPLICATION_PROFILE.match(value)
+    if match and (match.re is _APPLICATION_PROFILE or match["region"] == region):
+        return match["profile"]
+    return None
+
+
+def _fencing_profiles(statement: Mapping[str, Any], where: str, region: str, problems: list[str]) -> set[str]:
+    """The profiles whose ARNs fence the statement (``bedrock:InferenceProfileArn``, exact operators only)."""
     fences: set[str] = set()
     for operator, keys in (statement.get("Condition") or {}).items():
         for key, values in (keys or {}).items():
@@ -515,26 +567,12 @@ def _collect_grants(
                 problems.append(f"{where} fences with {operator}; only exact profile ARNs are reviewable")
                 continue
             for value in _as_list(values):
-                match = _PROFILE_ARN.match(value) or _APPLICATION_PROFILE.match(value)
-                if match and (match.re is _APPLICATION_PROFILE or match["region"] == region):
-                    fences.add(match["profile"])
+                profile = _profile_of_region(value, region)
+                if profile:
+                    fences.add(profile)
                 else:
                     problems.append(f"{where} is fenced by {value}, not a profile of this source Region")
-    for resource in _as_list(statement.get("Resource")):
-        model = _MODEL_ARN.match(resource)
-        profile = _PROFILE_ARN.match(resource) or _APPLICATION_PROFILE.match(resource)
-        if model:
-            owners = [pid for pid in fences if _model_of(pid, catalog) == model["model"]]
-            if not owners:
-                why = "no bedrock:InferenceProfileArn fence" if not fences else "no fencing profile of that model"
-                problems.append(f"{where} grants {resource} with {why}")
-            for pid in owners:
-                granted[pid].add(model["region"] or "(Region-less)")
-        elif profile and (profile.re is _APPLICATION_PROFILE or profile["region"] == region) and "*" not in resource:
-            granted_profiles.add(profile["profile"])
-        else:
-            problems.append(f"{where} grants inference on {resource}, which is not a profile of this"
-                            " source Region or a fenced model")
+    return fences
 
 
 def _model_of(profile_id: str, catalog: Catalog) -> str:
@@ -809,7 +847,8 @@ def _residency_allow_list(filters: Sequence[Found], region: str) -> list[str]:
 # --- 4. Budgets ----------------------------------------------------------------------------------------
 
 
-APPLICATION_COST_FILTER_PREFIX = f"user:{APPLICATION_TAG_KEY}$"  # cost.application_cost_filters
+# "user:<tag key>$": the budgets' filter value for an application, less the application's name.
+APPLICATION_COST_FILTER_PREFIX = application_cost_filters(APPLICATION_TAG_KEY, "")["TagKeyValue"][0]
 
 
 def budgets_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section:
@@ -818,8 +857,9 @@ def budgets_section(stacks: Sequence[SynthesizedStack], config: Config) -> Secti
     section = Section("Budgets")
     section.lines += ["| Budget | Stack | Amount | Filter | Thresholds | Alerts to | Check |", "|---|---|---|---|---|---|---|"]
     amounts: dict[str | None, float] = {a.name: float(a.monthly_budget_usd) for a in config.applications}
-    amounts[None] = float(config.budgets.account_monthly_usd
-                          or round(sum(a.monthly_budget_usd for a in config.applications), 2))
+    account = config.budgets.account_monthly_usd
+    amounts[None] = float(account if account is not None else default_account_monthly_usd(
+        [BudgetedApplication(a.name, a.monthly_budget_usd) for a in config.applications]))
     thresholds = sorted((t.type.upper(), float(t.percent)) for t in config.budgets.thresholds)
     seen: list[str | None] = []
     for stack, lid, resource in _find(stacks, "AWS::Budgets::Budget"):
@@ -897,25 +937,28 @@ def acknowledgments(stacks: Sequence[SynthesizedStack]) -> list[Acknowledgment]:
     as ``aws:cdk:acknowledged-rules`` metadata on the construct's path (``Annotation::<rule>: reason``);
     cdk-nag's optional v2-compatible aspect also writes ``cdk_nag.rules_to_suppress`` into a resource's
     template metadata. Both are read."""
-    found: set[Acknowledgment] = set()
-    for stack in stacks:
-        for path, entries in stack.metadata.items():
-            for entry in entries:
-                if entry.get("type") != "aws:cdk:acknowledged-rules" or not isinstance(entry.get("data"), dict):
-                    continue
-                for rule, reason in entry["data"].items():
-                    found.add(Acknowledgment(stack.name, path.removeprefix(f"/{stack.name}").lstrip("/") or "(stack)",
-                                             str(rule).removeprefix("Annotation::"), str(reason)))
-        for logical_id, resource in stack.resources.items():
-            nag = (resource.get("Metadata") or {}).get("cdk_nag") or {}
-            path = (resource.get("Metadata") or {}).get("aws:cdk:path", logical_id)
-            for rule in nag.get("rules_to_suppress") or []:
-                rule_id = rule.get("id", "?")
-                for applies in rule.get("applies_to") or [None]:
-                    shown = f"{rule_id}[{applies}]" if isinstance(applies, str) else rule_id
-                    found.add(Acknowledgment(stack.name, str(path).removeprefix(f"{stack.name}/").removesuffix("/Resource"),
-                                             shown, str(rule.get("reason", ""))))
+    found = {a for stack in stacks for a in (*_validations_acknowledgments(stack), *_nag_v2_acknowledgments(stack))}
     return sorted(found, key=lambda a: (a.stack, a.rule, a.path))
+
+
+def _validations_acknowledgments(stack: SynthesizedStack) -> Iterator[Acknowledgment]:
+    for path, entries in stack.metadata.items():
+        shown_path = path.removeprefix(f"/{stack.name}").lstrip("/") or "(stack)"
+        for entry in entries:
+            if entry.get("type") == "aws:cdk:acknowledged-rules" and isinstance(entry.get("data"), dict):
+                for rule, reason in entry["data"].items():
+                    yield Acknowledgment(stack.name, shown_path, str(rule).removeprefix("Annotation::"), str(reason))
+
+
+def _nag_v2_acknowledgments(stack: SynthesizedStack) -> Iterator[Acknowledgment]:
+    for logical_id, resource in stack.resources.items():
+        metadata = resource.get("Metadata") or {}
+        path = str(metadata.get("aws:cdk:path", logical_id)).removeprefix(f"{stack.name}/").removesuffix("/Resource")
+        for rule in (metadata.get("cdk_nag") or {}).get("rules_to_suppress") or []:
+            rule_id = rule.get("id", "?")
+            for applies in rule.get("applies_to") or [None]:
+                shown = f"{rule_id}[{applies}]" if isinstance(applies, str) else rule_id
+                yield Acknowledgment(stack.name, path, shown, str(rule.get("reason", "")))
 
 
 def nag_section(stacks: Sequence[SynthesizedStack], validation_report: Mapping[str, Any] | None) -> Section:

@@ -125,6 +125,7 @@ def test_no_warning_once_the_catalog_was_refreshed(assembly, default_config, cat
     refreshed = replace(catalog, method="refreshed from account 111122223333 with `python -m cris_guard.catalog refresh`")
     text = rp.build_report(default_config, refreshed, assembly, scenario_run=None,
                            config_label="c.yaml", today=TODAY).render()
+    assert f"- Catalog method: {refreshed.method}" in text.splitlines()  # the report read this catalog
     assert "never been refreshed" not in text
 
 
@@ -253,6 +254,7 @@ def test_scenario_table(lines, shipped_run):
 
 
 def test_limit_lines(lines, assembly):
+    assert [s.name for s in assembly.stacks] == [CENTRAL, WEST]
     for stack in assembly.stacks:
         size = Path(stack.template_full_path).stat().st_size
         resources, outputs = len(stack.resources), len(stack.template["Outputs"])
@@ -437,6 +439,21 @@ def test_cli_exits_1_when_a_check_fails(assembly_copy, tmp_path, capsys):
 def test_cli_exits_2_without_an_assembly(tmp_path, capsys):
     assert rp.main(["--assembly", str(tmp_path / "nothing")]) == 2
     assert "manifest.json not found" in capsys.readouterr().err
+
+
+def test_cli_exits_2_with_one_line_naming_an_unreadable_template(assembly_copy, capsys):
+    target, _ = assembly_copy
+    template_file = target / f"{CENTRAL}.template.json"
+    template_file.write_text("{ truncated")
+    assert rp.main(["--assembly", str(target), "--no-scenarios"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"cris-guard: {template_file}: not valid JSON (")
+    assert err[0].endswith("synthesize again (`make synth`)")
+    template_file.unlink()
+    assert rp.main(["--assembly", str(target), "--no-scenarios"]) == 2
+    assert capsys.readouterr().err == (f"cris-guard: {template_file} not found, though manifest.json names it;"
+                                       " synthesize again (`make synth`)\n")
 
 
 def test_shipped_scenarios_are_the_default_only_for_the_default_config():
