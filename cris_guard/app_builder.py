@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -18,16 +18,33 @@ from cris_guard.cost import BudgetedApplication, default_account_monthly_usd
 from cris_guard.nag import register_nag_packs
 from cris_guard.regions import supports
 from cris_guard.stacks.access import add_application_access, application_profiles_for
+from cris_guard.stacks.organization_stack import add_organization_guardrail
 from cris_guard.stacks.region_stack import RegionGovernanceStack, region_stack_name
 
 
 @dataclass
+class AccountBuild:
+    """What was built for one account: its Region stacks and application access."""
+
+    scope: Construct  # the App (single account) or the account's Stage
+    config: Config  # the account's own configuration (Config.for_account)
+    region_stacks: dict[str, RegionGovernanceStack]
+    access: dict[str, dict[str, EuInvokeAccess]]  # source Region -> application -> access
+
+
+@dataclass
 class CrisGuardApp:
-    """The built app and the constructs the benchmark and tests inspect."""
+    """The built app and the constructs the benchmark and tests inspect.
+
+    ``region_stacks`` and ``access`` are those of the first (for a single-account configuration, the
+    only) account; ``accounts`` has every account by Stage name (``None`` for the single account).
+    """
 
     app: cdk.App
     region_stacks: dict[str, RegionGovernanceStack]
     access: dict[str, dict[str, EuInvokeAccess]]  # source Region -> application -> access
+    accounts: dict[str | None, AccountBuild] = field(default_factory=dict)
+    guardrail: cdk.Stack | None = None
 
 
 def build(
@@ -39,16 +56,45 @@ def build(
 ) -> CrisGuardApp:
     """One governance stack per source Region (plus overflow stacks for many applications).
 
+    Single account (no ``accounts`` key): the stacks sit directly in the app, as ``<name>-<region>``.
     ``default_account`` is used when the configuration names no account (``app.py`` passes
     ``CDK_DEFAULT_ACCOUNT``); with neither, stacks are environment-agnostic in the account but still
-    pinned to their Region. cdk-nag packs are registered on the app, so they check every stack.
+    pinned to their Region.
+
+    Several accounts: one CDK Stage per account, named after it (``cdk.out/assembly-<name>/``, CLI
+    selector ``'<name>/*'``), each holding the same stacks for that account's source Regions.
+
+    With ``organization_guardrail``, one more stack (the SCP) for the management account. cdk-nag packs
+    are registered on the app; they check every stack, including those in Stages.
     """
     app = cdk.App(outdir=outdir)
     register_nag_packs(app)
-    account = config.account or default_account
     for key, value in config.resource_tags.items():
         cdk.Tags.of(app).add(key, value)
 
+    builds: dict[str | None, AccountBuild] = {}
+    for target in config.targets():
+        if target is None:
+            builds[None] = _build_account(app, config, catalog, config.account or default_account)
+            continue
+        stage = cdk.Stage(app, target.name, env=cdk.Environment(account=target.id))
+        # Tag aspects of the App stop at a Stage boundary (measured: the stage's templates carried no
+        # tags); cdk-nag's validation plugins on the App do check the Stage's stacks (measured too).
+        for key, value in config.resource_tags.items():
+            cdk.Tags.of(stage).add(key, value)
+        builds[target.name] = _build_account(stage, config.for_account(target), catalog, target.id)
+    first = next(iter(builds.values()))
+    return CrisGuardApp(
+        app=app,
+        region_stacks=first.region_stacks,
+        access=first.access,
+        accounts=builds,
+        guardrail=add_organization_guardrail(app, config),
+    )
+
+
+def _build_account(app: Construct, config: Config, catalog: Catalog, account: str | None) -> AccountBuild:
+    """Everything one account gets, under ``app`` (the App or the account's Stage)."""
     envs = {region: cdk.Environment(account=account, region=region) for region in config.source_regions}
     stacks = {
         region: RegionGovernanceStack(
@@ -71,6 +117,7 @@ def build(
         budgets_stack = cdk.Stack(
             app,
             f"{config.name}-budgets",
+            stack_name=f"{config.name}-budgets",
             env=cdk.Environment(account=account, region=config.budgets_region),
             description=(
                 "cris-guard AWS Budgets for Amazon Bedrock (account-wide; no source Region's CloudFormation"
@@ -99,7 +146,7 @@ def build(
         add_budgets(budgets_stack, "ApplicationBudgets", budgeted, account_wide=False)
     add_budgets(budgets_stack, "AccountBudget", [], account_wide=True)
 
-    result = CrisGuardApp(app=app, region_stacks=stacks, access={})
+    result = AccountBuild(scope=app, config=config, region_stacks=stacks, access={})
     for region, stack in stacks.items():
         profiles_here: dict[str, ApplicationProfiles] = {}
 

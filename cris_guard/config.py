@@ -41,6 +41,12 @@ DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "defau
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
+# A CDK Stage name becomes a directory (cdk.out/assembly-<name>) and a CLI selector (`<name>/*`).
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
+# Organizations policy targets: a root, an OU or an account (botocore organizations model, TargetId).
+_ORG_TARGET = re.compile(r"^(r-[0-9a-z]{4,32}|[0-9]{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")
+# IAM principal ARN patterns an SCP may exempt: IAM's glob characters allowed, nothing else exotic.
+_PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:(aws|\*)(-[a-z]+)*:iam::([0-9]{12}|\*):role/[\w+=,.@/*?-]{1,512}$")
 # Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 is not the point; catching
 # "platform-team@example" and "a b@c.d" before SNS silently never confirms a subscription is.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -128,6 +134,12 @@ def _eu_source_region(region: str) -> str:
 
 
 SourceRegion = Annotated[str, AfterValidator(_eu_source_region)]
+
+
+def _known_region(region: str) -> str:
+    if not is_region_code(region):
+        raise ValueError(f"{region!r} is not a known Region code; use one such as us-east-1")
+    return region
 
 
 class _Model(BaseModel):
@@ -299,11 +311,108 @@ class Monitoring(_Model):
     alarms: AlarmThresholds = Field(default_factory=AlarmThresholds)
 
 
+AccountId = Annotated[
+    str, AfterValidator(_check(_ACCOUNT, 'use the 12 digits of an AWS account ID, quoted, e.g. "111122223333"'))
+]
+
+
+class AccountTarget(_Model):
+    """One AWS account of a multi-account roll-out: a CDK Stage of its own (``cdk.out/assembly-<name>``)."""
+
+    name: Annotated[
+        str,
+        AfterValidator(_check(_STAGE_NAME, "use 2-24 lowercase letters, digits and hyphens, starting with a letter")),
+    ]
+    id: AccountId
+    source_regions: Annotated[list[SourceRegion], Field(min_length=1)]
+    # Names of top-level applications deployed to this account. Default: all of them.
+    applications: list[str] | None = None
+
+    @field_validator("source_regions")
+    @classmethod
+    def _unique_regions(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value, "source Region")
+
+    @field_validator("applications")
+    @classmethod
+    def _unique_applications(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("is empty, so this account would govern no application; list at least one or remove the key")
+        return value if value is None else _no_duplicates(value, "application")
+
+
+class OrganizationGuardrail(_Model):
+    """An SCP for the organization's management account (see cris_guard/scp.py and docs/organization.md)."""
+
+    management_account: AccountId
+    # Where the guardrail's CloudFormation stack is deployed. AWS Organizations is a global service whose
+    # API endpoint is in us-east-1; the stack holds only the AWS::Organizations::Policy (no data). Whether
+    # CloudFormation accepts the type in other Regions is UNCONFIRMED (cfn-lint 1.58.0's schemas list it
+    # in every commercial Region), so the default is us-east-1.
+    region: Annotated[str, AfterValidator(_known_region)] = "us-east-1"
+    # Roots (r-...), OUs (ou-...-...) or account IDs to attach the SCP to.
+    target_ids: Annotated[
+        list[
+            Annotated[
+                str,
+                AfterValidator(
+                    _check(_ORG_TARGET, "use a root (r-abcd), an OU (ou-abcd-12345678) or a 12-digit account ID")
+                ),
+            ]
+        ],
+        Field(min_length=1),
+    ]
+    # Optional Region allow-list for direct (non-CRIS) Bedrock inference, narrower than the EU member
+    # states. Calls through an `eu.` or application profile stay allowed in every EU destination Region,
+    # which a classic Region-deny SCP would break (cris-facts §2.5).
+    allowed_regions: list[SourceRegion] | None = None
+    # Principals (IAM role ARN patterns) that may still change Bedrock invocation logging and the
+    # cris-guard trail. Default: the CDK bootstrap CloudFormation execution role and cris-guard's
+    # logging handler roles (cris_guard/scp.py: default_exempt_principals).
+    exempt_role_arn_patterns: (
+        Annotated[
+            list[
+                Annotated[
+                    str,
+                    AfterValidator(
+                        _check(
+                            _PRINCIPAL_ARN_PATTERN,
+                            "use an IAM role ARN or pattern such as arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*",
+                        )
+                    ),
+                ]
+            ],
+            Field(min_length=1),
+        ]
+        | None
+    ) = None
+
+    @field_validator("target_ids")
+    @classmethod
+    def _unique_targets(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value, "target")
+
+    @field_validator("allowed_regions")
+    @classmethod
+    def _unique_allowed(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("is empty, which would deny every direct call; list Regions or remove the key")
+        return value if value is None else _no_duplicates(value, "Region")
+
+    @field_validator("exempt_role_arn_patterns")
+    @classmethod
+    def _unique_exempt(cls, value: list[str] | None) -> list[str] | None:
+        return value if value is None else _no_duplicates(value, "pattern")
+
+
 class Config(_Model):
     name: ResourceName
     residency: Literal["eu"]
     account: str | None = None
-    source_regions: Annotated[list[SourceRegion], Field(min_length=1)]
+    # Required unless `accounts` is given (then each account names its own source Regions).
+    source_regions: list[SourceRegion] = Field(default_factory=list)
+    accounts: list[AccountTarget] | None = None
+    organization_guardrail: OrganizationGuardrail | None = None
     applications: Annotated[list[Application], Field(min_length=1)]
     alerts: Alerts
     tags: dict[str, str] = Field(default_factory=dict)
@@ -329,6 +438,70 @@ class Config(_Model):
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         return Application._tags(value)
 
+    @model_validator(mode="after")
+    def _one_way_to_name_accounts(self) -> Config:
+        if self.accounts is None:
+            if not self.source_regions:
+                raise ValueError(
+                    "source_regions: must not be empty; list at least one value (an EU Region such as"
+                    " eu-central-1), or list accounts with their own source_regions"
+                )
+            return self
+        if not self.accounts:
+            raise ValueError("accounts: must not be empty; list at least one account or remove the key")
+        if self.source_regions:
+            raise ValueError(
+                "source_regions: is set next to accounts; with accounts, give each account its own"
+                " source_regions and remove the top-level key"
+            )
+        if self.account is not None:
+            raise ValueError(
+                f"account: {self.account!r} is set next to accounts; with accounts, give each account its id"
+                " and remove the top-level key"
+            )
+        return self
+
+    @property
+    def multi_account(self) -> bool:
+        """True when ``accounts`` is given: one CDK Stage per account."""
+        return self.accounts is not None
+
+    def targets(self) -> list[AccountTarget | None]:
+        """The accounts to synthesize: each ``accounts`` entry, or ``[None]`` for the single account."""
+        return list(self.accounts) if self.accounts is not None else [None]
+
+    def for_account(self, target: AccountTarget | None) -> Config:
+        """The single-account configuration of one ``accounts`` entry (``self`` for ``None``).
+
+        Everything is inherited except the account ID, the source Regions and, when the entry lists
+        them, the applications. The organization guardrail belongs to the organization, not to an
+        account, so the derived configuration has none.
+        """
+        if target is None:
+            return self
+        applications = [
+            a for a in self.applications if target.applications is None or a.name in target.applications
+        ]
+        return self.model_copy(
+            update={
+                "account": target.id,
+                "source_regions": list(target.source_regions),
+                "applications": applications,
+                "accounts": None,
+                "organization_guardrail": None,
+            }
+        )
+
+    @property
+    def all_source_regions(self) -> list[str]:
+        """Every source Region of every account, in first-seen order."""
+        seen: dict[str, None] = {}
+        for target in self.targets():
+            for region in (target.source_regions if target is not None else self.source_regions):
+                seen.setdefault(region, None)
+        return list(seen)
+
+
     @property
     def resource_tags(self) -> dict[str, str]:
         """Tags on every resource: the configured ones plus cris-guard's own."""
@@ -345,6 +518,57 @@ class Config(_Model):
             if region in CFN_TYPE_EU_REGIONS["AWS::Budgets::Budget"]:
                 return region
         return BUDGETS_FALLBACK_REGION
+
+
+def check_accounts(config: Config, catalog: Catalog) -> list[str]:
+    """Problems of a multi-account configuration: duplicate account names or IDs, unknown application
+    names, and every per-account problem of :func:`check_cross_field`, prefixed with the account."""
+    if config.accounts is None:
+        return check_cross_field(config, catalog) + _check_guardrail(config)
+    problems: list[str] = []
+    names: dict[str, int] = {}
+    ids: dict[str, int] = {}
+    known = [a.name for a in config.applications]
+    for i, target in enumerate(config.accounts):
+        if target.name in names:
+            problems.append(
+                f"accounts[{i}].name: {target.name!r} is already used by accounts[{names[target.name]}];"
+                " give each account a unique name (it names the account's CDK Stage)"
+            )
+        if target.id in ids:
+            problems.append(
+                f"accounts[{i}].id: {target.id!r} is already used by accounts[{ids[target.id]}]; list each"
+                " account once and give it all its source_regions"
+            )
+        names.setdefault(target.name, i)
+        ids.setdefault(target.id, i)
+        for j, app_name in enumerate(target.applications or []):
+            if app_name not in known:
+                problems.append(
+                    f"accounts[{i}].applications[{j}]: {app_name!r} is not the name of an application; use one"
+                    f" of {known}"
+                )
+    if problems:
+        return problems
+    for i, target in enumerate(config.accounts):
+        problems.extend(
+            f"accounts[{i}] ({target.name}): {p}" for p in check_cross_field(config.for_account(target), catalog)
+        )
+    return problems + _check_guardrail(config)
+
+
+def _check_guardrail(config: Config) -> list[str]:
+    guardrail = config.organization_guardrail
+    if guardrail is None or guardrail.allowed_regions is None:
+        return []
+    missing = [r for r in config.all_source_regions if r not in guardrail.allowed_regions]
+    if not missing:
+        return []
+    return [
+        f"organization_guardrail.allowed_regions: {guardrail.allowed_regions} leaves out source Region(s)"
+        f" {missing}; the SCP would deny the inference profile call there (no exemption can bypass the Region"
+        " check of the originating call, cris-facts §2.5); add them"
+    ]
 
 
 def check_cross_field(config: Config, catalog: Catalog) -> list[str]:
@@ -458,7 +682,9 @@ def _format_error(err: dict[str, Any]) -> str:
     if kind in ("greater_than", "greater_than_equal"):
         return f"{path}: {value!r} must be positive; {err['msg'].lower()}"
     if kind == "value_error":
-        return f"{path}: {err['msg'].removeprefix('Value error, ')}"
+        message = err["msg"].removeprefix("Value error, ")
+        # Model-level checks name their own field first ("source_regions: ...").
+        return message if not loc else f"{path}: {message}"
     return f"{path}: {value!r} is invalid; {err['msg'].lower()}"
 
 
@@ -470,12 +696,17 @@ def parse_config(data: Any, catalog: Catalog, origin: str = "<config>") -> Confi
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([f"{origin}: {_format_error(e)}" for e in exc.errors()]) from None
-    problems = check_cross_field(config, catalog)
+    problems = check_accounts(config, catalog)
     if not problems:
         # Imported here: cris_guard.cost builds on this module's types.
         from cris_guard.cost import check_cost_governance
 
-        problems = check_cost_governance(config, inherited_tags=config.resource_tags)
+        for target in config.targets():
+            where = f"accounts[{config.targets().index(target)}] ({target.name}): " if target is not None else ""
+            account_config = config.for_account(target)
+            problems.extend(
+                where + p for p in check_cost_governance(account_config, inherited_tags=account_config.resource_tags)
+            )
     if problems:
         raise ConfigError([f"{origin}: {p}" for p in problems])
     return config
@@ -511,9 +742,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(exc).splitlines():
             print(f"cris-guard: {line}", file=sys.stderr)
         return 2
+    accounts = f" in {len(config.accounts)} accounts" if config.accounts is not None else ""
     print(
-        f"cris-guard: {path or DEFAULT_CONFIG_PATH} is valid: {len(config.applications)} applications in"
-        f" {', '.join(config.source_regions)}"
+        f"cris-guard: {path or DEFAULT_CONFIG_PATH} is valid: {len(config.applications)} applications{accounts} in"
+        f" {', '.join(config.all_source_regions)}"
     )
     return 0
 

@@ -168,6 +168,7 @@ def add_application_access(
                 app,
                 name,
                 env=env,
+                stack_name=name,  # kept inside a Stage too (see RegionGovernanceStack)
                 description=(
                     f"cris-guard application access from {source_region}, overflow stack {shard + 1}"
                     f" (applications {_first_position(layout, shard) + 1}-"

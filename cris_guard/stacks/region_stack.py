@@ -68,6 +68,9 @@ class RegionGovernanceStack(cdk.Stack):
             scope,
             id,
             env=env,
+            # Explicit, so a stack keeps its CloudFormation name inside an account's Stage (where CDK
+            # would prefix the Stage name): moving from one account to `accounts:` updates, not replaces.
+            stack_name=id,
             description=(
                 f"cris-guard governance for Amazon Bedrock cross-Region inference from {source_region}"
                 f" (residency: {config.residency}; catalog as of {catalog.as_of})"
