@@ -49,9 +49,12 @@ else
 	$(PY) -m cris_guard.scenarios --config $(CONFIG) --scenarios $(SCENARIOS) --assembly cdk.out
 endif
 
+# Every template, including those of account Stages (cdk.out/assembly-<account>/).
+TEMPLATES = $$(find cdk.out -name '*.template.json' | sort)
+
 lint:
-	$(VENV)/bin/cfn-lint --non-zero-exit-code warning --format parseable -- cdk.out/*.template.json
-	@echo "cfn-lint: $$(ls cdk.out/*.template.json | wc -l) templates, no errors"
+	$(VENV)/bin/cfn-lint --non-zero-exit-code warning --format parseable -- $(TEMPLATES)
+	@echo "cfn-lint: $$(find cdk.out -name '*.template.json' | wc -l) templates, no errors"
 
 scenarios: synth check-scenarios
 

@@ -41,7 +41,13 @@ def main() -> int:
     except ValueError as exc:  # our constructs' limit checks; jsii errors are RuntimeError and propagate
         return _fail(exc)
     app.synth()
-    return 0
+    # cdk-nag findings in stacks inside Stages (several accounts) do not fail `cdk synth` by themselves.
+    from cris_guard.nag import failed_validations
+
+    failures = failed_validations(app.outdir)
+    for line in failures:
+        print(f"cris-guard: cdk-nag: {line}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

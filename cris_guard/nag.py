@@ -7,6 +7,9 @@ and ``cdk synth`` exit 1, with the report in ``cdk.out/validation-report.json``.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
@@ -56,3 +59,31 @@ def nag_resource_repr(scope: IConstruct, value: str) -> str:
         raise ValueError(f"cannot render {part!r} as cdk-nag does")
 
     return render(resolved)
+
+
+def failed_validations(outdir: str | Path) -> list[str]:
+    """One line per violation recorded in ``<outdir>/validation-report.json``, for a failed plugin report.
+
+    Why this exists: with the pinned CLI (aws-cdk 2.1148.1), ``cdk synth`` exits 0 when the only
+    violations are in stacks inside a ``cdk.Stage`` — the report file lists them, but neither the app
+    nor the CLI fails (measured in this repository; aws-cdk-cli#1974 describes the same symptom).
+    ``app.py`` therefore reads the report after ``app.synth()`` and fails itself.
+    """
+    file = Path(outdir) / "validation-report.json"
+    if not file.exists():
+        return []
+    try:
+        report = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"{file}: unreadable validation report ({exc}); re-run the synthesis"]
+    lines = []
+    for plugin in report.get("pluginReports", []):
+        if plugin.get("conclusion") != "failure":
+            continue
+        for violation in plugin.get("violations", []):
+            for construct in violation.get("violatingConstructs", []):
+                lines.append(
+                    f"{violation.get('ruleName')} at {construct.get('constructPath')}: {violation.get('description')}"
+                    f" (fix it, or acknowledge it with a specific reason via cris_guard.nag.acknowledge)"
+                )
+    return sorted(set(lines))

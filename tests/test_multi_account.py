@@ -1,0 +1,264 @@
+"""Several accounts: one CDK Stage per account (config `accounts:`), validated per account."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+import yaml
+from aws_cdk import aws_sqs as sqs
+
+from cris_guard.app_builder import build
+from cris_guard.config import ConfigError, load_config, parse_config
+from cris_guard.nag import failed_validations, register_nag_packs
+
+from .conftest import REPO_ROOT
+
+EXAMPLE = REPO_ROOT / "config" / "examples" / "two-accounts.yaml"
+
+
+@pytest.fixture(scope="module")
+def example_data():
+    return yaml.safe_load(EXAMPLE.read_text())
+
+
+@pytest.fixture(scope="module")
+def example(catalog):
+    return load_config(EXAMPLE, catalog)
+
+
+@pytest.fixture(scope="module")
+def synthesized(catalog, example, tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("two-accounts")
+    built = build(example, catalog, outdir=str(outdir))
+    assembly = built.app.synth()
+    stacks = {s.hierarchical_id: s for s in assembly.stacks_recursively}
+    return built, Path(outdir), stacks
+
+
+def _problems(catalog, data) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, catalog, origin="t.yaml")
+    return info.value.problems
+
+
+# --- configuration ----------------------------------------------------------------------------------
+
+
+def test_for_account_inherits_everything_but_account_regions_and_applications(example):
+    prod, dev = example.accounts
+    prod_config = example.for_account(prod)
+    assert (prod_config.account, prod_config.source_regions) == ("111122223333", ["eu-central-1", "eu-west-1"])
+    assert [a.name for a in prod_config.applications] == ["claims-assistant", "contract-search"]
+    dev_config = example.for_account(dev)
+    assert (dev_config.account, dev_config.source_regions) == ("444455556666", ["eu-west-3"])
+    assert [a.name for a in dev_config.applications] == ["claims-assistant"]
+    assert dev_config.organization_guardrail is None and dev_config.accounts is None
+    assert dev_config.alerts == example.alerts and dev_config.tags == example.tags
+    assert example.for_account(None) is example
+    assert example.all_source_regions == ["eu-central-1", "eu-west-1", "eu-west-3"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda d: d.update(source_regions=["eu-west-1"]),
+            "t.yaml: source_regions: is set next to accounts; with accounts, give each account its own"
+            " source_regions and remove the top-level key",
+        ),
+        (
+            lambda d: d.update(account="111122223333"),
+            "t.yaml: account: '111122223333' is set next to accounts; with accounts, give each account its id"
+            " and remove the top-level key",
+        ),
+        (lambda d: d.update(accounts=[]), "t.yaml: accounts: must not be empty"),
+        (
+            lambda d: d["accounts"][1].update(name="prod"),
+            "t.yaml: accounts[1].name: 'prod' is already used by accounts[0]; give each account a unique name",
+        ),
+        (
+            lambda d: d["accounts"][1].update(id="111122223333"),
+            "t.yaml: accounts[1].id: '111122223333' is already used by accounts[0]",
+        ),
+        (
+            lambda d: d["accounts"][1].update(applications=["claims"]),
+            "t.yaml: accounts[1].applications[0]: 'claims' is not the name of an application; use one of"
+            " ['claims-assistant', 'contract-search']",
+        ),
+        (lambda d: d["accounts"][0].update(id="12345"), "t.yaml: accounts[0].id: '12345' is invalid"),
+        (
+            lambda d: d["accounts"][0].update(name="Prod_1"),
+            "t.yaml: accounts[0].name: 'Prod_1' is invalid; use 2-24 lowercase letters",
+        ),
+        (
+            lambda d: d["accounts"][1].update(source_regions=["eu-west-2"]),
+            "t.yaml: accounts[1].source_regions[0]: 'eu-west-2' (London",
+        ),
+        (
+            lambda d: d["accounts"][1].update(applications=[]),
+            "t.yaml: accounts[1].applications: is empty, so this account would govern no application",
+        ),
+        (
+            lambda d: d["organization_guardrail"].update(allowed_regions=["eu-central-1", "eu-west-1"]),
+            "t.yaml: organization_guardrail.allowed_regions: ['eu-central-1', 'eu-west-1'] leaves out source"
+            " Region(s) ['eu-west-3']; the SCP would deny the inference profile call there",
+        ),
+        (
+            lambda d: d["organization_guardrail"].update(target_ids=["ou-nope"]),
+            "t.yaml: organization_guardrail.target_ids[0]: 'ou-nope' is invalid; use a root (r-abcd), an OU",
+        ),
+        (
+            lambda d: d["organization_guardrail"].update(management_account="9999"),
+            "t.yaml: organization_guardrail.management_account: '9999' is invalid",
+        ),
+        (
+            lambda d: d["organization_guardrail"].update(region="eu-middle-9"),
+            "t.yaml: organization_guardrail.region: 'eu-middle-9' is not a known Region code",
+        ),
+    ],
+)
+def test_bad_accounts_and_guardrail_values_get_one_clear_line(catalog, example_data, mutate, expected):
+    data = copy.deepcopy(example_data)
+    mutate(data)
+    (line,) = _problems(catalog, data)
+    assert line.startswith(expected), line
+
+
+def test_a_problem_of_one_account_names_that_account(catalog, example_data):
+    """eu-north-1 offers no application profiles: requiring them is refused there only."""
+    data = copy.deepcopy(example_data)
+    data["accounts"][1]["source_regions"] = ["eu-north-1"]
+    data["organization_guardrail"]["allowed_regions"].append("eu-north-1")
+    data["applications"][0]["require_application_profiles"] = True
+    (line,) = _problems(catalog, data)
+    assert line.startswith(
+        "t.yaml: accounts[1] (dev): applications[0].require_application_profiles: true, but CloudFormation"
+        " offers no application inference profiles in ['eu-north-1']"
+    ), line
+
+
+def test_a_guardrail_outside_one_accounts_regions_is_refused_for_that_account_only(catalog, example_data):
+    data = copy.deepcopy(example_data)
+    data["applications"][0]["guardrail_arns"] = ["arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"]
+    problems = _problems(catalog, data)
+    assert problems == [
+        "t.yaml: accounts[1] (dev): applications[0].guardrail_arns[0]: 'arn:aws:bedrock:eu-central-1:111122223333:"
+        "guardrail/abc123def456' is in 'eu-central-1', not one of source_regions, so no role could use it"
+        " (guardrails are regional); use a guardrail in one of ['eu-west-3']",
+        "t.yaml: accounts[1] (dev): applications[0].guardrail_arns[0]: 'arn:aws:bedrock:eu-central-1:111122223333:"
+        "guardrail/abc123def456' belongs to account '111122223333', not the configured account '444455556666';"
+        " use a guardrail of account 444455556666",
+    ]
+
+
+# --- synthesis ----------------------------------------------------------------------------------------
+
+
+def test_one_stage_per_account_with_its_own_regions_and_account(synthesized):
+    built, outdir, stacks = synthesized
+    staged = {k: (s.stack_name, s.environment.account, s.environment.region) for k, s in stacks.items() if "/" in k}
+    assert staged == {
+        "prod/acme-genai-eu-central-1": ("acme-genai-eu-central-1", "111122223333", "eu-central-1"),
+        "prod/acme-genai-eu-west-1": ("acme-genai-eu-west-1", "111122223333", "eu-west-1"),
+        "dev/acme-genai-eu-west-3": ("acme-genai-eu-west-3", "444455556666", "eu-west-3"),
+    }
+    assert (outdir / "assembly-prod" / "manifest.json").is_file()
+    assert (outdir / "assembly-dev" / "manifest.json").is_file()
+    assert sorted(built.accounts) == ["dev", "prod"]
+
+
+def _roles(template: dict) -> list[str]:
+    return sorted(
+        tag["Value"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role"
+        for tag in r["Properties"].get("Tags", [])
+        if tag["Key"] == "cris-guard:application"
+    )
+
+
+def test_each_account_gets_only_its_applications(synthesized):
+    _, _, stacks = synthesized
+    assert _roles(stacks["prod/acme-genai-eu-central-1"].template) == ["claims-assistant", "contract-search"]
+    assert _roles(stacks["dev/acme-genai-eu-west-3"].template) == ["claims-assistant"]
+
+
+def test_each_account_gets_its_own_trail_and_budgets(synthesized):
+    _, _, stacks = synthesized
+
+    def count(key: str, resource_type: str) -> int:
+        return sum(r["Type"] == resource_type for r in stacks[key].template["Resources"].values())
+
+    assert count("prod/acme-genai-eu-central-1", "AWS::CloudTrail::Trail") == 1
+    assert count("prod/acme-genai-eu-west-1", "AWS::CloudTrail::Trail") == 0
+    assert count("dev/acme-genai-eu-west-3", "AWS::CloudTrail::Trail") == 1
+    # Budgets are per account: dev (eu-west-3 has AWS::Budgets::Budget) budgets only its application.
+    assert count("dev/acme-genai-eu-west-3", "AWS::Budgets::Budget") == 2  # claims-assistant + account
+    assert count("prod/acme-genai-eu-central-1", "AWS::Budgets::Budget") == 3
+
+
+def test_app_tags_reach_the_stages(synthesized):
+    _, _, stacks = synthesized
+    for key in ("prod/acme-genai-eu-west-1", "dev/acme-genai-eu-west-3"):
+        topics = [r for r in stacks[key].template["Resources"].values() if r["Type"] == "AWS::SNS::Topic"]
+        assert topics, key
+        for topic in topics:
+            tags = {t["Key"]: t["Value"] for t in topic["Properties"]["Tags"]}
+            assert tags["cris-guard:managed-by"] == "cris-guard" and tags["owner"] == "platform-team", key
+
+
+def test_the_stages_pass_the_nag_packs(synthesized):
+    _, outdir, _ = synthesized
+    assert failed_validations(outdir) == []
+
+
+def test_failed_validations_reports_findings_in_a_stage_that_the_cli_does_not_fail_on(tmp_path):
+    """The CLI runs apps with failSynthOnValidationErrors=false and then misses staged findings."""
+    app = cdk.App(outdir=str(tmp_path), context={"@aws-cdk/core:failSynthOnValidationErrors": False})
+    register_nag_packs(app)
+    stage = cdk.Stage(app, "prod", env=cdk.Environment(account="111122223333", region="eu-central-1"))
+    sqs.Queue(cdk.Stack(stage, "S"), "Q")
+    app.synth()  # does not raise in this mode
+    lines = failed_validations(tmp_path)
+    assert any(line.startswith("AwsSolutions-SQS4 at prod/S/Q/Resource: ") for line in lines), lines
+    assert len(lines) == len(set(lines))
+
+
+def test_failed_validations_is_empty_without_a_report_and_names_a_corrupt_one(tmp_path):
+    assert failed_validations(tmp_path) == []
+    (tmp_path / "validation-report.json").write_text("{")
+    (line,) = failed_validations(tmp_path)
+    assert line.startswith(f"{tmp_path / 'validation-report.json'}: unreadable validation report")
+
+
+def test_moving_a_single_account_into_accounts_keeps_stack_names_and_logical_ids(catalog, default_config, tmp_path):
+    """`stack_name` is explicit, so adopting `accounts:` updates the deployed stacks instead of replacing them."""
+    single = build(default_config, catalog, outdir=str(tmp_path / "single"), default_account="111122223333")
+    multi_config = default_config.model_copy(
+        update={
+            "account": None,
+            "source_regions": [],
+            "accounts": [
+                parse_config(
+                    {**_minimal_multi(default_config)}, catalog
+                ).accounts[0]
+            ],
+        }
+    )
+    multi = build(multi_config, catalog, outdir=str(tmp_path / "multi"))
+    single_stacks = {s.stack_name: s for s in single.app.synth().stacks_recursively}
+    multi_stacks = {s.stack_name: s for s in multi.app.synth().stacks_recursively}
+    assert sorted(single_stacks) == sorted(multi_stacks) == ["acme-genai-eu-central-1", "acme-genai-eu-west-1"]
+    for name, stack in single_stacks.items():
+        assert sorted(stack.template["Resources"]) == sorted(multi_stacks[name].template["Resources"]), name
+
+
+def _minimal_multi(config) -> dict:
+    data = json.loads(config.model_dump_json(exclude_none=True))
+    data.pop("source_regions")
+    data["accounts"] = [{"name": "prod", "id": "111122223333", "source_regions": config.source_regions}]
+    return data
