@@ -262,3 +262,27 @@ def _minimal_multi(config) -> dict:
     data.pop("source_regions")
     data["accounts"] = [{"name": "prod", "id": "111122223333", "source_regions": config.source_regions}]
     return data
+
+
+def test_the_readme_selectors_pick_one_accounts_stacks_with_the_pinned_cli(synthesized):
+    """README "Roll-out to many accounts": `cdk deploy 'prod/*'` selects exactly the prod Stage's stacks.
+
+    The pinned CLI reads the already synthesized assembly (`--app <dir>`), so nothing is synthesized twice.
+    """
+    _, outdir, _ = synthesized
+    import os
+    import subprocess
+
+    cdk_cli = REPO_ROOT / "node_modules" / ".bin" / "cdk"
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
+
+    def listed(selector: str) -> list[str]:
+        result = subprocess.run(
+            [str(cdk_cli), "ls", "--no-notices", "--app", str(outdir), selector],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return sorted(line.split(" ")[0] for line in result.stdout.splitlines() if line.strip())
+
+    assert listed("prod/*") == ["prod/acme-genai-eu-central-1", "prod/acme-genai-eu-west-1"]
+    assert "dev/acme-genai-eu-west-3" in listed("**")
