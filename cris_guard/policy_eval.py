@@ -8,11 +8,19 @@ all condition operators and an explanation of which statements decided. It is AG
 so it is pinned in ``package.json`` as a test-time tool and run as a separate Node process
 (``tools/iam_simulate.mjs``); nothing of it is linked into, or shipped with, cris-guard.
 
-All policies are evaluated as identity policies attached to the requesting principal: Bedrock
-models and inference profiles have no resource-based policies ("How Amazon Bedrock works with IAM",
+``policies`` are identity policies attached to the requesting principal: Bedrock models and inference
+profiles have no resource-based policies ("How Amazon Bedrock works with IAM",
 docs.aws.amazon.com/bedrock/latest/userguide/security_iam_service-with-iam.html: resource-based
 policies "No"; a machine-translated copy of that page says "Yes", so for newer Bedrock resource types
-this is UNCONFIRMED), and SCPs are out of scope here.
+this is UNCONFIRMED).
+
+``service_control_policies`` add the organization layer (cris_guard/scp.py): a request is allowed only
+if the identity policies allow it *and* no SCP denies it. They are evaluated as a deny-list organization
+has them (rollout-facts C4): attached at the root next to AWS's ``FullAWSAccess``, which is also on the
+account, because an SCP layer needs an Allow at every level. So the SCPs given here can only deny; an
+allow-list SCP strategy (FullAWSAccess removed) is not modelled. That SCPs never apply to the management
+account or to service-linked roles (rollout-facts C1) is not modelled either: choose principals of member
+accounts.
 """
 
 from __future__ import annotations
@@ -48,7 +56,8 @@ class Request:
 
     ``context`` holds the request's condition keys. A key that is absent is absent for IAM too
     (``Null`` conditions see it as missing), which is how Bedrock's profile check differs from its
-    foundation-model checks.
+    foundation-model checks. One exception: ``aws:PrincipalArn``, which IAM always sets, is derived
+    from ``principal`` when absent (a role session's ARN becomes its role's ARN, without a path).
     """
 
     principal: str
@@ -63,8 +72,9 @@ class Decision:
 
     ``deciding`` names the statements behind the verdict as ``"<policy name>#<Sid>"``, or
     ``"<policy name>#<n>"`` with the 1-based statement index when a statement has no Sid: the
-    matching Allow statements of an ``Allowed`` request, the matching Deny statements of an
-    ``ExplicitlyDenied`` one, and nothing for ``ImplicitlyDenied``.
+    matching identity-policy Allow statements of an ``Allowed`` request (never the SCP layer's
+    ``FullAWSAccess``), the matching Deny statements of an ``ExplicitlyDenied`` one (identity
+    policies and SCPs alike), and nothing for ``ImplicitlyDenied``.
     """
 
     request: Request
@@ -80,9 +90,12 @@ def evaluate(
     policies: Mapping[str, dict[str, Any]],
     requests: Sequence[Request],
     *,
+    service_control_policies: Mapping[str, dict[str, Any]] | None = None,
     repo_root: Path | None = None,
 ) -> list[Decision]:
-    """Evaluate every request against all ``policies`` (name -> policy document), in one Node run.
+    """Evaluate every request against all ``policies`` (name -> identity policy document) and, when
+    given, ``service_control_policies`` (name -> SCP document; names distinct from the identity
+    policies' and from ``FullAWSAccess``), in one Node run.
 
     One process for the whole batch keeps a test module to one Node start-up (about 0.1 s) however
     many requests it checks. Returns one decision per request, in order.
@@ -97,6 +110,7 @@ def evaluate(
     node = _find_node(root)
     payload = {
         "policies": dict(policies),
+        "serviceControlPolicies": dict(service_control_policies or {}),
         "requests": [
             {
                 "principal": request.principal,

@@ -18,6 +18,13 @@ Expectations:
   by another policy the call's *first* check (the resource the caller named) is explicitly denied: the request is refused
   before anything is routed, whatever else the role is given.
 
+The SCP layer. When the templates hold an ``AWS::Organizations::Policy`` of type ``SERVICE_CONTROL_POLICY``
+(the organization guardrail, :mod:`cris_guard.scp`), every check is evaluated with the identity policies
+*and* that SCP, as IAM does for a principal of a member account it is attached to. A scenario file may
+add what-if SCPs (``service_control_policies``: name -> document) that scenarios opt into by name, and a
+scenario may replace the role's policies with an identity layer that allows all of Bedrock
+(``identity: allow-all``) to show what the SCPs alone decide.
+
 Run ``python -m cris_guard.scenarios [--config FILE] [--scenarios DIR]``; exit code 1 when any fails.
 """
 
@@ -195,8 +202,14 @@ class Scenario(_Model):
     presented_profile: str | None = None
     destinations: list[str] | None = None
     mantle_project: str | None = None
+    # What-if SCPs of this file (ScenarioFile.service_control_policies) added for this scenario only.
+    service_control_policies: list[str] | None = None
+    # "role": the application role's policies from the templates. "allow-all": instead of them, one
+    # identity policy allowing bedrock:* and bedrock-mantle:* on *, so that only the SCPs decide.
+    identity: Literal["role", "allow-all"] = "role"
 
-    @field_validator("source_regions", "profiles", "application_profiles", "regions", "destinations", "actions")
+    @field_validator("source_regions", "profiles", "application_profiles", "regions", "destinations", "actions",
+                     "service_control_policies")
     @classmethod
     def _lists(cls, value, info):
         return _unique(value, info.field_name)
@@ -254,15 +267,38 @@ class Scenario(_Model):
 
 
 class ConfigOverrides(_Model):
-    """Field overrides per application name, applied to the configuration under test."""
+    """Field overrides per application name, and an ``organization_guardrail`` to add (or replace),
+    applied to the configuration under test."""
 
     applications: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    organization_guardrail: dict[str, Any] | None = None
 
 
 class ScenarioFile(_Model):
     description: str | None = None
     config_overrides: ConfigOverrides | None = None
+    # What-if SCPs (name -> policy document), e.g. a classic Region allow-list; scenarios opt in by name.
+    service_control_policies: dict[str, dict[str, Any]] = Field(default_factory=dict)
     scenarios: Annotated[list[Scenario], Field(min_length=1)]
+
+    @field_validator("service_control_policies")
+    @classmethod
+    def _documents(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, document in value.items():
+            if not isinstance(document.get("Statement"), list) or not document["Statement"]:
+                raise ValueError(f"{name}: a policy document needs a non-empty Statement list")
+        return value
+
+    @model_validator(mode="after")
+    def _known_scps(self) -> ScenarioFile:
+        for s in self.scenarios:
+            unknown = sorted(set(s.service_control_policies or ()) - set(self.service_control_policies))
+            if unknown:
+                raise ValueError(
+                    f"scenario {s.name!r}: service_control_policies {unknown} are not defined in the file's"
+                    f" service_control_policies ({sorted(self.service_control_policies) or 'none'})"
+                )
+        return self
 
 
 class ScenarioError(Exception):
@@ -313,9 +349,11 @@ def load_scenario_dir(directory: Path | str) -> list[LoadedFile]:
 
 
 def apply_overrides(config: Config, overrides: ConfigOverrides | None, catalog: Catalog) -> Config:
-    if overrides is None or not overrides.applications:
+    if overrides is None or (not overrides.applications and overrides.organization_guardrail is None):
         return config
     data = config.model_dump(mode="python", exclude_none=True)
+    if overrides.organization_guardrail is not None:
+        data["organization_guardrail"] = dict(overrides.organization_guardrail)
     names = [a["name"] for a in data["applications"]]
     for name, fields in overrides.applications.items():
         if name not in names:
@@ -335,6 +373,8 @@ class StackTemplate:
     name: str
     region: str
     template: Mapping[str, Any]
+    stage: str | None = None  # the CDK Stage (account name) of a multi-account assembly; None at the root
+    account: str | None = None  # None: environment-agnostic or unknown
 
 
 def stacks_from_assembly(assembly: Any) -> list[StackTemplate]:
@@ -343,17 +383,15 @@ def stacks_from_assembly(assembly: Any) -> list[StackTemplate]:
 
 
 def stacks_from_directory(directory: Path | str) -> list[StackTemplate]:
-    """From a ``cdk.out`` directory (its ``manifest.json``)."""
-    root = Path(directory)
-    manifest = json.loads((root / "manifest.json").read_text())
-    stacks = []
-    for name, artifact in manifest.get("artifacts", {}).items():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        region = artifact.get("environment", "aws://unknown/unknown").rsplit("/", 1)[-1]
-        template = json.loads((root / artifact["properties"]["templateFile"]).read_text())
-        stacks.append(StackTemplate(artifact.get("displayName", name), region, template))
-    return stacks
+    """From a ``cdk.out`` directory, nested Stage assemblies included (:mod:`cris_guard.assembly`)."""
+    from cris_guard.assembly import AssemblyError, read_assembly
+
+    try:
+        assembly = read_assembly(directory)
+    except AssemblyError as exc:
+        raise ScenarioError(str(exc)) from None
+    return [StackTemplate(s.name, s.region or "unknown", s.template, stage=s.stage, account=s.account)
+            for s in assembly.stacks]
 
 
 class UnresolvableError(ValueError):
@@ -486,6 +524,36 @@ def extract_access(
     return inventory
 
 
+# How SCPs are named in reports ("scp/<name>#<Sid>"), apart from identity policies.
+SCP_LABEL_PREFIX = "scp/"
+
+
+def extract_service_control_policies(
+    stacks: Iterable[StackTemplate], *, account: str = DEFAULT_ACCOUNT, partition: str = EVALUATION_PARTITION
+) -> dict[str, dict]:
+    """Every SCP in the templates (``AWS::Organizations::Policy``, type ``SERVICE_CONTROL_POLICY``), by
+    ``scp/<Name>``, with ``AWS::Partition``-style references resolved as for the identity policies.
+
+    All of them apply to every scenario: the runner assumes each application's account is under the
+    SCP's targets (the organization guardrail is meant to be attached above the governed accounts).
+    """
+    found: dict[str, dict] = {}
+    for stack in stacks:
+        resolver = _Resolver(stack, account, partition)
+        for logical_id, resource in stack.template.get("Resources", {}).items():
+            props = resource.get("Properties", {})
+            if resource.get("Type") != "AWS::Organizations::Policy" or props.get("Type") != "SERVICE_CONTROL_POLICY":
+                continue
+            name = f"{SCP_LABEL_PREFIX}{resolver.resolve(props.get('Name', logical_id))}"
+            content = resolver.resolve(props["Content"])
+            if isinstance(content, str):  # Content may also be given as a JSON string
+                content = json.loads(content)
+            if name in found:
+                raise ScenarioError(f"{stack.name}/{logical_id}: a second SCP named {name!r} in the templates")
+            found[name] = content
+    return found
+
+
 def _policy_name(stack: str, logical_id: str, resource: Mapping[str, Any]) -> str:
     """A readable name for reports: the name EuInvokeAccess records (``claims-assistant/Policy1``),
     else the construct path when CDK recorded it, else the logical ID."""
@@ -540,6 +608,8 @@ class Case:
     variant: str | None
     checks: tuple[Request, ...]
     problem: str | None = None  # set when the case cannot be built (e.g. a missing application profile)
+    # Every SCP in effect for the call (name -> document): the templates' and the scenario's what-ifs.
+    service_control_policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def describe(self) -> str:
         variant = f" [{self.variant}]" if self.variant else ""
@@ -563,12 +633,19 @@ def expand(
     *,
     account: str = DEFAULT_ACCOUNT,
     partition: str = EVALUATION_PARTITION,
+    service_control_policies: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Case]:
-    """Every call each scenario of ``loaded`` describes, with the checks Bedrock would make for it."""
+    """Every call each scenario of ``loaded`` describes, with the checks Bedrock would make for it.
+
+    ``service_control_policies`` are the templates' SCPs (:func:`extract_service_control_policies`);
+    each case also gets the what-if SCPs its scenario names."""
     apps = {a.name: a for a in config.applications}
     cases: list[Case] = []
     for s in loaded.content.scenarios:
         where = f"{loaded.label}: scenario {s.name!r}"
+        scps = {**(service_control_policies or {}),
+                **{f"{SCP_LABEL_PREFIX}{n}": loaded.content.service_control_policies[n]
+                   for n in s.service_control_policies or ()}}
         for name in [*s.applications(config), s.owner]:
             if name is not None and name not in apps:
                 raise ScenarioError(f"{where}: no application {name!r} in the configuration ({sorted(apps)})")
@@ -580,7 +657,7 @@ def expand(
             for region in regions:
                 for action_name in s.actions:
                     call = _Call(loaded.label, s, application, region, action_name,
-                                 _principal(config, application, region, account), account, partition, where)
+                                 _principal(config, application, region, account), account, partition, where, scps)
                     if s.profiles is not None:
                         cases.extend(_profile_cases(call, catalog))
                     elif s.application_profiles is not None:
@@ -604,6 +681,7 @@ class _Call:
     account: str
     partition: str
     where: str
+    service_control_policies: Mapping[str, Mapping[str, Any]]
 
     @property
     def action(self) -> str:
@@ -611,7 +689,7 @@ class _Call:
 
     def case(self, target: str, checks: Sequence[Request], variant: str | None = None, problem: str | None = None) -> Case:
         return Case(self.file, self.scenario, self.application, self.region, self.action_name, target, variant,
-                    tuple(checks), problem)
+                    tuple(checks), problem, self.service_control_policies)
 
 
 def _profile_cases(call: _Call, catalog: Catalog) -> list[Case]:
@@ -745,21 +823,31 @@ def _fmt_deciding(decision: Decision) -> str:
 
 
 def evaluate_cases(cases: Sequence[Case], inventory: Inventory, *, max_workers: int = 4) -> list[Outcome]:
-    """Evaluate all cases, one evaluator run per (application, Region) policy set, runs in parallel."""
-    groups: dict[tuple[str, str], list[Case]] = defaultdict(list)
+    """Evaluate all cases, one evaluator run per (application, Region, identity layer, SCPs) policy set,
+    runs in parallel."""
+    groups: dict[tuple[str, str, str, str], list[Case]] = defaultdict(list)
     for case in cases:
-        groups[(case.application, case.region)].append(case)
+        scps = json.dumps(case.service_control_policies, sort_keys=True)
+        groups[(case.application, case.region, case.scenario.identity, scps)].append(case)
 
-    def run(key: tuple[str, str]) -> list[Outcome]:
+    def run(key: tuple[str, str, str, str]) -> list[Outcome]:
         group = groups[key]
-        access = inventory.get(key)
-        if access is None:
-            return [Outcome(c, False, "no role", f": no role tagged {APPLICATION_TAG_KEY}={key[0]} in {key[1]}"
-                            " in the synthesized templates") for c in group]
         buildable = [c for c in group if c.problem is None]
         strict = [c for c in buildable if c.scenario.expect == "explicit-deny"]
-        requests = [r for c in buildable for r in c.checks] + [with_broad_grant(c.checks[0]) for c in strict]
-        decisions = iter(evaluate({**access.policies, BROAD_GRANT_NAME: BROAD_GRANT}, requests))
+        scps = dict(group[0].service_control_policies)
+        if key[2] == "allow-all":
+            # Only the broad grant: every request carries its tag, so each is its own broad-grant copy.
+            policies = {BROAD_GRANT_NAME: BROAD_GRANT}
+            requests = [with_broad_grant(r) for c in buildable for r in c.checks]
+            requests += [with_broad_grant(c.checks[0]) for c in strict]
+        else:
+            access = inventory.get(key[:2])
+            if access is None:
+                return [Outcome(c, False, "no role", f": no role tagged {APPLICATION_TAG_KEY}={key[0]} in {key[1]}"
+                                " in the synthesized templates") for c in group]
+            policies = {**access.policies, BROAD_GRANT_NAME: BROAD_GRANT}
+            requests = [r for c in buildable for r in c.checks] + [with_broad_grant(c.checks[0]) for c in strict]
+        decisions = iter(evaluate(policies, requests, service_control_policies=scps))
         by_case = {id(c): [next(decisions) for _ in c.checks] for c in buildable}
         broad_by_case = {id(c): next(decisions) for c in strict}
         return [judge(c, by_case.get(id(c)), broad_by_case.get(id(c))) for c in group]
@@ -841,11 +929,13 @@ Builder = Callable[[Config], list[StackTemplate]]
 
 @dataclass
 class Prepared:
-    """The calls of the scenario files that share one configuration, and that configuration's access."""
+    """The calls of the scenario files that share one configuration, and that configuration's access
+    (identity policies per application and Region, and the SCPs of its templates)."""
 
     config: Config
     inventory: Inventory
     cases: list[Case]
+    service_control_policies: dict[str, dict] = field(default_factory=dict)
 
 
 def prepare(
@@ -864,9 +954,12 @@ def prepare(
         file_config = apply_overrides(config, loaded.content.config_overrides, catalog)
         key = file_config.model_dump_json()
         if key not in prepared:
-            prepared[key] = Prepared(file_config, extract_access(build(file_config), account=acct), [])
+            stacks = build(file_config)
+            prepared[key] = Prepared(file_config, extract_access(stacks, account=acct), [],
+                                     extract_service_control_policies(stacks, account=acct))
         entry = prepared[key]
-        entry.cases.extend(expand(loaded, file_config, catalog, entry.inventory, account=acct))
+        entry.cases.extend(expand(loaded, file_config, catalog, entry.inventory, account=acct,
+                                  service_control_policies=entry.service_control_policies))
     return list(prepared.values())
 
 

@@ -21,6 +21,7 @@ REGION = "eu-central-1"
 TRAIL_ARNS = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":cloudtrail:{REGION}:{ACCOUNT}:trail/*"]]}
 SOURCE_CONDITIONS = {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": TRAIL_ARNS}}
 NAMED_LOG_GROUP = "/cris-guard/acme-genai/cloudtrail"
+NAMED_TRAIL = "acme-genai-bedrock-audit"  # as the app names it, so that the organization SCP can protect it
 HOLDING_TYPES = ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup")
 
 
@@ -46,6 +47,7 @@ def synthesized() -> dict[str, Synth]:
         log_group_retention_days=365,
         data_event_resource_types=["AWS::Bedrock::Model", "AWS::Bedrock::AsyncInvoke"],
         log_group_name=NAMED_LOG_GROUP,
+        trail_name=NAMED_TRAIL,
     )
     return {
         "data": Synth(app, with_data, trail),
@@ -83,6 +85,11 @@ def test_trail_settings(data):
     assert "EventSelectors" not in props, "basic and advanced selectors cannot be mixed"
     trail = data.resources[data.logical_id(data.construct.trail)]
     assert set(trail["DependsOn"]) == {data.logical_id(data.construct.bucket.policy), data.logical_id(data.construct.logs_policy)}
+
+
+def test_trail_name_is_fixed_only_when_given(named, plain):
+    assert named.props(named.construct.trail)["TrailName"] == NAMED_TRAIL
+    assert "TrailName" not in plain.props(plain.construct.trail)
 
 
 def test_management_events_are_read_and_write_and_data_events_come_from_the_props(data, plain):

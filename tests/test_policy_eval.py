@@ -221,3 +221,111 @@ def test_list_for_single_valued_key_is_an_error() -> None:
     )
     with pytest.raises(EvaluationError, match="aws:RequestedRegion is single-valued"):
         evaluate(POLICIES, [request])
+
+
+# --- The SCP layer -------------------------------------------------------------------------------------
+SCP_PRINCIPAL = f"arn:aws:sts::{ACCOUNT}:assumed-role/app/session"
+ALLOW_ALL_BEDROCK = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "AllowBedrock", "Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}],
+}
+SCPS: dict[str, dict[str, Any]] = {
+    "no-global": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyGlobal",
+                "Effect": "Deny",
+                "Action": "bedrock:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "unspecified"}},
+            },
+            {
+                "Sid": "OnlyAppMayLog",
+                "Effect": "Deny",
+                "Action": "bedrock:PutModelInvocationLoggingConfiguration",
+                "Resource": "*",
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/app"}},
+            },
+        ],
+    },
+    # An SCP Allow never grants: it only lets identity policies' grants through (rollout-facts C4).
+    "allows-everything": {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "AllowAll", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+    },
+}
+
+
+def _scp_request(resource: str, *, region: str, action: str = "bedrock:InvokeModel", principal: str = SCP_PRINCIPAL,
+                 profile_arn: str | None = None, **extra: str) -> Request:
+    context = {"aws:RequestedRegion": region, **extra}
+    if profile_arn is not None:
+        context["bedrock:InferenceProfileArn"] = profile_arn
+    return Request(principal=principal, action=action, resource=resource, context=context)
+
+
+SCP_CASES: dict[str, tuple[Request, str, tuple[str, ...]]] = {
+    # Allowed: only the identity policy's grant is named, never FullAWSAccess or the SCP's Allow.
+    "identity_allows_scp_silent": (
+        _scp_request("arn:aws:bedrock:eu-west-1::foundation-model/model-a", region="eu-west-1"),
+        "Allowed",
+        ("identity#AllowBedrock",),
+    ),
+    # The Region-less model ARN goes through the simulator's unsafe path; the SCP statement is still named.
+    "scp_denies_regionless": (
+        _scp_request(REGIONLESS_MODEL_A, region="unspecified", profile_arn=GLOBAL_PROFILE),
+        "ExplicitlyDenied",
+        ("no-global#DenyGlobal",),
+    ),
+    # aws:PrincipalArn is derived from the session: the role ARN, which the exemption names.
+    "principal_arn_derived_from_session": (
+        _scp_request("*", region="eu-west-1", action="bedrock:PutModelInvocationLoggingConfiguration"),
+        "Allowed",
+        ("identity#AllowBedrock",),
+    ),
+    "other_role_is_not_exempt": (
+        _scp_request("*", region="eu-west-1", action="bedrock:PutModelInvocationLoggingConfiguration",
+                     principal=f"arn:aws:sts::{ACCOUNT}:assumed-role/admin/session"),
+        "ExplicitlyDenied",
+        ("no-global#OnlyAppMayLog",),
+    ),
+    # A request's own aws:PrincipalArn wins over the derived one.
+    "explicit_principal_arn_wins": (
+        _scp_request("*", region="eu-west-1", action="bedrock:PutModelInvocationLoggingConfiguration",
+                     **{"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/someone-else"}),
+        "ExplicitlyDenied",
+        ("no-global#OnlyAppMayLog",),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def scp_decisions() -> dict[str, Decision]:
+    results = evaluate({"identity": ALLOW_ALL_BEDROCK}, [r for r, _, _ in SCP_CASES.values()],
+                       service_control_policies=SCPS)
+    return dict(zip(SCP_CASES, results, strict=True))
+
+
+@pytest.mark.parametrize("case", list(SCP_CASES))
+def test_scp_decisions_and_deciding_statements(scp_decisions: dict[str, Decision], case: str) -> None:
+    _, expected_decision, expected_deciding = SCP_CASES[case]
+    decision = scp_decisions[case]
+    assert (decision.decision, decision.deciding) == (expected_decision, expected_deciding)
+
+
+def test_without_scps_the_same_requests_are_allowed() -> None:
+    results = evaluate({"identity": ALLOW_ALL_BEDROCK}, [r for r, _, _ in SCP_CASES.values()])
+    assert {d.decision for d in results} == {"Allowed"}
+
+
+def test_an_scp_allow_grants_nothing() -> None:
+    request = _scp_request("arn:aws:bedrock:eu-west-1::foundation-model/model-a", region="eu-west-1")
+    (decision,) = evaluate({}, [request], service_control_policies=SCPS)
+    assert (decision.decision, decision.deciding) == ("ImplicitlyDenied", ())
+
+
+def test_an_scp_named_like_an_identity_policy_is_an_error() -> None:
+    request = _scp_request("arn:aws:bedrock:eu-west-1::foundation-model/model-a", region="eu-west-1")
+    with pytest.raises(EvaluationError, match="SCP name \"identity\" is also an identity policy"):
+        evaluate({"identity": ALLOW_ALL_BEDROCK}, [request], service_control_policies={"identity": SCPS["no-global"]})

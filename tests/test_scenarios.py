@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import dataclasses
 import fnmatch
+import json
 import os
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -17,6 +19,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import pytest  # noqa: E402
 
 from cris_guard import cris_checks  # noqa: E402
+from cris_guard import scp  # noqa: E402
 from cris_guard import scenarios as sc  # noqa: E402
 from cris_guard.policy_eval import evaluate  # noqa: E402
 
@@ -39,8 +42,10 @@ def shipped(catalog, default_config, default_assembly):
 
     entries = sc.prepare(files, default_config, catalog, build, account=TEST_ACCOUNT)
     default = next(e for e in entries if e.config == default_config)
-    enforced = next(e for e in entries if e.config != default_config)
-    return dict(files=files, entries=entries, default=default, enforced=enforced, outdir=default_assembly.directory)
+    enforced = next(e for e in entries if e.config != default_config and e.config.organization_guardrail is None)
+    guardrail = next(e for e in entries if e.config.organization_guardrail is not None)
+    return dict(files=files, entries=entries, default=default, enforced=enforced, guardrail=guardrail,
+                outdir=default_assembly.directory)
 
 
 def test_every_shipped_scenario_holds(shipped):
@@ -51,7 +56,7 @@ def test_every_shipped_scenario_holds(shipped):
 
 
 def test_the_shipped_files_cover_the_required_cases(shipped):
-    cases = [c for e in shipped["entries"] for c in e.cases]
+    cases = [c for e in shipped["entries"] for c in e.cases if c.scenario.identity == "role"]
 
     def has(expect, predicate):
         return any(c.scenario.expect == expect and predicate(c) for c in cases)
@@ -304,6 +309,13 @@ def test_enforcement_trade_off_is_pinned(shipped, catalog):
          " actions: [bedrock-mantle:CreateInference]}]", "applies only to mantle_project"),
         ("scenarios: [{name: bad-11, application: a, expect: deny, model: m, regions: [unspecified],"
          " actions: [InvokeModel, CreateModelInvocationJob]}]", "needs presented_profile for invoke actions"),
+        ("scenarios: [{name: bad-12, application: a, expect: deny, profiles: [p], service_control_policies: [nope]}]",
+         "are not defined in the file's service_control_policies"),
+        ("service_control_policies: {x: {Version: '2012-10-17'}}\n"
+         "scenarios: [{name: bad-13, application: a, expect: deny, profiles: [p]}]", "non-empty Statement list"),
+        ("scenarios: [{name: bad-14, application: a, expect: deny, profiles: [p], identity: admin}]", "identity"),
+        ("config_overrides: {organization_guardrail: 7}\nscenarios: [{name: bad-15, application: a, expect: deny,"
+         " profiles: [p]}]", "organization_guardrail"),
     ],
 )
 def test_scenario_files_are_strictly_validated(tmp_path, body, message):
@@ -361,3 +373,73 @@ def test_the_security_review_finding_is_closed(shipped):
         (decision,) = evaluate({name: policy, sc.BROAD_GRANT_NAME: sc.BROAD_GRANT}, [request])
         assert decision.decision == "ExplicitlyDenied", name
         assert decision.deciding == (f"{name}#DenyGlobalCrossRegionInference",)
+
+
+# --- The SCP layer (scenarios/organization-guardrail.yaml) ---------------------------------------------
+GUARDRAIL_FILE = "organization-guardrail.yaml"
+GUARDRAIL_SCP = "scp/acme-genai-cris-guard-bedrock-eu"
+
+
+def _guardrail_cases(shipped):
+    return [c for c in shipped["guardrail"].cases if c.file == GUARDRAIL_FILE]
+
+
+def _with_scp(cases, name, document):
+    return [dataclasses.replace(c, service_control_policies={**c.service_control_policies, name: document})
+            for c in cases]
+
+
+def test_the_guardrail_file_evaluates_identity_policies_and_the_scp_together(shipped):
+    entry = shipped["guardrail"]
+    assert list(entry.service_control_policies) == [GUARDRAIL_SCP]
+    document = entry.service_control_policies[GUARDRAIL_SCP]
+    assert "${" not in json.dumps(document) and "arn:aws:bedrock:*:*:inference-profile/eu.*" in json.dumps(document)
+    cases = _guardrail_cases(shipped)
+    assert len(cases) > 150 and all(c.service_control_policies[GUARDRAIL_SCP] == document for c in cases)
+    assert all(not c.service_control_policies for e in (shipped["default"], shipped["enforced"]) for c in e.cases)
+    # The what-if SCP applies to the scenario that names it, and only there.
+    classic = [c for c in cases if "classic-region-allow-list" in json.dumps(c.scenario.service_control_policies)]
+    assert classic and all(set(c.service_control_policies) == {GUARDRAIL_SCP, "scp/classic-region-allow-list"}
+                           for c in classic)
+    outcomes = sc.evaluate_cases(classic, entry.inventory)
+    for o in outcomes:
+        assert o.passed, o.line()
+        assert "on arn:aws:bedrock:eu-north-1::foundation-model/" in o.detail  # the first routed destination
+        assert o.detail.endswith("decided by scp/classic-region-allow-list#DenyOutsideAllowedRegions")
+    # The same calls without the classic SCP: allowed by the role and by cris-guard's SCP.
+    same = [dataclasses.replace(c, service_control_policies={GUARDRAIL_SCP: document}) for c in classic]
+    assert all(cris_checks.call_decision(decisions).allowed for decisions in _decisions(same, entry.inventory))
+
+
+def _decisions(cases, inventory):
+    access = inventory[(cases[0].application, cases[0].region)]
+    flat = evaluate(access.policies, [r for c in cases for r in c.checks],
+                    service_control_policies=dict(cases[0].service_control_policies))
+    result, it = [], iter(flat)
+    for c in cases:
+        result.append([next(it) for _ in c.checks])
+    return result
+
+
+def test_removing_the_cris_exemption_makes_the_guardrail_scenarios_fail(shipped):
+    """The exemption is what separates cris-guard's Region allow-list from the classic one that breaks CRIS."""
+    entry = shipped["guardrail"]
+    mutant = copy.deepcopy(entry.service_control_policies[GUARDRAIL_SCP])
+    del next(s for s in mutant["Statement"] if s["Sid"] == scp.SID_DENY_OUTSIDE_ALLOWED)["Condition"]["ArnNotLike"]
+    outcomes = sc.evaluate_cases(_with_scp(_guardrail_cases(shipped), GUARDRAIL_SCP, mutant), entry.inventory)
+    failed = [o for o in outcomes if not o.passed]
+    assert {o.case.scenario.name for o in failed} >= {
+        "claims-assistant's eu. profiles route to Stockholm, Milan, Spain and Paris under cris-guard's SCP",
+        "contract-search's eu. profiles under cris-guard's SCP",
+    }
+    assert any(o.detail.endswith(f"decided by {GUARDRAIL_SCP}#{scp.SID_DENY_OUTSIDE_ALLOWED}") for o in failed)
+
+
+@pytest.mark.parametrize("sid", [scp.SID_DENY_NON_EU_PROFILES, scp.SID_DENY_GLOBAL, scp.SID_DENY_NON_EU_PROFILE_ROUTING,
+                                 scp.SID_DENY_OUTSIDE_EU, scp.SID_DENY_OUTSIDE_ALLOWED])
+def test_every_inference_statement_of_the_scp_is_needed_by_a_scenario(shipped, sid):
+    entry = shipped["guardrail"]
+    mutant = copy.deepcopy(entry.service_control_policies[GUARDRAIL_SCP])
+    mutant["Statement"] = [s for s in mutant["Statement"] if s["Sid"] != sid]
+    outcomes = sc.evaluate_cases(_with_scp(_guardrail_cases(shipped), GUARDRAIL_SCP, mutant), entry.inventory)
+    assert any(not o.passed for o in outcomes), f"no scenario notices {sid} missing"

@@ -3,15 +3,20 @@
 //
 // Reads one JSON document on stdin:
 //   {"policies": {"<name>": <IAM policy document>, ...},
+//    "serviceControlPolicies": {"<name>": <SCP document>, ...},       (optional)
 //    "requests": [{"principal": "<arn>", "action": "<svc:Action>", "resource": "<arn>",
 //                  "context": {"<key>": "<value>" | ["<value>", ...]}}, ...]}
 // and writes one JSON document on stdout:
 //   {"results": [{"decision": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied",
 //                 "deciding": ["<policyName>#<Sid, or 1-based statement index>", ...]}, ...]}
-// with one result per request, in order. "deciding" names the matching Allow statements of an
-// Allowed request and the matching Deny statements of an ExplicitlyDenied one; it is empty for an
-// implicit deny. Every policy is treated as an identity policy attached to the principal; there
-// are no SCPs, RCPs, permission boundaries or resource policies.
+// with one result per request, in order. "deciding" names the matching identity-policy Allow
+// statements of an Allowed request and the matching Deny statements (identity policies and SCPs) of
+// an ExplicitlyDenied one; it is empty for an implicit deny. "policies" are identity policies attached
+// to the principal. "serviceControlPolicies", when given, are evaluated as a deny-list organization
+// would have them (rollout-facts C4): attached at the root next to AWS's FullAWSAccess, with
+// FullAWSAccess also on the account, so a request passes the SCP layer unless one of them denies it.
+// Without them there is no SCP layer. There are no RCPs beyond iam-simulate's default, no permission
+// boundaries and no resource policies.
 //
 // Any problem (malformed input, a policy or request the simulator rejects, a context key that
 // does not apply to the request) is reported on stderr with exit code 2 and no stdout: a test
@@ -47,7 +52,12 @@ class InputError extends Error {}
 const REGIONLESS_FOUNDATION_MODEL = /^arn:([^:]+):bedrock:::foundation-model\/(.+)$/;
 const TWIN_PLACEHOLDER_REGION = 'us-east-1';
 
-const EMPTY_GUARDRAILS = { serviceControlPolicies: [], resourceControlPolicies: [] };
+// The AWS-managed SCP Organizations attaches to every root, OU and account by default (rollout-facts C4).
+const FULL_AWS_ACCESS = {
+  name: 'FullAWSAccess',
+  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+};
+const ROOT_ID = 'r-root';
 
 function fail(message) {
   process.stderr.write(`iam_simulate: ${message}\n`);
@@ -68,10 +78,20 @@ function parseInput(text) {
   if (!isPlainObject(doc) || !isPlainObject(doc.policies) || !Array.isArray(doc.requests)) {
     throw new InputError('expected {"policies": {name: policy, ...}, "requests": [...]}');
   }
-  for (const [name, policy] of Object.entries(doc.policies)) {
-    if (!isPlainObject(policy)) {
-      throw new InputError(`policy ${JSON.stringify(name)} is not a JSON object`);
+  doc.serviceControlPolicies ??= {};
+  if (!isPlainObject(doc.serviceControlPolicies)) {
+    throw new InputError('"serviceControlPolicies" must be {name: policy, ...}');
+  }
+  for (const [kind, policies] of [['policy', doc.policies], ['SCP', doc.serviceControlPolicies]]) {
+    for (const [name, policy] of Object.entries(policies)) {
+      if (!isPlainObject(policy)) {
+        throw new InputError(`${kind} ${JSON.stringify(name)} is not a JSON object`);
+      }
     }
+  }
+  const clash = Object.keys(doc.serviceControlPolicies).find((name) => name in doc.policies || name === FULL_AWS_ACCESS.name);
+  if (clash !== undefined) {
+    throw new InputError(`SCP name ${JSON.stringify(clash)} is also an identity policy or FullAWSAccess; names must be unique`);
   }
   doc.requests.forEach((request, index) => {
     const where = `request ${index}`;
@@ -100,6 +120,22 @@ function principalAccount(principal, where) {
     throw new InputError(`${where}: principal ${principal} is not an IAM or STS ARN with an account`);
   }
   return match[1];
+}
+
+// IAM sets aws:PrincipalArn on every signed request, and SCP exemptions key on it (cris_guard/scp.py); the
+// simulator only sees what the request context holds, so it is derived from the principal unless the
+// request gives it: a role session's ARN becomes its role's ARN (IAM's documented value for roles:
+// "For IAM roles, the request context returns the ARN of the role", IAM condition-keys reference),
+// without the role path, which an assumed-role ARN does not carry; any other principal ARN is used as is.
+const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
+
+function withPrincipalArn(principal, context) {
+  if ('aws:PrincipalArn' in context) {
+    return context;
+  }
+  const session = ASSUMED_ROLE.exec(principal);
+  const principalArn = session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : principal;
+  return { 'aws:PrincipalArn': principalArn, ...context };
 }
 
 // Coerce context values to the type iam-data declares for each key. runSimulation would keep only
@@ -151,11 +187,13 @@ async function validatedSimulation(simulation, where) {
   return response;
 }
 
+// For an Allowed request only identity-policy grants are named: the SCP layer's grant is always
+// FullAWSAccess, which says nothing about cris-guard's policies.
 function decidingFromAnalysis(analysis) {
   if (analysis.result === 'Allowed') {
-    return getGrantReasons(analysis).map((grant) =>
-      statementLabel(grant.policyIdentifier, grant.statementId, grant.statementIndex),
-    );
+    return getGrantReasons(analysis)
+      .filter((grant) => grant.policyType === 'identity')
+      .map((grant) => statementLabel(grant.policyIdentifier, grant.statementId, grant.statementIndex));
   }
   return getDenialReasons(analysis)
     .filter((denial) => denial.denialType === 'Explicit')
@@ -163,22 +201,25 @@ function decidingFromAnalysis(analysis) {
 }
 
 // runUnsafeSimulation returns only the decision, so statements are attributed by evaluating each
-// statement on its own: an Allow statement decides an Allowed request when it alone allows it, a
-// Deny statement decides an ExplicitlyDenied request when it alone denies it.
-function decidingByStatement(simulation, policies, decision) {
+// statement on its own, as the only identity policy and with no SCP layer: an identity-policy Allow
+// statement decides an Allowed request when it alone allows it, a Deny statement (of an identity
+// policy or an SCP; a Deny means the same in both) decides an ExplicitlyDenied request when it alone
+// denies it.
+function decidingByStatement(simulation, policies, scps, decision) {
   if (decision === 'ImplicitlyDenied') {
     return [];
   }
   const wanted = decision === 'Allowed' ? 'Allow' : 'Deny';
+  const candidates = decision === 'Allowed' ? policies : { ...policies, ...scps };
   const deciding = [];
-  for (const [name, policy] of Object.entries(policies)) {
+  for (const [name, policy] of Object.entries(candidates)) {
     [policy.Statement].flat().forEach((statement, offset) => {
       if (statement.Effect !== wanted) {
         return;
       }
       const alone = { Version: policy.Version, Statement: [statement] };
       const result = runUnsafeSimulation(
-        { ...simulation, identityPolicies: [{ name, policy: alone }] },
+        { ...simulation, identityPolicies: [{ name, policy: alone }], serviceControlPolicies: [] },
         {},
       );
       if (result === decision) {
@@ -189,17 +230,30 @@ function decidingByStatement(simulation, policies, decision) {
   return deciding;
 }
 
-async function evaluate(request, index, policies, identityPolicies) {
+function scpLevels(scps, accountId) {
+  if (Object.keys(scps).length === 0) {
+    return [];
+  }
+  const attached = Object.entries(scps).map(([name, policy]) => ({ name, policy }));
+  return [
+    { orgIdentifier: ROOT_ID, policies: [FULL_AWS_ACCESS, ...attached] },
+    { orgIdentifier: accountId, policies: [FULL_AWS_ACCESS] },
+  ];
+}
+
+async function evaluate(request, index, policies, identityPolicies, scps) {
   const where = `request ${index}`;
+  const accountId = principalAccount(request.principal, where);
   const simulation = {
     request: {
       principal: request.principal,
       action: request.action,
-      resource: { resource: request.resource, accountId: principalAccount(request.principal, where) },
-      contextVariables: await normalizeContext(request.context ?? {}, where),
+      resource: { resource: request.resource, accountId },
+      contextVariables: await normalizeContext(withPrincipalArn(request.principal, request.context ?? {}), where),
     },
     identityPolicies,
-    ...EMPTY_GUARDRAILS,
+    serviceControlPolicies: scpLevels(scps, accountId),
+    resourceControlPolicies: [],
   };
 
   const regionless = REGIONLESS_FOUNDATION_MODEL.exec(request.resource);
@@ -216,7 +270,7 @@ async function evaluate(request, index, policies, identityPolicies) {
   };
   await validatedSimulation(twin, where);
   const decision = runUnsafeSimulation(simulation, {});
-  return { decision, deciding: decidingByStatement(simulation, policies, decision) };
+  return { decision, deciding: decidingByStatement(simulation, policies, scps, decision) };
 }
 
 async function main() {
@@ -229,7 +283,7 @@ async function main() {
   for (const [index, request] of input.requests.entries()) {
     const key = JSON.stringify([request.principal, request.action, request.resource, request.context ?? {}]);
     if (!cache.has(key)) {
-      cache.set(key, await evaluate(request, index, input.policies, identityPolicies));
+      cache.set(key, await evaluate(request, index, input.policies, identityPolicies, input.serviceControlPolicies));
     }
     results.push(cache.get(key));
   }

@@ -86,6 +86,9 @@ class AuditTrail(Construct):
         cost extra). Default: none, management events only.
     :param access_logs_bucket: target for the trail bucket's S3 server access logs. Default: a new
         SSE-S3 bucket with the same retention.
+    :param trail_name: the trail's name, so that an SCP can protect it by ARN (cris_guard/scp.py). Changing
+        it replaces the trail (TrailName is create-only in the CloudFormation schema); the bucket and log
+        group are separate resources and stay. Default: a name CloudFormation generates.
 
     Attributes: ``trail`` (the L1 ``CfnTrail``, see the module docstring), ``trail_arn``, ``bucket``,
     ``key``, ``log_group``, ``logs_role``, ``logs_policy``, ``access_logs_bucket``.
@@ -101,6 +104,7 @@ class AuditTrail(Construct):
         data_event_resource_types: Sequence[str] = (),
         access_logs_bucket: s3.IBucket | None = None,
         log_group_name: str | None = None,
+        trail_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         secure_defaults.require_days("retention_days", retention_days)
@@ -251,6 +255,7 @@ class AuditTrail(Construct):
         self.trail = cloudtrail.CfnTrail(
             self,
             "Resource",
+            trail_name=trail_name,
             is_logging=True,
             is_multi_region_trail=True,
             include_global_service_events=True,

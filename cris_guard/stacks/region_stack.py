@@ -36,6 +36,14 @@ def logging_handler_role_name(config: Config, region: str) -> str:
     return f"{config.name}-bedrock-logging-config-{region}"
 
 
+def trail_name(config: Config) -> str:
+    """Fixed, so that the organization guardrail SCP can protect the trail by ARN (cris_guard/scp.py repeats
+    it). Introducing it replaces the trail once on update (TrailName is create-only in the CloudFormation
+    schema); its bucket and log group are separate resources and stay, so no evidence is lost, but expect a
+    gap in recording while the trail is replaced (docs/organization.md, "Upgrading")."""
+    return f"{config.name}-bedrock-audit"
+
+
 def allowed_destinations(config: Config, catalog: Catalog) -> dict[str, list[str]]:
     """Per source Region, the Regions any approved profile may route to: the residency alarm's allow-list."""
     return {
@@ -113,6 +121,7 @@ class RegionGovernanceStack(cdk.Stack):
                 log_group_retention_days=trail_cfg.log_group_retention_days,
                 data_event_resource_types=[t for kind in trail_cfg.data_events for t in BEDROCK_DATA_EVENT_TYPES[kind]],
                 log_group_name=trail_log_group_name(config),
+                trail_name=trail_name(config),
             )
 
     @property

@@ -1,0 +1,312 @@
+"""The organization guardrail: one service control policy (SCP) that keeps Bedrock inference in the EU.
+
+Pure logic, no CDK: :func:`build_scp` turns the configuration into the SCP document, :func:`policy_size`
+counts it the way Organizations does, and :func:`check_size` raises :class:`ScpTooLarge` over the
+5,120-character limit. :mod:`cris_guard.stacks.organization_stack` turns it into an
+``AWS::Organizations::Policy``; docs/organization.md explains it for people.
+
+Why an SCP on top of the identity policies (:mod:`cris_guard.iam_policy`): identity-policy denies bind
+only the principals that carry them, while an SCP binds every principal of the member accounts it is
+attached to, including service roles (agents, batch jobs) — but never the management account nor
+service-linked roles (rollout-facts C1). It is a deny-list SCP: AWS's ``FullAWSAccess`` stays attached
+and this policy only adds Deny statements (rollout-facts C4).
+
+The statements, each with one job (tests/test_scp.py proves each matters):
+
+* ``DenyNonEuInferenceProfiles`` — ``bedrock:*`` on every non-EU system profile, by ID prefix
+  (``global.``, ``us.``, …; regions.NON_EU_PROFILE_PREFIXES). Resource-based, so it refuses the
+  *originating* call on the profile, which carries no ``bedrock:InferenceProfileArn`` (cris-facts §2.3).
+* ``DenyGlobalCrossRegionInference`` — ``bedrock:*`` when ``aws:RequestedRegion`` is ``"unspecified"``:
+  the Region-less model check only global CRIS makes (§2.4; AWS's deny, §2.5).
+* ``DenyModelsThroughNonEuProfiles`` — ``bedrock:*`` when ``bedrock:InferenceProfileArn`` is present
+  and is neither an ``eu.`` system profile nor an application profile: AWS's "restrict to one
+  geography" SCP adapted to the EU (§2.5). An allow-list, so it also refuses a geography prefix that
+  does not exist yet. The ``Null`` test is required: ``ArnNotLike`` on a missing key is true, which
+  would refuse every call. Application profiles are exempt because, when one is called, the key
+  probably holds the *application* profile ARN (UNCONFIRMED which ARN Bedrock presents, §2.5/§6.3);
+  an application profile wrapping a non-EU profile is refused by the Region deny below instead.
+* ``DenyInferenceOutsideEuMemberStates`` — the inference actions (the set the identity policies fence,
+  iam_policy.REGION_DENY_ACTIONS: ``bedrock:InvokeModel*``, batch and evaluation jobs,
+  ``bedrock-mantle:CreateInference``) when ``aws:RequestedRegion`` is not one of the six EU member-state
+  Regions. No exemption is needed: every destination of an ``eu.`` profile called from an EU-6 source is
+  in the EU-6 (§1.3), and cris-guard accepts only EU-6 sources. ``"unspecified"`` is left to the global
+  deny, as in the identity policies.
+* ``DenyDirectInferenceOutsideAllowedRegions`` (only with ``allowed_regions``) — the same actions when
+  ``aws:RequestedRegion`` is not allowed **and** ``bedrock:InferenceProfileArn`` is not an ``eu.`` or
+  application profile. The profile exemption is what keeps CRIS working: Bedrock checks the model in
+  every destination Region with ``aws:RequestedRegion`` = that destination (§2.5, §8.1), so a classic
+  Region allow-list ("StringNotEquals aws:RequestedRegion [eu-central-1, eu-west-1]") refuses an
+  ``eu.`` call from Frankfurt the moment it is routed to Stockholm. The exemption cannot reach the
+  originating profile check (no key there), so calls still have to *start* in an allowed Region (§2.5).
+* ``ProtectBedrockInvocationLogging`` / ``ProtectCrisGuardTrail`` — nobody but the exempt roles may
+  change or delete Bedrock's model invocation logging configuration (an account/Region singleton with
+  no resource ARN, so ``Resource: *``) or stop, change or delete the cris-guard trail (by its fixed
+  name, in every Region and account).
+* ``ProtectExemptRoles`` — nobody but the exempt roles may create, change, tag, delete or pass a role
+  whose name matches an exempt pattern; otherwise anyone allowed to create roles could name one
+  ``<name>-bedrock-logging-config-x`` and inherit the exemption. CDK bootstrap execution-role patterns
+  (``cdk-<qualifier>-cfn-exec-role-*``) are *not* protected: ``cdk bootstrap`` creates and updates that
+  role with the operator's own credentials, so protecting it would refuse bootstrapping every new account
+  under the SCP. The gap this leaves (a role created with a bootstrap-like name is exempt) is documented
+  in docs/organization.md.
+
+Default exempt principals (:func:`default_exempt_principals`): the CDK bootstrap CloudFormation
+execution role (``cdk-hnb659fds-cfn-exec-role-<account>-<region>``, rollout-facts A2), which deploys and
+updates the trail, and cris-guard's logging handler roles (``<name>-bedrock-logging-config-<region>``),
+which set the logging configuration. Not the StackSets execution role (``stacksets-exec-*``,
+rollout-facts B1): cris-guard rolls out with ``cdk deploy`` per account (one Stage each), and every
+exemption widens who may switch auditing off. Organizations that deploy cris-guard with a service-managed
+StackSet add ``arn:aws:iam::*:role/stacksets-exec-*`` to ``exempt_role_arn_patterns``.
+
+Placeholders: ARNs are built with ``${AWS::Partition}`` (iam_policy.PARTITION); the stack substitutes
+``Fn::Sub`` for them and :func:`policy_size` counts each at its worst-case length.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+from cris_guard import iam_policy
+from cris_guard.config import Config, OrganizationGuardrail
+from cris_guard.cris_checks import INFERENCE_PROFILE_ARN_KEY, REQUESTED_REGION_KEY, UNSPECIFIED_REGION
+from cris_guard.regions import EU_MEMBER_STATE_REGIONS, NON_EU_PROFILE_PREFIXES
+
+# Maximum SCP document size; all characters count, whitespace included (rollout-facts C2, cris-facts §7).
+SCP_SIZE_LIMIT = 5120
+
+SID_DENY_NON_EU_PROFILES = "DenyNonEuInferenceProfiles"
+SID_DENY_GLOBAL = "DenyGlobalCrossRegionInference"
+SID_DENY_NON_EU_PROFILE_ROUTING = "DenyModelsThroughNonEuProfiles"
+SID_DENY_OUTSIDE_EU = "DenyInferenceOutsideEuMemberStates"
+SID_DENY_OUTSIDE_ALLOWED = "DenyDirectInferenceOutsideAllowedRegions"
+SID_PROTECT_LOGGING = "ProtectBedrockInvocationLogging"
+SID_PROTECT_TRAIL = "ProtectCrisGuardTrail"
+SID_PROTECT_EXEMPT_ROLES = "ProtectExemptRoles"
+
+PARTITION = iam_policy.PARTITION
+# The CloudFormation execution role of the default CDK bootstrap (qualifier hnb659fds; rollout-facts A2).
+CDK_BOOTSTRAP_EXEC_ROLE_PATTERN = f"arn:{PARTITION}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"
+# Not a default (module docstring); named so that docs and tests can refer to it.
+STACKSETS_EXEC_ROLE_PATTERN = f"arn:{PARTITION}:iam::*:role/stacksets-exec-*"
+
+# Bedrock's model invocation logging configuration: one per account and Region, no resource ARN (§4.1).
+LOGGING_ACTIONS: tuple[str, ...] = (
+    "bedrock:PutModelInvocationLoggingConfiguration",
+    "bedrock:DeleteModelInvocationLoggingConfiguration",
+)
+# Everything that stops the trail recording or changes what it records (CloudTrail API reference).
+TRAIL_ACTIONS: tuple[str, ...] = (
+    "cloudtrail:StopLogging",
+    "cloudtrail:DeleteTrail",
+    "cloudtrail:UpdateTrail",
+    "cloudtrail:PutEventSelectors",
+    "cloudtrail:PutInsightSelectors",
+)
+# Whatever creates, changes or hands out a role (IAM API reference); reads stay allowed. PassRole is in
+# because a role's exemption follows it into any Lambda function or service it is passed to.
+ROLE_ACTIONS: tuple[str, ...] = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:UpdateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:PassRole",
+)
+
+_PRINCIPAL_ARN_KEY = "aws:PrincipalArn"
+_ANY_PROFILE = f"arn:{PARTITION}:bedrock:*:*:inference-profile"
+# Profiles whose model checks may leave the allowed Regions: `eu.` system profiles (their destinations
+# are EU-6) and application profiles (UNCONFIRMED which ARN Bedrock presents; module docstring).
+_EU_ROUTING_PROFILES: tuple[str, ...] = (
+    f"{_ANY_PROFILE}/eu.*",
+    f"arn:{PARTITION}:bedrock:*:*:application-inference-profile/*",
+)
+
+
+class ScpTooLarge(ValueError):
+    """The SCP document is over Organizations' size limit; the message is one line with the fix."""
+
+
+# --- Names cris-guard gives the resources the SCP protects --------------------------------------------
+# Repeated from cris_guard.stacks.region_stack (trail_name, logging_handler_role_name) so that this module
+# needs no CDK import; tests/test_scp.py fails if the two drift apart.
+
+
+def trail_name(config: Config) -> str:
+    return f"{config.name}-bedrock-audit"
+
+
+def logging_handler_role_pattern(config: Config) -> str:
+    return f"arn:{PARTITION}:iam::*:role/{config.name}-bedrock-logging-config-*"
+
+
+def default_exempt_principals(config: Config) -> list[str]:
+    """Who may still change invocation logging and the trail when the configuration names nobody."""
+    return [CDK_BOOTSTRAP_EXEC_ROLE_PATTERN, logging_handler_role_pattern(config)]
+
+
+def exempt_principals(config: Config) -> list[str]:
+    guardrail = _guardrail(config)
+    return list(guardrail.exempt_role_arn_patterns or default_exempt_principals(config))
+
+
+# A CDK bootstrap CloudFormation execution role, of any qualifier and partition (rollout-facts A2).
+_CDK_BOOTSTRAP_EXEC_ROLE = re.compile(r":role/cdk-[^/]*-cfn-exec-role-")
+
+
+def protected_roles(config: Config) -> list[str]:
+    """The exempt patterns ``ProtectExemptRoles`` guards: all but CDK bootstrap execution roles (module
+    docstring)."""
+    return [p for p in exempt_principals(config) if not _CDK_BOOTSTRAP_EXEC_ROLE.search(p)]
+
+
+# --- The document ------------------------------------------------------------------------------------
+
+
+def build_scp(config: Config) -> dict:
+    """The SCP for ``config.organization_guardrail`` (statements in the order of the module docstring)."""
+    guardrail = _guardrail(config)
+    inference_actions = list(iam_policy.REGION_DENY_ACTIONS)
+    not_exempt = {"ArnNotLike": {_PRINCIPAL_ARN_KEY: exempt_principals(config)}}
+    statements: list[dict] = [
+        {
+            "Sid": SID_DENY_NON_EU_PROFILES,
+            "Effect": "Deny",
+            "Action": "bedrock:*",
+            "Resource": [f"{_ANY_PROFILE}/{prefix}*" for prefix in NON_EU_PROFILE_PREFIXES],
+        },
+        {
+            "Sid": SID_DENY_GLOBAL,
+            "Effect": "Deny",
+            "Action": "bedrock:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {REQUESTED_REGION_KEY: UNSPECIFIED_REGION}},
+        },
+        {
+            "Sid": SID_DENY_NON_EU_PROFILE_ROUTING,
+            "Effect": "Deny",
+            "Action": "bedrock:*",
+            "Resource": "*",
+            "Condition": {
+                "Null": {INFERENCE_PROFILE_ARN_KEY: "false"},
+                "ArnNotLike": {INFERENCE_PROFILE_ARN_KEY: list(_EU_ROUTING_PROFILES)},
+            },
+        },
+        {
+            "Sid": SID_DENY_OUTSIDE_EU,
+            "Effect": "Deny",
+            "Action": inference_actions,
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {REQUESTED_REGION_KEY: [*sorted(EU_MEMBER_STATE_REGIONS), UNSPECIFIED_REGION]}
+            },
+        },
+    ]
+    if guardrail.allowed_regions is not None:
+        statements.append(
+            {
+                "Sid": SID_DENY_OUTSIDE_ALLOWED,
+                "Effect": "Deny",
+                "Action": inference_actions,
+                "Resource": "*",
+                "Condition": {
+                    "StringNotEquals": {REQUESTED_REGION_KEY: [*guardrail.allowed_regions, UNSPECIFIED_REGION]},
+                    # The CRIS exemption: without it this is the classic Region deny that breaks CRIS.
+                    "ArnNotLike": {INFERENCE_PROFILE_ARN_KEY: list(_EU_ROUTING_PROFILES)},
+                },
+            }
+        )
+    statements += [
+        {
+            "Sid": SID_PROTECT_LOGGING,
+            "Effect": "Deny",
+            "Action": list(LOGGING_ACTIONS),
+            "Resource": "*",
+            "Condition": not_exempt,
+        },
+        {
+            "Sid": SID_PROTECT_TRAIL,
+            "Effect": "Deny",
+            "Action": list(TRAIL_ACTIONS),
+            "Resource": f"arn:{PARTITION}:cloudtrail:*:*:trail/{trail_name(config)}",
+            "Condition": not_exempt,
+        },
+    ]
+    roles = protected_roles(config)
+    if roles:
+        statements.append(
+            {
+                "Sid": SID_PROTECT_EXEMPT_ROLES,
+                "Effect": "Deny",
+                "Action": list(ROLE_ACTIONS),
+                "Resource": roles,
+                "Condition": not_exempt,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- Size --------------------------------------------------------------------------------------------
+
+
+def render_json(document: object) -> str:
+    """The serialization :func:`policy_size` measures: JSON with a space after every ``,`` and ``:``.
+
+    How CloudFormation serializes a JSON-object ``Content`` before calling CreatePolicy is UNCONFIRMED
+    (rollout-facts C2): compact output would be shorter, so this errs on the large side. Indentation or
+    line breaks would be larger still; nothing suggests CloudFormation adds them.
+    """
+    return json.dumps(document, ensure_ascii=False)
+
+
+def policy_size(document: Mapping) -> int:
+    """Characters Organizations counts against :data:`SCP_SIZE_LIMIT`, conservatively.
+
+    Every character counts, whitespace included (rollout-facts C2), of :func:`render_json`'s output.
+    Counted in UTF-8 bytes, which equals characters for ASCII (one report says the limit is in bytes,
+    C2). ``${AWS::Partition}`` counts as its longest resolved value (``aws-us-gov``,
+    iam_policy.WORST_CASE_PARTITION); any other ``${...}`` raises ``ValueError`` rather than guessing.
+    """
+    text = render_json(document).replace(PARTITION, iam_policy.WORST_CASE_PARTITION)
+    if "${" in text:
+        raise ValueError(f"cannot size the SCP: unresolved placeholder near {text[text.index('${'):][:40]!r}")
+    return len(text.encode("utf-8"))
+
+
+def check_size(document: Mapping) -> int:
+    """The document's :func:`policy_size`; raises :class:`ScpTooLarge` when it is over the limit."""
+    size = policy_size(document)
+    if size > SCP_SIZE_LIMIT:
+        raise ScpTooLarge(
+            f"organization_guardrail: the SCP is {size:,} characters, over the {SCP_SIZE_LIMIT:,}-character SCP"
+            f" limit by {size - SCP_SIZE_LIMIT:,} (counted with whitespace); list fewer or shorter"
+            " exempt_role_arn_patterns or allowed_regions"
+        )
+    return size
+
+
+def _guardrail(config: Config) -> OrganizationGuardrail:
+    if config.organization_guardrail is None:
+        raise ValueError("organization_guardrail: not set in the configuration; add it to build the SCP")
+    return config.organization_guardrail
+
+
+def statement(document: Mapping, sid: str) -> dict:
+    """The statement ``sid`` of ``document`` (KeyError naming the Sids when missing)."""
+    found = [s for s in document["Statement"] if s.get("Sid") == sid]
+    if not found:
+        raise KeyError(f"no statement {sid!r}; have {[s.get('Sid') for s in document['Statement']]}")
+    return found[0]
+
+
+def sids(document: Mapping) -> Sequence[str]:
+    return [s["Sid"] for s in document["Statement"]]
