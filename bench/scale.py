@@ -4,7 +4,7 @@ Run: ``.venv/bin/python bench/scale.py [--applications 200] [--no-append-check]`
 
 Generates a configuration (written to a temporary directory, never committed), synthesizes it with
 ``app_builder.build`` exactly as ``make synth`` does (cdk-nag packs included), and prints the synth
-time, the largest managed policy (characters as IAM counts them, at worst-case partition/account
+time, the time ``make report`` takes on the result (scenarios off), the largest managed policy (characters as IAM counts them, at worst-case partition/account
 length), managed policies per role, and resources per stack. It then checks every AWS limit the
 templates could hit and, unless ``--no-append-check``, synthesizes the same configuration with one
 more application and checks that no logical ID of any existing stack changed.
@@ -85,6 +85,18 @@ def synthesize(config_path: Path, catalog: Catalog, outdir: Path):
     return built, assembly, time.perf_counter() - started
 
 
+def time_report(config_path: Path, catalog: Catalog, outdir: Path):
+    """``make report`` without the access scenarios: read the assembly and build every section."""
+    from cris_guard import report as review
+
+    config = load_config(config_path, catalog)
+    started = time.perf_counter()
+    built = review.build_report(config, catalog, review.read_assembly(outdir), scenario_run=None,
+                                config_label=config_path.name, assembly_label=str(outdir))
+    built.render()
+    return time.perf_counter() - started, built
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=200)
@@ -96,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cris-guard-bench-") as tmp:
         directory = Path(tmp)
-        built, assembly, seconds = synthesize(write_config(directory, args.applications, profiles), catalog, directory / "out")
+        config_path = write_config(directory, args.applications, profiles)
+        built, assembly, seconds = synthesize(config_path, catalog, directory / "out")
 
         print(f"cris-guard scale benchmark: {args.applications} applications x {len(profiles)} EU profiles"
               f" (every catalog profile callable from both) x {len(SOURCE_REGIONS)} source Regions")
@@ -154,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  budgets: {budgets} (one per application + one for the account, once per account)")
         if budgets != args.applications + 1:
             problems.append(f"{budgets} budgets, expected {args.applications + 1}")
+
+        report_seconds, report = time_report(config_path, catalog, directory / "out")
+        text = report.render()
+        print(f"  review report (read cdk.out + every section, scenarios off): {report_seconds:.1f} s,"
+              f" {len(text.splitlines()):,} lines, {len(text.encode()):,} bytes; {report.verdict()}")
+        if not report.passed:
+            problems.extend(f"review report: {c.where}: {c.text}" for c in report.failures)
 
         if not args.no_append_check:
             before = {s.stack_name: s.template.get("Resources", {}) for s in assembly.stacks}

@@ -6,7 +6,15 @@ actually synthesized (a cloud assembly: ``manifest.json``, the templates, the st
 Markdown page: for every application and source Region the destination Regions its policies *really*
 grant per approved profile (parsed from the model ARNs in the templates, then compared with the
 catalog), the residency denies in every policy, policy sizes, audit and budget settings, every cdk-nag
-acknowledgment with its reason, the access scenarios' results and CloudFormation limits.
+acknowledgment with its reason, the access scenarios' results and CloudFormation limits. A Mermaid
+diagram per source Region draws source → approved profile → destination Regions from the same parsed
+grants. A multi-account assembly (one CDK Stage per account, read by :mod:`cris_guard.assembly`) gets
+one part per account; an SCP gets an "Organization guardrail" section; every stack is listed with its
+stage, account and whether it could be a StackSet as it is.
+
+The report is deterministic: nothing depends on the date (the catalog's age goes to stderr) or on
+dict/set order, so two reports of the same templates are byte-identical and their diff is what a change
+does to residency.
 
 Every line marked ✘ is a failed check; any ✘, or any failing scenario, makes the command exit 1 so
 that CI can gate on it. Sections are pure functions of parsed templates (:class:`SynthesizedStack`)
@@ -31,8 +39,16 @@ from pathlib import Path
 from typing import Any
 
 from cris_guard import iam_policy, scenarios
+from cris_guard.assembly import (
+    STACKSET_TEMPLATE_URL_BYTE_LIMIT,
+    AssemblyError,
+    AssemblyStack,
+    CloudAssembly,
+    read_assembly,
+    stackset_readiness,
+)
 from cris_guard.catalog import Catalog, load_catalog
-from cris_guard.config import DEFAULT_CONFIG_PATH, Application, Config, ConfigError, load_config
+from cris_guard.config import DEFAULT_CONFIG_PATH, AccountTarget, Application, Config, ConfigError, load_config
 from cris_guard.constructs.audit_alarms import (
     DIMENSION_SOURCE_REGION,
     METRIC_EVIDENCE_TAMPERING,
@@ -65,110 +81,25 @@ REPORT_FILE_NAME = "review-report.md"
 MAX_FAILED_CALLS_SHOWN = 5
 # A role's inline policies share one 10,240-character quota (cris-facts §7); cris-guard writes none.
 INLINE_POLICY_MAX_CHARS = 10_240
+ORGANIZATIONS_POLICY_TYPE = "AWS::Organizations::Policy"
+# An SCP document holds at most 5,120 characters, whitespace included (rollout-facts C2:
+# orgs_reference_limits; the CloudFormation AWS::Organizations::Policy Content documentation).
+SCP_SIZE_LIMIT = 5_120
+# A catalog older than this is worth refreshing; said on stderr, because a report body that depended on
+# today's date would differ between two runs on the same templates.
+CATALOG_AGE_WARNING_DAYS = 90
 
 
 # --- The cloud assembly ---------------------------------------------------------------------------
+#
+# Read by cris_guard.assembly (nested Stage assemblies included); the names below are kept for callers.
+
+SynthesizedStack = AssemblyStack
+Assembly = CloudAssembly
 
 
-@dataclass(frozen=True)
-class SynthesizedStack:
-    """One synthesized stack: its template and the metadata CDK recorded per construct path.
-
-    ``stack_name``, ``template`` and ``template_full_path`` are the attributes
-    :func:`cris_guard.stacks.access.check_stack_limits` reads from a ``cx_api`` stack artifact.
-    """
-
-    name: str
-    region: str
-    template: Mapping[str, Any]
-    template_full_path: str
-    metadata: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
-
-    @property
-    def stack_name(self) -> str:
-        return self.name
-
-    @property
-    def resources(self) -> Mapping[str, Mapping[str, Any]]:
-        return self.template.get("Resources") or {}
-
-
-@dataclass(frozen=True)
-class Assembly:
-    directory: Path
-    stacks: tuple[SynthesizedStack, ...]
-    account: str
-    validation_report: Mapping[str, Any] | None
-    library_versions: Mapping[str, str]  # aws-cdk-lib, constructs: as recorded in tree.json
-
-
-class AssemblyError(Exception):
-    """The directory is not a cloud assembly this command can read."""
-
-
-def read_assembly(directory: Path | str) -> Assembly:
-    """Read ``manifest.json`` and what it points to. Works for ``cdk synth`` output and ``app.synth()``."""
-    root = Path(directory)
-    manifest_file = root / "manifest.json"
-    if not manifest_file.exists():
-        raise AssemblyError(f"{root}/manifest.json not found; synthesize first (`make synth`)")
-    manifest = _read_json(manifest_file)
-    stacks = []
-    accounts = set()
-    for artifact_id, artifact in manifest.get("artifacts", {}).items():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        account, _, region = artifact.get("environment", "aws://unknown-account/unknown-region").removeprefix(
-            "aws://").partition("/")
-        accounts.add(account)
-        template_file = (artifact.get("properties") or {}).get("templateFile")
-        if not template_file:
-            raise AssemblyError(f"{manifest_file}: stack {artifact_id} names no properties.templateFile;"
-                                " synthesize again (`make synth`)")
-        template_path = root / template_file
-        metadata: dict[str, list] = {k: list(v) for k, v in (artifact.get("metadata") or {}).items()}
-        extra = artifact.get("additionalMetadataFile")
-        if extra and (root / extra).exists():
-            for path, entries in _read_json(root / extra).items():
-                metadata.setdefault(path, []).extend(entries)
-        stacks.append(
-            SynthesizedStack(
-                name=artifact.get("displayName", artifact_id),
-                region=region,
-                template=_read_json(template_path),
-                template_full_path=str(template_path),
-                metadata=metadata,
-            )
-        )
-    report_file = root / "validation-report.json"
-    validation = _read_json(report_file) if report_file.exists() else None
-    versions: dict[str, str] = {}
-    tree_file = root / "tree.json"
-    if tree_file.exists():
-        _construct_versions(_read_json(tree_file).get("tree", {}), versions)
-    account = accounts.pop() if len(accounts) == 1 else ", ".join(sorted(accounts)) or "-"
-    if account == "unknown-account":
-        account = "environment-agnostic (from credentials at deploy time)"
-    return Assembly(root, tuple(sorted(stacks, key=lambda s: s.name)), account, validation, versions)
-
-
-def _read_json(file: Path) -> Any:
-    """A file of the assembly, or an :class:`AssemblyError` naming it (an incomplete or hand-edited assembly)."""
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AssemblyError(f"{file} not found, though manifest.json names it; synthesize again (`make synth`)") from None
-    except json.JSONDecodeError as exc:
-        raise AssemblyError(f"{file}: not valid JSON ({exc}); synthesize again (`make synth`)") from None
-
-
-def _construct_versions(node: Mapping[str, Any], found: dict[str, str]) -> None:
-    info = node.get("constructInfo") or {}
-    library = str(info.get("fqn", "")).split(".", 1)[0]
-    if library and info.get("version"):
-        found.setdefault(library, info["version"])
-    for child in (node.get("children") or {}).values():
-        _construct_versions(child, found)
+def _is_guardrail_stack(stack: SynthesizedStack) -> bool:
+    return any(r.get("Type") == ORGANIZATIONS_POLICY_TYPE for r in stack.resources.values())
 
 
 # --- Checks and sections ----------------------------------------------------------------------------
@@ -187,14 +118,23 @@ class Section:
     lines: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     counts_as: str = "checks"  # how the verdict line counts this section's checks
+    level: int = 2  # heading level: 2 at the top, 3 inside an account's part of a multi-account report
+    where_prefix: str = ""  # "prod: " inside an account's part, so failed checks name the account
 
     def check(self, passed: bool, where: str, text: str) -> str:
         """Record a check and return its mark for the line that shows it."""
-        self.checks.append(Check(passed, where, text))
+        self.checks.append(Check(passed, self.where_prefix + where, text))
         return OK if passed else FAIL
 
     def render(self) -> str:
-        return "\n".join([f"## {self.title}", "", *self.lines]).rstrip() + "\n"
+        """The section; its own headings (``### From eu-central-1``) move down with its level."""
+        shift = "#" * (self.level - 2)
+        body, fenced = [], False
+        for line in self.lines:
+            if line.startswith("```"):
+                fenced = not fenced
+            body.append(shift + line if shift and not fenced and line.startswith("#") else line)
+        return "\n".join([f"{'#' * self.level} {self.title}", "", *body]).rstrip() + "\n"
 
 
 def _text(value: object) -> str:
@@ -217,6 +157,10 @@ def _display_path(path: Path | str) -> str:
     if resolved.is_relative_to(scenarios.REPO_ROOT):
         return str(resolved.relative_to(scenarios.REPO_ROOT))
     return str(path)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _percent(size: int, limit: int) -> str:
@@ -682,6 +626,83 @@ def _deny_cell(section: Section, where: str, policy: PolicyReview, review: Acces
     return f"{mark} all {len(review.expected_denies)} present" if not problems else f"{mark} {_cell('; '.join(problems))}"
 
 
+# --- 1. Residency map ---------------------------------------------------------------------------------
+#
+# One Mermaid flowchart per source Region (GitHub and GitLab render ```mermaid blocks in pull requests).
+# It is drawn from the same parsed grants as the access section, never from the configuration: one node
+# per approved profile, aggregated over applications, so 200 applications still give one edge set per
+# profile. Node IDs are derived from names and every list is sorted, so a diff of two reports shows the
+# edges a change adds or removes. The syntax is a deliberately small subset (flowchart, quoted labels,
+# --> and -. "label" .-> edges, classDef); tests/test_report.py checks every line against it.
+
+MERMAID_OUTSIDE_CLASS = "outside"
+
+
+def _mermaid_id(prefix: str, name: str) -> str:
+    return f"{prefix}_{re.sub(r'[^A-Za-z0-9]', '_', name)}"
+
+
+def _mermaid_label(text: str) -> str:
+    return '"' + text.replace('"', "#quot;") + '"'
+
+
+def residency_diagram(region: str, reviews: Sequence[AccessReview]) -> list[str]:
+    """The flowchart for one source Region: source → approved profile → destination Regions granted."""
+    approving: dict[str, list[str]] = defaultdict(list)  # profile ID -> applications approving it
+    granting: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # profile -> Region -> apps
+    for review in reviews:
+        for route in review.routes:
+            approving[route.profile_id].append(review.application)
+            for destination in route.found:
+                granting[route.profile_id][destination] += 1
+    source = _mermaid_id("src", region)
+    lines = ["flowchart LR", f"  {source}[{_mermaid_label(f'{region} (source Region)')}]"]
+    ids: dict[str, str] = {}
+    for pid in sorted(approving):
+        node = _mermaid_id("p", pid)
+        while node in ids.values():  # two IDs that differ only in punctuation
+            node += "_"
+        ids[pid] = node
+        count = len(approving[pid])
+        suffix = "" if granting[pid] else ", no destination granted"
+        label = f"{pid} · {count} application{'s' if count != 1 else ''}{suffix}"
+        lines.append(f"  {node}[{_mermaid_label(label)}]")
+    destinations = sorted({d for regions in granting.values() for d in regions})
+    for destination in destinations:
+        if destination in EU_MEMBER_STATE_REGIONS:
+            lines.append(f"  {_mermaid_id('dst', destination)}[{_mermaid_label(destination)}]")
+        else:
+            label = f"{destination} {FAIL} outside the EU member states"
+            lines.append(f"  {_mermaid_id('dst', destination)}[{_mermaid_label(label)}]:::{MERMAID_OUTSIDE_CLASS}")
+    for pid in sorted(approving):
+        lines.append(f"  {source} --> {ids[pid]}")
+        for destination, count in sorted(granting[pid].items()):
+            total = len(approving[pid])
+            if count == total:
+                lines.append(f"  {ids[pid]} --> {_mermaid_id('dst', destination)}")
+            else:  # only some applications' policies grant it: the access section flags them
+                lines.append(f"  {ids[pid]} -. {_mermaid_label(f'{count} of {total} applications')} .->"
+                             f" {_mermaid_id('dst', destination)}")
+    if any(d not in EU_MEMBER_STATE_REGIONS for d in destinations):
+        lines.append(f"  classDef {MERMAID_OUTSIDE_CLASS} fill:#fdd,stroke:#c00,stroke-width:2px,color:#600")
+    return lines
+
+
+def residency_map_section(reviews: Sequence[AccessReview], config: Config) -> Section:
+    section = Section("Residency map")
+    section.lines += [
+        "Destination Regions each approved profile's policies grant, per source Region, aggregated over the"
+        " applications (read from the templates, as in the access section below; a dotted edge is granted"
+        f" to only some of them, a red node is outside the EU member states).",
+        "",
+    ]
+    regions = list(config.source_regions) + sorted({r.region for r in reviews} - set(config.source_regions))
+    for region in regions:
+        here = [r for r in reviews if r.region == region]
+        section.lines += [f"### From {region}", "", "```mermaid", *residency_diagram(region, here), "```", ""]
+    return section
+
+
 # --- 3. Audit -------------------------------------------------------------------------------------------
 
 
@@ -943,7 +964,7 @@ def acknowledgments(stacks: Sequence[SynthesizedStack]) -> list[Acknowledgment]:
 
 def _validations_acknowledgments(stack: SynthesizedStack) -> Iterator[Acknowledgment]:
     for path, entries in stack.metadata.items():
-        shown_path = path.removeprefix(f"/{stack.name}").lstrip("/") or "(stack)"
+        shown_path = path.removeprefix(stack.construct_path).lstrip("/") or "(stack)"
         for entry in entries:
             if entry.get("type") == "aws:cdk:acknowledged-rules" and isinstance(entry.get("data"), dict):
                 for rule, reason in entry["data"].items():
@@ -980,11 +1001,17 @@ def nag_section(stacks: Sequence[SynthesizedStack], validation_report: Mapping[s
             section.lines.append(f"- {_code(rule)} on {', '.join(_code(p) for p in sorted(paths))}: {_text(reason)}")
         section.lines.append("")
     violations = []
+    per_pack: dict[str, int] = {p.__name__: 0 for p in PACKS}
     for plugin in (validation_report or {}).get("pluginReports") or []:
-        name = (plugin.get("summary") or {}).get("pluginName", "?")
+        name = (plugin.get("summary") or {}).get("pluginName") or plugin.get("pluginName") or "?"
+        per_pack.setdefault(name, 0)
         for violation in plugin.get("violations") or []:
+            per_pack[name] += 1
             resources = ", ".join(r.get("resourceLogicalId", "?") for r in violation.get("violatingResources") or [])
             violations.append(f"{name}: {violation.get('ruleName', '?')} on {resources}: {violation.get('description', '')}")
+    if validation_report is not None:
+        section.lines += ["Unacknowledged findings per pack: " + ", ".join(
+            f"{name} {count}" for name, count in sorted(per_pack.items())) + ".", ""]
     if validation_report is None:
         section.lines.append(f"{WARN} `validation-report.json` not found in the assembly.")
     elif violations:
@@ -1019,7 +1046,8 @@ def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Seq
         run.skipped = [f.label for f in files if f.content.config_overrides is not None]
         files = [f for f in files if f.content.config_overrides is None]
         if files:
-            templates = [scenarios.StackTemplate(s.name, s.region, s.template) for s in stacks]
+            templates = [scenarios.StackTemplate(s.name, s.region, s.template, stage=s.stage, account=s.account)
+                         for s in stacks]
             run.report = scenarios.run(files, config, catalog, lambda _config: templates,
                                        account=config.account or scenarios.DEFAULT_ACCOUNT)
     except (scenarios.ScenarioError, scenarios.UnresolvableError, ConfigError) as exc:
@@ -1077,7 +1105,8 @@ def scenarios_section(run: ScenarioRun | None) -> Section:
 
 def limits_section(stacks: Sequence[SynthesizedStack]) -> Section:
     section = Section("CloudFormation limits")
-    over = check_stack_limits(_AssemblyView(stacks))
+    # check_stack_limits names stacks by stack_name; the same name can be in two Stages, so pass the unique one.
+    over = check_stack_limits(_AssemblyView([_LimitsView(s.name, s.template, s.template_full_path) for s in stacks]))
     section.lines += ["| Stack | Resources | Outputs | Template bytes |", "|---|---|---|---|"]
     for stack in stacks:
         resources = len(stack.resources)
@@ -1100,7 +1129,126 @@ def limits_section(stacks: Sequence[SynthesizedStack]) -> Section:
 
 @dataclass(frozen=True)
 class _AssemblyView:
-    stacks: Sequence[SynthesizedStack]
+    stacks: Sequence[Any]
+
+
+@dataclass(frozen=True)
+class _LimitsView:
+    stack_name: str
+    template: Mapping[str, Any]
+    template_full_path: str
+
+
+# --- 8. Organization guardrail ---------------------------------------------------------------------------
+
+
+def _scp_size(document: Any) -> tuple[int, int, str]:
+    """(characters, limit, how counted). cris_guard.scp counts as it plans the SCP; without it (older
+    checkouts), the minified JSON is counted: every character counts in an SCP (rollout-facts C2), and
+    whether CloudFormation minifies a JSON-object Content before calling Organizations is UNCONFIRMED."""
+    if isinstance(document, str):
+        return len(document), SCP_SIZE_LIMIT, "as written (a string Content is sent as it is)"
+    try:
+        from cris_guard import scp  # noqa: PLC0415 (written next to this report; optional until it lands)
+
+        return int(scp.policy_size(document)), int(getattr(scp, "SCP_SIZE_LIMIT", SCP_SIZE_LIMIT)), "cris_guard.scp.policy_size"
+    except ImportError:
+        return len(json.dumps(document, separators=(",", ":"))), SCP_SIZE_LIMIT, "minified JSON"
+    except ValueError as exc:  # a placeholder scp.policy_size will not guess the length of
+        return len(json.dumps(document, separators=(",", ":"))), SCP_SIZE_LIMIT, f"minified JSON; {exc}"
+
+
+def _condition_text(condition: Any) -> str:
+    parts = []
+    for operator, keys in sorted((condition or {}).items()):
+        for key, values in sorted((keys or {}).items()):
+            shown = ", ".join(_code(_show(v)) for v in _as_list(values))
+            parts.append(f"{operator} {_code(key)} {'[' + shown + ']' if isinstance(values, list) else shown}")
+    return "; ".join(parts)
+
+
+def organization_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section | None:
+    """Every SCP in the assembly (``AWS::Organizations::Policy``): targets, statements and size."""
+    found = _find(stacks, ORGANIZATIONS_POLICY_TYPE)
+    wanted = config.organization_guardrail
+    if not found and wanted is None:
+        return None
+    section = Section("Organization guardrail")
+    if not found:
+        text = "organization_guardrail is configured, but the assembly has no AWS::Organizations::Policy"
+        section.lines += [f"- {section.check(False, 'organization guardrail', text)} {_text(text)}", ""]
+        return section
+    for stack, lid, resource in found:
+        props = _props(resource)
+        where = f"SCP {lid}"
+        targets = [_show(t) for t in _as_list(props.get("TargetIds"))]
+        content = _placeholder_form(props.get("Content"), stack.region or "", {})
+        document = content
+        if isinstance(content, str):
+            try:
+                document = json.loads(content)
+            except json.JSONDecodeError:
+                document = {}
+        size, limit, how = _scp_size(content)
+        section.lines.append(f"#### {_code(props.get('Name', lid))} ({_show(props.get('Type', '?'))})")
+        section.lines.append("")
+        section.lines.append(f"{_code(lid)} in stack {_code(stack.name)} (account {stack.account or 'from credentials'},"
+                             f" {stack.region}).")
+        if wanted is not None:
+            same = sorted(targets) == sorted(wanted.target_ids)
+            mark = section.check(same, where, f"attached to {targets}, configured {wanted.target_ids}")
+            section.lines.append(f"Targets {mark}: {', '.join(_code(t) for t in targets) or '(none)'}"
+                                 + ("" if same else f"; configured: {', '.join(wanted.target_ids)}"))
+        else:
+            section.lines.append(f"Targets: {', '.join(_code(t) for t in targets) or '(none)'}")
+        mark = section.check(size <= limit, where, f"{size:,} characters, more than {limit:,}")
+        section.lines += [f"Size {mark}: {_percent(size, limit)} characters ({how}).", ""]
+        section.lines += ["| Sid | Effect | Actions | Resources | Conditions |", "|---|---|---|---|---|"]
+        for statement in _as_list((document or {}).get("Statement")):
+            if not isinstance(statement, dict):
+                continue
+            actions = _as_list(statement.get("Action")) or [f"not {a}" for a in _as_list(statement.get("NotAction"))]
+            resources = _as_list(statement.get("Resource")) or [f"not {r}" for r in _as_list(statement.get("NotResource"))]
+            section.lines.append(
+                f"| {_code(statement.get('Sid', '-'))} | {statement.get('Effect', '?')}"
+                f" | {', '.join(_code(_show(a)) for a in actions)} | {', '.join(_code(_show(r)) for r in resources)}"
+                f" | {_condition_text(statement.get('Condition')).replace('|', chr(92) + '|') or '-'} |")
+        section.lines.append("")
+    return section
+
+
+# --- 9. Deployment -----------------------------------------------------------------------------------------
+
+
+def deployment_section(assembly: Assembly, config: Config) -> Section:
+    """Every stack with its stage, account and Region, and whether its template could be a StackSet as it is."""
+    section = Section("Deployment")
+    section.lines += [
+        "What `cdk deploy` deploys, by stack (select a Stage's stacks with `cdk deploy '<stage>/*'`). StackSet-ready:"
+        " whether the template could be rolled out with a CloudFormation StackSet as it is (not a check).",
+        "",
+    ]
+    expected = [t.name for t in config.targets() if t is not None]
+    for stage in assembly.stages:
+        if stage not in expected:
+            text = f"stage {stage} is in the assembly but not in the configuration's accounts"
+            section.lines.append(f"- {section.check(False, 'deployment', text)} {_text(text)}")
+    for stack in assembly.stacks_in(None):
+        if config.multi_account and not _is_guardrail_stack(stack):
+            text = f"stack {stack.name} is at the root of a multi-account assembly, outside every account's Stage"
+            section.lines.append(f"- {section.check(False, 'deployment', text)} {_text(text)}")
+    if section.checks:
+        section.lines.append("")
+    section.lines += ["| Stack | Stage | Account | Region | Resources | StackSet-ready |", "|---|---|---|---|---|---|"]
+    for stack in assembly.stacks:
+        reasons = stackset_readiness(stack)
+        ready = "yes" if not reasons else "no: " + "; ".join(reasons)
+        section.lines.append(
+            f"| {_code(stack.name)} | {stack.stage or '-'} | {stack.account or 'from credentials'}"
+            f" | {stack.region or 'any'} | {len(stack.resources)} | {_cell(ready)} |")
+    section.lines += ["", f"StackSet limits used: TemplateURL at most {STACKSET_TEMPLATE_URL_BYTE_LIMIT:,} bytes"
+                      " (UNCONFIRMED whether 1 MB applies); see cris_guard/assembly.py.", ""]
+    return section
 
 
 # --- The whole report ------------------------------------------------------------------------------------
@@ -1119,6 +1267,14 @@ def _versions(assembly: Assembly) -> str:
 
     cdk = assembly.library_versions.get("aws-cdk-lib") or f"{installed('aws-cdk-lib')} (installed)"
     return f"aws-cdk-lib {cdk}, cdk-nag {installed('cdk-nag')}"
+
+
+def _accounts_text(accounts: Iterable[str | None]) -> str:
+    named = [a for a in accounts if a is not None]
+    agnostic = "environment-agnostic (from credentials at deploy time)"
+    if not named:
+        return agnostic
+    return ", ".join(named) + (f" and {agnostic}" if None in accounts else "")
 
 
 @dataclass
@@ -1161,30 +1317,82 @@ class ReviewReport:
         return "\n".join(lines) + "\n" + "\n".join(s.render() for s in self.sections)
 
 
+ScenarioRuns = Mapping[str | None, ScenarioRun]  # per account (Stage name; None: the single account)
+
+
+def _account_sections(
+    config: Config,
+    catalog: Catalog,
+    stacks: Sequence[SynthesizedStack],
+    run: ScenarioRun | None,
+    *,
+    level: int,
+    prefix: str,
+    with_scenarios: bool,
+) -> list[Section]:
+    """What one account's templates grant and record: the residency map, access, audit and budgets."""
+    reviews, orphans = review_access(stacks, config, catalog)
+    sections = [
+        residency_map_section(reviews, config),
+        access_section(reviews, orphans, config),
+        audit_section(stacks, config),
+        budgets_section(stacks, config),
+    ]
+    if with_scenarios:
+        sections.append(scenarios_section(run))
+    for section in sections:
+        section.level, section.where_prefix = level, prefix
+    return sections
+
+
+def _account_heading(target: AccountTarget, account_config: Config, stacks: Sequence[SynthesizedStack]) -> Section:
+    section = Section(f"Account {target.name} ({target.id})", where_prefix=f"{target.name}: ")
+    accounts = sorted({s.account or "from credentials" for s in stacks})
+    ok = bool(stacks) and accounts == [target.id]
+    text = (f"stage {target.name} has no stack in the assembly" if not stacks
+            else f"stage {target.name}'s stacks are for account {', '.join(accounts)}, configured {target.id}")
+    mark = section.check(ok, "stage", text)
+    section.lines += [
+        f"Stage {_code(target.name)} {mark}: {_plural(len(stacks), 'stack')} ({', '.join(s.stack_name for s in stacks) or 'none'})"
+        f" in account {', '.join(accounts) or '-'}; source Regions {', '.join(account_config.source_regions)};"
+        f" {_plural(len(account_config.applications), 'application')}"
+        f" ({', '.join(a.name for a in account_config.applications)}).",
+        "",
+    ]
+    return section
+
+
 def build_report(
     config: Config,
     catalog: Catalog,
     assembly: Assembly,
     *,
-    scenario_run: ScenarioRun | None,
+    scenario_run: ScenarioRun | ScenarioRuns | None,
     config_label: str,
     assembly_label: str | None = None,
-    today: _dt.date,
 ) -> ReviewReport:
-    """Every section for ``assembly``; ``scenario_run`` comes from :func:`run_scenarios` (None: not run)."""
+    """Every section for ``assembly``; ``scenario_run`` comes from :func:`run_scenarios` (None: not run),
+    one per account (by Stage name) for a multi-account configuration.
+
+    Nothing in the report depends on the date or on dict/set order: two reports of the same templates are
+    byte-identical, so the diff of two reports is what a change does."""
     stacks = list(assembly.stacks)
-    age = (today - catalog.as_of).days
+    runs: Mapping[str | None, ScenarioRun | None]
+    runs = scenario_run if isinstance(scenario_run, Mapping) else {None: scenario_run}
+    if config.multi_account:
+        where = "; ".join(f"{t.name} {t.id}: {', '.join(t.source_regions)}" for t in config.targets() if t is not None)
+        scope = f"{len(config.accounts or [])} accounts ({where})"
+    else:
+        scope = f"source Regions {', '.join(config.source_regions)}"
     header = [
         f"# cris-guard review report: {config.name}",
         "",
-        f"- Configuration: {_code(config_label)}, residency **{config.residency}**, source Regions"
-        f" {', '.join(config.source_regions)}, {len(config.applications)} applications",
+        f"- Configuration: {_code(config_label)}, residency **{config.residency}**, {scope}, {len(config.applications)} applications",
         f"- Assembly: {_code(assembly_label or _display_path(assembly.directory))}, {len(stacks)} stacks"
-        f" ({', '.join(s.name for s in stacks)}), account {assembly.account}",
-        f"- Profile catalog: {len(catalog.profiles)} EU profiles as of {catalog.as_of}"
-        f" ({age} days before this report), source {catalog.source}",
+        f" ({', '.join(s.name for s in stacks)}), account {_accounts_text(assembly.accounts)}",
+        f"- Profile catalog: {len(catalog.profiles)} EU profiles as of {catalog.as_of}, source {catalog.source}",
         f"- Catalog method: {catalog.method}",
-        f"- Tools: {_versions(assembly)}; report generated {today.isoformat()}",
+        f"- Tools: {_versions(assembly)}",
     ]
     if _is_transcribed(catalog):
         header += [
@@ -1194,15 +1402,25 @@ def build_report(
             " Run `python -m cris_guard.catalog refresh --region <each source Region>` with credentials and"
             " commit the result.",
         ]
-    reviews, orphans = review_access(stacks, config, catalog)
-    sections = [
-        access_section(reviews, orphans, config),
-        audit_section(stacks, config),
-        budgets_section(stacks, config),
-        nag_section(stacks, assembly.validation_report),
-        scenarios_section(scenario_run),
-        limits_section(stacks),
-    ]
+    guardrail = organization_section(stacks, config)
+    if not config.multi_account:
+        own = [s for s in stacks if not _is_guardrail_stack(s) and s.stage is None]
+        sections = _account_sections(config, catalog, own, runs.get(None), level=2, prefix="", with_scenarios=False)
+        sections += [nag_section(stacks, assembly.validation_report), scenarios_section(runs.get(None)),
+                     limits_section(stacks)]
+    else:
+        sections = []
+        for target in config.targets():
+            assert target is not None
+            account_config = config.for_account(target)
+            own = assembly.stacks_in(target.name)
+            sections.append(_account_heading(target, account_config, own))
+            sections += _account_sections(account_config, catalog, own, runs.get(target.name), level=3,
+                                          prefix=f"{target.name}: ", with_scenarios=True)
+        sections += [nag_section(stacks, assembly.validation_report), limits_section(stacks)]
+    if guardrail is not None:
+        sections.append(guardrail)
+    sections.append(deployment_section(assembly, config))
     return ReviewReport(header, sections)
 
 
@@ -1211,6 +1429,15 @@ def default_scenario_dir(config_path: Path | None) -> Path | None:
     if config_path is None or Path(config_path).resolve() == DEFAULT_CONFIG_PATH.resolve():
         return scenarios.DEFAULT_SCENARIO_DIR
     return None
+
+
+def catalog_age_warning(catalog: Catalog, today: _dt.date) -> str | None:
+    """For stderr, not the report: the report's text must not depend on the day it is written."""
+    age = (today - catalog.as_of).days
+    if age <= CATALOG_AGE_WARNING_DAYS:
+        return None
+    return (f"cris-guard: warning: the profile catalog is {age} days old (as of {catalog.as_of}); refresh it with"
+            " `python -m cris_guard.catalog refresh --region <each source Region>`")
 
 
 def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _dt.date.today) -> int:
@@ -1232,12 +1459,20 @@ def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _
     except (ConfigError, AssemblyError) as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
+    warning = catalog_age_warning(catalog, today())
+    if warning:
+        print(warning, file=sys.stderr)
     directory = None if args.no_scenarios else (args.scenarios or default_scenario_dir(args.config))
-    run = run_scenarios(directory, config, catalog, assembly.stacks) if directory else None
-    report = build_report(
-        config, catalog, assembly, scenario_run=run,
-        config_label=str(args.config or "config/default.yaml"), assembly_label=str(args.assembly), today=today(),
-    )
+    runs: ScenarioRun | dict[str | None, ScenarioRun] | None = None
+    # The guardrail stack goes along: the scenario runner evaluates an SCP it finds in the templates too.
+    guardrails = [s for s in assembly.stacks if _is_guardrail_stack(s)]
+    if directory and config.multi_account:
+        runs = {t.name: run_scenarios(directory, config.for_account(t), catalog, assembly.stacks_in(t.name) + guardrails)
+                for t in config.targets() if t is not None}
+    elif directory:
+        runs = run_scenarios(directory, config, catalog, list(assembly.stacks))
+    report = build_report(config, catalog, assembly, scenario_run=runs,
+                          config_label=str(args.config or "config/default.yaml"), assembly_label=str(args.assembly))
     out = args.out or args.assembly / REPORT_FILE_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.render(), encoding="utf-8")

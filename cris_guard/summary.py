@@ -1,83 +1,88 @@
 """The short human summary ``make synth`` prints after synthesis.
 
-It reads what was actually synthesized (the cloud assembly's manifest and templates) next to the
-configuration, so the summary cannot claim a stack or resource that is not in ``cdk.out/``.
+It reads what was actually synthesized (the cloud assembly's manifest and templates, nested Stage
+assemblies included, via :mod:`cris_guard.assembly`) next to the configuration, so the summary cannot
+claim a stack or resource that is not in ``cdk.out/``. A multi-account configuration is listed per
+account (Stage); every stack says whether its template could be a StackSet as it is.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections import Counter
 from pathlib import Path
 
+from cris_guard.assembly import AssemblyError, AssemblyStack, read_assembly, short_reason, stackset_readiness
 from cris_guard.catalog import Catalog, load_catalog
 from cris_guard.config import Config, ConfigError, load_config
 from cris_guard.regions import supports
 
 
-def _stacks(assembly: Path) -> list[dict]:
-    manifest = json.loads((assembly / "manifest.json").read_text())
-    stacks = []
-    for name, artifact in manifest.get("artifacts", {}).items():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        template_file = assembly / artifact["properties"]["templateFile"]
-        template = json.loads(template_file.read_text())
-        env = artifact.get("environment", "aws://unknown-account/unknown-region")
-        account, region = env.removeprefix("aws://").split("/", 1)
-        stacks.append(
-            {
-                "name": artifact.get("displayName", name),
-                "region": region,
-                "account": account if account != "unknown-account" else "from credentials at deploy time",
-                "template": template_file.name,
-                "resources": Counter(r["Type"] for r in template.get("Resources", {}).values()),
-                "outputs": template.get("Outputs", {}),
-            }
-        )
-    return sorted(stacks, key=lambda s: s["name"])
+def _stack_line(stack: AssemblyStack) -> str:
+    total = len(stack.resources)
+    reasons = stackset_readiness(stack)
+    ready = "StackSet-ready: yes" if not reasons else f"StackSet-ready: no ({', '.join(short_reason(r) for r in reasons)})"
+    return (f"  {stack.stack_name:<40} {stack.region or 'any':<14} {total:>4} resources"
+            f"  {Path(stack.template_full_path).name}  {ready}")
 
 
-def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
-    stacks = _stacks(assembly)
-    lines = [
-        f"cris-guard: synthesized '{config.name}' (residency: {config.residency}) into {assembly}/",
-        f"  profile catalog: {len(catalog.profiles)} EU profiles, as of {catalog.as_of} ({catalog.source})",
-        "",
-        f"Stacks ({len(stacks)}):",
-    ]
-    for s in stacks:
-        total = sum(s["resources"].values())
-        lines.append(f"  {s['name']:<40} {s['region']:<14} {total:>4} resources  {s['template']}")
-    lines.append(f"  account: {stacks[0]['account'] if stacks else '-'}")
-    lines += ["", "Approved profiles (source Region -> destination Regions):"]
+def _account_lines(config: Config, catalog: Catalog, stacks: list[AssemblyStack], indent: str = "") -> list[str]:
+    """Stacks, routes, applications and cost of one account (the single account, or one Stage)."""
+    accounts = sorted({s.account or "from credentials at deploy time" for s in stacks})
+    lines = [f"{indent}Stacks ({len(stacks)}):"]
+    lines += [indent + _stack_line(s) for s in stacks]
+    lines.append(f"{indent}  account: {', '.join(accounts) or '-'}")
+    lines += ["", f"{indent}Approved profiles (source Region -> destination Regions):"]
     approved = sorted({p for app in config.applications for p in app.profiles})
     for region in config.source_regions:
         for pid in approved:
             dests = catalog.destinations(pid, region)
-            lines.append(f"  {region:<13} {pid:<50} -> {', '.join(dests)}")
-    lines += ["", f"Applications ({len(config.applications)}):"]
+            lines.append(f"{indent}  {region:<13} {pid:<50} -> {', '.join(dests)}")
+    lines += ["", f"{indent}Applications ({len(config.applications)}):"]
     for app in config.applications:
         trust = ", ".join(app.trusted_services + app.trusted_role_arns)
         enforce = "; application profiles required" if app.require_application_profiles else ""
         lines.append(
-            f"  {app.name:<28} {len(app.profiles)} profiles, budget {app.monthly_budget_usd:g} USD/month,"
+            f"{indent}  {app.name:<28} {len(app.profiles)} profiles, budget {app.monthly_budget_usd:g} USD/month,"
             f" role trusted by {trust}{enforce}"
         )
     with_profiles = [r for r in config.source_regions if supports("AWS::Bedrock::ApplicationInferenceProfile", r)]
     without = [r for r in config.source_regions if r not in with_profiles]
-    lines += ["", "Cost:"]
-    lines.append(f"  budgets (once per account) in {config.budgets_region}: one per application + the account")
+    lines += ["", f"{indent}Cost:"]
+    lines.append(f"{indent}  budgets (once per account) in {config.budgets_region}: one per application + the account")
     if with_profiles:
-        lines.append(f"  application inference profiles in {', '.join(with_profiles)} (applications must call their ARNs)")
+        lines.append(f"{indent}  application inference profiles in {', '.join(with_profiles)} (applications must call their ARNs)")
     if without:
         lines.append(
-            f"  no application inference profiles in {', '.join(without)}: CloudFormation offers none there,"
+            f"{indent}  no application inference profiles in {', '.join(without)}: CloudFormation offers none there,"
             " so spend from there is not attributed per application"
         )
-    outputs = [(s["name"], k, v.get("Description", "")) for s in stacks for k, v in s["outputs"].items()]
+    return lines
+
+
+def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
+    """The summary of ``assembly`` (a directory; nested Stage assemblies are read too)."""
+    read = read_assembly(assembly)
+    lines = [
+        f"cris-guard: synthesized '{config.name}' (residency: {config.residency}) into {assembly}/",
+        f"  profile catalog: {len(catalog.profiles)} EU profiles, as of {catalog.as_of} ({catalog.source})",
+        "",
+    ]
+    root = read.stacks_in(None)
+    if not config.multi_account:
+        lines += _account_lines(config, catalog, root)
+    else:
+        for target in config.targets():
+            assert target is not None
+            lines += [f"Account {target.name} ({target.id}), stage '{target.name}' (deploy with `cdk deploy '{target.name}/*'`):"]
+            lines += _account_lines(config.for_account(target), catalog, read.stacks_in(target.name), indent="  ")
+            lines.append("")
+        if root:
+            lines += [f"Stacks outside the accounts' stages ({len(root)}):", *(_stack_line(s) for s in root)]
+        unknown = [s for s in read.stages if s not in {t.name for t in config.targets() if t is not None}]
+        if unknown:
+            lines.append(f"Stages not in the configuration: {', '.join(unknown)}")
+    outputs = [(s.name, k, v.get("Description", "")) for s in read.stacks for k, v in (s.template.get("Outputs") or {}).items()]
     if outputs:
         lines += ["", "Stack outputs (values are known after `cdk deploy`):"]
         for stack, key, desc in outputs:
@@ -101,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     if not (assembly / "manifest.json").exists():
         print(f"cris-guard: {assembly}/manifest.json not found; run `make synth` first", file=sys.stderr)
         return 2
-    print(render_summary(config, catalog, assembly))
+    try:
+        print(render_summary(config, catalog, assembly))
+    except AssemblyError as exc:
+        print(f"cris-guard: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -61,3 +61,38 @@ def minimal_config(catalog, name: str, regions: list[str]):
         },
         catalog,
     )
+
+
+# Two accounts (one CDK Stage each), without an organization guardrail: tests/test_report.py,
+# test_summary.py and test_assembly.py read it.
+MULTI_ACCOUNT_CONFIG = {
+    "name": "acme-genai",
+    "residency": "eu",
+    "accounts": [
+        {"name": "prod", "id": "111122223333", "source_regions": ["eu-central-1", "eu-west-1"]},
+        {"name": "dev", "id": "444455556666", "source_regions": ["eu-west-3"], "applications": ["claims-assistant"]},
+    ],
+    "applications": [
+        {"name": "claims-assistant", "profiles": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+         "monthly_budget_usd": 500, "trusted_services": ["lambda.amazonaws.com"]},
+        {"name": "contract-search", "profiles": ["eu.amazon.nova-pro-v1:0"],
+         "monthly_budget_usd": 250, "trusted_services": ["ecs-tasks.amazonaws.com"]},
+    ],
+    "alerts": {"emails": ["platform-team@example.com"]},
+}
+
+
+@pytest.fixture(scope="session")
+def multi_account_config(catalog):
+    from cris_guard.config import parse_config
+
+    return parse_config(MULTI_ACCOUNT_CONFIG, catalog)
+
+
+@pytest.fixture(scope="session")
+def multi_account_assembly(catalog, multi_account_config, tmp_path_factory):
+    """MULTI_ACCOUNT_CONFIG synthesized once per session: cdk.out with assembly-prod/ and assembly-dev/."""
+    from cris_guard.app_builder import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out-multi")
+    return build_app(multi_account_config, catalog, outdir=str(outdir)).synth()

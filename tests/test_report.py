@@ -56,7 +56,7 @@ def shipped_run(assembly, default_config, catalog):
 @pytest.fixture(scope="module")
 def default_report(assembly, default_config, catalog, shipped_run):
     return rp.build_report(default_config, catalog, assembly, scenario_run=shipped_run,
-                           config_label="config/default.yaml", assembly_label="cdk.out", today=TODAY)
+                           config_label="config/default.yaml", assembly_label="cdk.out")
 
 
 def scenario_count(run: rp.ScenarioRun) -> int:
@@ -113,18 +113,19 @@ def test_header_names_config_catalog_versions_and_warns_about_a_transcribed_cata
         "",
         "- Configuration: `config/default.yaml`, residency **eu**, source Regions eu-central-1, eu-west-1, 2 applications",
         f"- Assembly: `cdk.out`, 2 stacks ({CENTRAL}, {WEST}), account 111122223333",
-        f"- Profile catalog: 19 EU profiles as of {catalog.as_of} ({(TODAY - catalog.as_of).days} days before this"
-        f" report), source {catalog.source}",
+        f"- Profile catalog: 19 EU profiles as of {catalog.as_of}, source {catalog.source}",
         f"- Catalog method: {catalog.method}",
-        f"- Tools: {versions}; report generated 2026-11-22",
+        f"- Tools: {versions}",
     ]
     assert lines[8].startswith("> ⚠ **The profile catalog has never been refreshed from an AWS account.**")
+    # Nothing that depends on the day the report is written (a diff of two reports is what changed).
+    text = "\n".join(lines).replace(f"as of {catalog.as_of}", "as of <the catalog's date>")
+    assert not re.search(r"generated|days before|\b20\d\d-\d\d-\d\d\b", text)
 
 
 def test_no_warning_once_the_catalog_was_refreshed(assembly, default_config, catalog):
     refreshed = replace(catalog, method="refreshed from account 111122223333 with `python -m cris_guard.catalog refresh`")
-    text = rp.build_report(default_config, refreshed, assembly, scenario_run=None,
-                           config_label="c.yaml", today=TODAY).render()
+    text = rp.build_report(default_config, refreshed, assembly, scenario_run=None, config_label="c.yaml").render()
     assert f"- Catalog method: {refreshed.method}" in text.splitlines()  # the report read this catalog
     assert "never been refreshed" not in text
 
@@ -152,7 +153,7 @@ def planned_size(config, catalog, application: str, region: str) -> int:
 
 def test_access_lines_show_role_trust_routes_profiles_policies_and_denies(lines, default_config, catalog):
     size = planned_size(default_config, catalog, "claims-assistant", "eu-central-1")
-    start = lines.index("### From eu-central-1")
+    start = lines.index("### From eu-central-1", lines.index("## Application access"))
     assert lines[start:start + 20] == [
         "### From eu-central-1",
         "",
@@ -181,7 +182,7 @@ def test_access_lines_show_role_trust_routes_profiles_policies_and_denies(lines,
     # nova-pro routes to 4 Regions, not 6: read from the policy, and the same from both source Regions.
     nova_pro = f"| `eu.amazon.nova-pro-v1:0` | eu-central-1, eu-north-1, eu-west-1, eu-west-3 (4) | {ROUTE_OK} |"
     assert lines.count(nova_pro) == 2
-    assert lines.index("### From eu-west-1") > start
+    assert lines.index("### From eu-west-1", start) > start
 
 
 def test_policy_sizes_are_the_sizes_iam_policy_planned(assembly, default_config, catalog):
@@ -247,7 +248,8 @@ def test_every_cdk_nag_acknowledgment_is_listed_with_its_reason_per_stack(lines,
 
 
 def test_scenario_table(lines, shipped_run):
-    assert "Skipped (their `config_overrides` need their own synthesis): enforced-application-profiles.yaml." in lines
+    skipped = next(x for x in lines if x.startswith("Skipped (their `config_overrides` need their own synthesis): "))
+    assert "enforced-application-profiles.yaml" in skipped
     assert "| allowed.yaml · claims-assistant calls its approved system profiles | allow | 12 | ✔ held |" in lines
     calls = len(shipped_run.report.outcomes)
     assert f"{scenario_count(shipped_run)} scenarios, {calls} calls: {calls} held, 0 failed." in lines
@@ -462,18 +464,276 @@ def test_shipped_scenarios_are_the_default_only_for_the_default_config():
     assert rp.default_scenario_dir(REPO_ROOT / "config" / "examples" / "stockholm-paris.yaml") is None
 
 
-def test_the_committed_example_shows_the_current_access_section(lines):
-    """docs/review-report-example.md is the report for config/default.yaml (`make synth`, then
-    `python -m cris_guard.report --out docs/review-report-example.md`). Its roles, routes, application
-    profiles and denies must be current; policy sizes may lag a statement change by a few characters."""
-    example = (REPO_ROOT / "docs" / "review-report-example.md").read_text().splitlines()
+EXAMPLE = REPO_ROOT / "docs" / "review-report-example.md"
 
-    def access(text):
-        section = text[text.index("## Application access"):text.index("## Residency alarms and audit")]
-        return [re.sub(r"✔ [\d,]+ of 6,144 \(\d+ %\)", "✔ (size) of 6,144", line) for line in section]
 
-    assert access(example) == access(lines)
-    assert "**Verdict: ✔ PASS: " in "\n".join(example)
+def test_the_committed_example_is_the_current_report(default_report):
+    """docs/review-report-example.md is the report of config/default.yaml (the session's assembly, account
+    111122223333, shipped scenarios), byte for byte. After a change that alters the report, regenerate it with
+    ``CRIS_GUARD_UPDATE_EXAMPLE=1 .venv/bin/python -m pytest -q tests/test_report.py -k committed_example``
+    and review its diff: that diff is what the change does to the report."""
+    text = default_report.render()
+    if os.environ.get("CRIS_GUARD_UPDATE_EXAMPLE") == "1":
+        EXAMPLE.write_text(text, encoding="utf-8")
+    assert EXAMPLE.read_text(encoding="utf-8") == text, "regenerate docs/review-report-example.md (see the docstring)"
+    assert "**Verdict: ✔ PASS: " in text
+
+
+# --- Determinism and the residency map ---------------------------------------------------------------------
+
+# The Mermaid subset the report writes (tests stand in for a parser: none is pinned for the tests).
+MERMAID_LINE = re.compile(
+    r"^(flowchart LR"
+    r"|  (src|p|dst)_[A-Za-z0-9_]+\[\"[^\"]+\"\](:::outside)?"
+    r"|  (src|p)_[A-Za-z0-9_]+ (-->|-\. \"[^\"]+\" \.->) (p|dst)_[A-Za-z0-9_]+"
+    r"|  classDef outside [a-z-]+:#?[0-9a-z]+(,[a-z-]+:#?[0-9a-z]+)*)$"
+)
+
+
+def diagrams(text: str) -> dict[str, list[str]]:
+    """Each ```mermaid block, by the heading above it (``From eu-central-1``)."""
+    found, heading, block = {}, None, None
+    for line in text.splitlines():
+        if block is not None:
+            if line == "```":
+                found[heading], block = block, None
+            else:
+                block.append(line)
+        elif line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        elif line == "```mermaid":
+            block = []
+    return found
+
+
+def edges(diagram: list[str]) -> set[tuple[str, str]]:
+    return {(m[1], m[2]) for line in diagram if (m := re.match(r"^  (\S+) --> (\S+)$", line))}
+
+
+def test_two_renders_of_the_same_assembly_are_byte_identical(assembly_copy, default_assembly, tmp_path, capsys):
+    target, scenario_dir = assembly_copy
+    first, second = tmp_path / "first.md", tmp_path / "second.md"
+    assert rp.main(["--assembly", str(target), "--scenarios", str(scenario_dir), "--out", str(first)],
+                   today=lambda: TODAY) == 0
+    # Another day, another copy of the same templates: the same bytes.
+    again = tmp_path / "again" / "cdk.out"
+    shutil.copytree(default_assembly.directory, again)
+    assert rp.main(["--assembly", str(again), "--scenarios", str(scenario_dir), "--out", str(second)],
+                   today=lambda: TODAY + dt.timedelta(days=400)) == 0
+    assert first.read_bytes() != b""
+    assert first.read_text().replace(str(target), "X") == second.read_text().replace(str(again), "X")
+    # The catalog's age goes to stderr only.
+    err = capsys.readouterr().err
+    assert err.count("cris-guard: warning: the profile catalog is ") == 1
+    assert "refresh it with `python -m cris_guard.catalog refresh" in err
+
+
+def test_the_residency_map_has_one_valid_diagram_per_source_region(lines):
+    found = diagrams("\n".join(lines))
+    assert sorted(found) == ["From eu-central-1", "From eu-west-1"]
+    for diagram in found.values():
+        bad = [line for line in diagram if not MERMAID_LINE.match(line)]
+        assert bad == []
+        assert diagram[0] == "flowchart LR"
+    central = found["From eu-central-1"]
+    assert central[:2] == ["flowchart LR", '  src_eu_central_1["eu-central-1 (source Region)"]']
+    assert '  p_eu_amazon_nova_pro_v1_0["eu.amazon.nova-pro-v1:0 · 1 application"]' in central
+    nova_pro = {d for p, d in edges(central) if p == "p_eu_amazon_nova_pro_v1_0"}
+    assert nova_pro == {"dst_eu_central_1", "dst_eu_north_1", "dst_eu_west_1", "dst_eu_west_3"}
+    assert ("src_eu_central_1", "p_eu_amazon_nova_2_lite_v1_0") in edges(central)
+    assert "classDef" not in "\n".join(central)  # no Region outside the EU, so nothing marked
+
+
+def test_a_non_eu_destination_is_marked_in_the_diagram(assembly, default_config, catalog):
+    def add_virginia(template):
+        model_statement(template)["Resource"].append(model_arn("us-east-1"))
+
+    reviews, _ = rp.review_access(with_template(assembly, CENTRAL, add_virginia), default_config, catalog)
+    diagram = rp.residency_diagram("eu-central-1", [r for r in reviews if r.region == "eu-central-1"])
+    assert '  dst_us_east_1["us-east-1 ✘ outside the EU member states"]:::outside' in diagram
+    assert "  p_eu_amazon_nova_2_lite_v1_0 --> dst_us_east_1" in diagram
+    assert diagram[-1].startswith("  classDef outside fill:")
+    assert all(MERMAID_LINE.match(line) for line in diagram)
+
+
+def test_a_destination_only_some_applications_get_is_a_dotted_edge(assembly, default_config, catalog):
+    def drop_paris(template):
+        model_statement(template)["Resource"].remove(model_arn("eu-west-3"))
+
+    reviews, _ = rp.review_access(assembly.stacks, default_config, catalog)
+    claims = next(r for r in reviews if (r.application, r.region) == ("claims-assistant", "eu-central-1"))
+    changed, _ = rp.review_access(with_template(assembly, CENTRAL, drop_paris), default_config, catalog)
+    without_paris = next(r for r in changed if (r.application, r.region) == ("claims-assistant", "eu-central-1"))
+    twin = replace(without_paris, application="claims-assistant-2")  # a second application, missing Paris
+    diagram = rp.residency_diagram("eu-central-1", [claims, twin])
+    assert f'  p_eu_amazon_nova_2_lite_v1_0["{NOVA_LITE} · 2 applications"]' in diagram
+    assert '  p_eu_amazon_nova_2_lite_v1_0 -. "1 of 2 applications" .-> dst_eu_west_3' in diagram
+    assert "  p_eu_amazon_nova_2_lite_v1_0 --> dst_eu_south_2" in diagram
+    assert all(MERMAID_LINE.match(line) for line in diagram)
+
+
+@pytest.fixture(scope="module")
+def without_spain(catalog, default_config, tmp_path_factory):
+    """config/default.yaml synthesized with a catalog in which nova-2-lite no longer routes to eu-south-2."""
+    from cris_guard.app_builder import build_app
+    from cris_guard.catalog import parse_catalog
+    from cris_guard.config import load_config
+
+    document = catalog.to_document()
+    routes = document["profiles"][NOVA_LITE]["routes"]
+    for source, destinations in routes.items():
+        if source != "eu-south-2":
+            destinations.remove("eu-south-2")
+    changed = parse_catalog(document)
+    config = load_config(REPO_ROOT / "config" / "default.yaml", changed)
+    outdir = tmp_path_factory.mktemp("cdk.out-without-spain")
+    build_app(config, changed, outdir=str(outdir), default_account="111122223333").synth()
+    return changed, rp.read_assembly(outdir)
+
+
+def test_the_diagram_follows_the_templates(without_spain, lines, default_config, catalog):
+    changed_catalog, changed_assembly = without_spain
+    spain = ("p_eu_amazon_nova_2_lite_v1_0", "dst_eu_south_2")
+    before = diagrams("\n".join(lines))["From eu-central-1"]
+    assert spain in edges(before)
+    # Rendered against the catalog the templates were made from: it passes, and the edge is gone.
+    report = rp.build_report(default_config, changed_catalog, changed_assembly, scenario_run=None, config_label="c")
+    after = diagrams(report.render())["From eu-central-1"]
+    assert edges(before) - edges(after) == {spain}
+    assert edges(after) - edges(before) == set()
+    assert report.passed, [f"{c.where}: {c.text}" for c in report.failures]
+    # Against today's catalog (a config or catalog change not yet synthesized): the map still shows what
+    # the templates grant, and the access section flags the difference.
+    stale = rp.build_report(default_config, catalog, changed_assembly, scenario_run=None, config_label="c")
+    assert edges(diagrams(stale.render())["From eu-central-1"]) == edges(after)
+    assert [c.text for c in stale.failures] == [f"{NOVA_LITE}: missing eu-south-2"] * 2  # claims-assistant, 2 Regions
+
+
+# --- Several accounts and the organization guardrail ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def multi_report(multi_account_assembly, multi_account_config, catalog):
+    assembly = rp.read_assembly(multi_account_assembly.directory)
+    return rp.build_report(multi_account_config, catalog, assembly, scenario_run=None,
+                           config_label="multi.yaml", assembly_label="cdk.out")
+
+
+def test_a_multi_account_report_has_one_part_per_account(multi_report):
+    text = multi_report.render()
+    lines = text.splitlines()
+    assert multi_report.passed, [f"{c.where}: {c.text}" for c in multi_report.failures]
+    assert lines[2] == ("- Configuration: `multi.yaml`, residency **eu**, 2 accounts (prod 111122223333: eu-central-1,"
+                        " eu-west-1; dev 444455556666: eu-west-3), 2 applications")
+    assert lines[3] == ("- Assembly: `cdk.out`, 3 stacks (dev/acme-genai-eu-west-3, prod/acme-genai-eu-central-1,"
+                        " prod/acme-genai-eu-west-1), account 111122223333, 444455556666")
+    headings = [x for x in lines if x.startswith("## ")]
+    assert headings == ["## Account prod (111122223333)", "## Account dev (444455556666)", "## cdk-nag acknowledgments",
+                        "## CloudFormation limits", "## Deployment"]
+    prod = lines[lines.index("## Account prod (111122223333)"):lines.index("## Account dev (444455556666)")]
+    assert prod[2] == ("Stage `prod` ✔: 2 stacks (acme-genai-eu-central-1, acme-genai-eu-west-1) in account 111122223333;"
+                       " source Regions eu-central-1, eu-west-1; 2 applications (claims-assistant, contract-search).")
+    assert [x for x in prod if x.startswith("### ")] == [
+        "### Residency map", "### Application access", "### Residency alarms and audit", "### Budgets", "### Access scenarios"]
+    assert [x for x in prod if x.startswith("#### From")] == ["#### From eu-central-1", "#### From eu-west-1"] * 2
+    dev = lines[lines.index("## Account dev (444455556666)"):lines.index("## cdk-nag acknowledgments")]
+    assert "##### claims-assistant" in dev and "##### contract-search" not in dev
+    assert sorted(diagrams("\n".join(dev))) == ["From eu-west-3"]
+    assert "| `prod/acme-genai-eu-west-1` | prod | 111122223333 | eu-west-1 |" in "\n".join(lines)
+    assert "### dev/acme-genai-eu-west-3 (14)" in lines
+
+
+def test_a_stage_for_the_wrong_account_or_an_unknown_stage_is_flagged(multi_account_assembly, multi_account_config, catalog):
+    assembly = rp.read_assembly(multi_account_assembly.directory)
+    moved = replace(assembly, stacks=tuple(replace(s, account="999999999999") if s.stage == "dev" else s
+                                           for s in assembly.stacks))
+    report = rp.build_report(multi_account_config, catalog, moved, scenario_run=None, config_label="m")
+    assert [f"{c.where}: {c.text}" for c in report.failures] == [
+        "dev: stage: stage dev's stacks are for account 999999999999, configured 444455556666"]
+    fewer = multi_account_config.model_copy(update={"accounts": multi_account_config.accounts[:1]})
+    report = rp.build_report(fewer, catalog, assembly, scenario_run=None, config_label="m")
+    assert [f"{c.where}: {c.text}" for c in report.failures] == [
+        "deployment: stage dev is in the assembly but not in the configuration's accounts"]
+
+
+SCP_CONTENT = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "DenyBedrockOutsideEu", "Effect": "Deny", "Action": ["bedrock:InvokeModel", "bedrock:Converse"],
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1"]},
+                      "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"}},
+    }],
+}
+
+
+def add_guardrail_stack(directory: Path, content) -> None:
+    """A root stack holding an SCP, as cris_guard/stacks/organization_stack.py synthesizes one."""
+    template = {"Resources": {"GuardrailPolicy1234": {"Type": "AWS::Organizations::Policy", "Properties": {
+        "Name": "acme-genai-bedrock-residency", "Type": "SERVICE_CONTROL_POLICY",
+        "TargetIds": ["ou-ab12-cdef3456"], "Content": content}}}}
+    (directory / "acme-genai-organization-guardrail.template.json").write_text(json.dumps(template))
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["artifacts"]["acme-genai-organization-guardrail"] = {
+        "type": "aws:cloudformation:stack", "environment": "aws://999988887777/us-east-1",
+        "properties": {"templateFile": "acme-genai-organization-guardrail.template.json"}}
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_the_organization_guardrail_section_lists_targets_statements_and_size(tmp_path, multi_account_assembly,
+                                                                              multi_account_config, catalog):
+    from cris_guard.config import OrganizationGuardrail
+
+    target = tmp_path / "cdk.out"
+    shutil.copytree(multi_account_assembly.directory, target)
+    add_guardrail_stack(target, SCP_CONTENT)
+    config = multi_account_config.model_copy(update={"organization_guardrail": OrganizationGuardrail(
+        management_account="999988887777", target_ids=["ou-ab12-cdef3456"])})
+    report = rp.build_report(config, catalog, rp.read_assembly(target), scenario_run=None, config_label="m")
+    assert report.passed, [f"{c.where}: {c.text}" for c in report.failures]
+    lines = report.render().splitlines()
+    start = lines.index("## Organization guardrail")
+    size, limit, _ = rp._scp_size(SCP_CONTENT)
+    assert limit == 5_120
+    assert lines[start + 2:start + 9] == [
+        "#### `acme-genai-bedrock-residency` (SERVICE_CONTROL_POLICY)",
+        "",
+        "`GuardrailPolicy1234` in stack `acme-genai-organization-guardrail` (account 999988887777, us-east-1).",
+        "Targets ✔: `ou-ab12-cdef3456`",
+        f"Size ✔: {size:,} of 5,120 ({size * 100 // 5120} %) characters ({rp._scp_size(SCP_CONTENT)[2]}).",
+        "",
+        "| Sid | Effect | Actions | Resources | Conditions |",
+    ]
+    assert lines[start + 10] == (
+        "| `DenyBedrockOutsideEu` | Deny | `bedrock:InvokeModel`, `bedrock:Converse` | `*` |"
+        " ArnNotLike `aws:PrincipalArn` `arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`;"
+        " StringNotEquals `aws:RequestedRegion` [`eu-central-1`, `eu-west-1`] |")
+    assert "| `acme-genai-organization-guardrail` | - | 999988887777 | us-east-1 | 1 | yes |" in lines
+    # Over 5,120 characters, or attached elsewhere: ✘.
+    big = copy.deepcopy(SCP_CONTENT)
+    big["Statement"][0]["Action"] = [f"bedrock:Action{i:04d}" for i in range(300)]
+    add_guardrail_stack(target, big)
+    other = config.model_copy(update={"organization_guardrail": config.organization_guardrail.model_copy(
+        update={"target_ids": ["r-ab12"]})})
+    report = rp.build_report(other, catalog, rp.read_assembly(target), scenario_run=None, config_label="m")
+    failures = [f"{c.where}: {c.text}" for c in report.failures]
+    assert failures[0] == "SCP GuardrailPolicy1234: attached to ['ou-ab12-cdef3456'], configured ['r-ab12']"
+    assert failures[1].startswith("SCP GuardrailPolicy1234: ") and failures[1].endswith("characters, more than 5,120")
+    assert len(failures) == 2
+
+
+def test_a_configured_guardrail_that_was_not_synthesized_is_flagged(multi_report, multi_account_assembly,
+                                                                    multi_account_config, catalog):
+    from cris_guard.config import OrganizationGuardrail
+
+    config = multi_account_config.model_copy(update={"organization_guardrail": OrganizationGuardrail(
+        management_account="999988887777", target_ids=["ou-ab12-cdef3456"])})
+    assembly = rp.read_assembly(multi_account_assembly.directory)
+    if any(rp._is_guardrail_stack(s) for s in assembly.stacks):
+        pytest.skip("this assembly has a guardrail stack")
+    report = rp.build_report(config, catalog, assembly, scenario_run=None, config_label="m")
+    assert [f"{c.where}: {c.text}" for c in report.failures] == [
+        "organization guardrail: organization_guardrail is configured, but the assembly has no AWS::Organizations::Policy"]
 
 
 def test_a_guardrail_grant_the_configuration_does_not_name_is_flagged(assembly, default_config, catalog):
@@ -498,3 +758,27 @@ def test_a_guardrail_grant_the_configuration_does_not_name_is_flagged(assembly, 
     text, section = access_lines(with_template(assembly, CENTRAL, add_guardrail), configured, catalog)
     assert f"Guardrails (bedrock:ApplyGuardrail) ✔: `{guardrail}`" in text
     assert failed(section) == []
+
+
+# --- The CI example ----------------------------------------------------------------------------------------
+
+
+def test_the_github_actions_example_runs_make_test_and_posts_the_report():
+    import yaml
+
+    workflow_file = REPO_ROOT / "examples" / "github-actions" / "cris-guard.yml"
+    workflow = yaml.safe_load(workflow_file.read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert "pull_request" in triggers
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    steps = workflow["jobs"]["review"]["steps"]
+    uses = [s["uses"] for s in steps if "uses" in s]
+    # Every action pinned to a release or a commit, never a moving branch or major tag.
+    assert all(re.fullmatch(r"[\w.-]+/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})", u) for u in uses), uses
+    setup = {s["uses"].split("@")[0]: s.get("with", {}) for s in steps if "uses" in s}
+    assert setup["actions/setup-python"]["python-version"] == "3.11"
+    assert setup["actions/setup-node"]["node-version"] == "20"
+    assert any(s.get("run") == "make test" for s in steps)
+    assert setup["actions/upload-artifact"]["path"] == f"cdk.out/{rp.REPORT_FILE_NAME}"
+    assert "65_536" in workflow_file.read_text()
+    assert setup["marocchino/sticky-pull-request-comment"]["path"] == "cdk.out/review-report-comment.md"

@@ -26,3 +26,37 @@ def test_summary_lists_stacks_routes_applications_and_outputs(default_config, ca
 def test_summary_without_an_assembly_is_one_line(tmp_path, capsys):
     assert main(["--assembly", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"cris-guard: {tmp_path}/manifest.json not found; run `make synth` first\n"
+
+
+def test_every_stack_says_whether_it_is_stackset_ready(default_config, catalog, default_assembly):
+    lines = render_summary(default_config, catalog, Path(default_assembly.directory)).splitlines()
+    central = next(line for line in lines if line.startswith("  acme-genai-eu-central-1 "))
+    assert central.endswith("acme-genai-eu-central-1.template.json  StackSet-ready: no (2 file assets,"
+                            " CheckBootstrapVersion rule, names account 111122223333)")
+
+
+def test_a_multi_account_summary_lists_each_account_and_its_stage(multi_account_config, catalog, multi_account_assembly):
+    lines = render_summary(multi_account_config, catalog, Path(multi_account_assembly.directory)).splitlines()
+    prod = lines.index("Account prod (111122223333), stage 'prod' (deploy with `cdk deploy 'prod/*'`):")
+    dev = lines.index("Account dev (444455556666), stage 'dev' (deploy with `cdk deploy 'dev/*'`):")
+    assert prod < dev
+    assert lines[prod + 1] == "  Stacks (2):"
+    assert lines[prod + 2].startswith("    acme-genai-eu-central-1                  eu-central-1 ")
+    assert lines[prod + 4] == "    account: 111122223333"
+    assert lines[dev + 1:dev + 4] == ["  Stacks (1):", lines[dev + 2], "    account: 444455556666"]
+    assert "StackSet-ready: no (2 file assets, CheckBootstrapVersion rule, names account 444455556666)" in lines[dev + 2]
+    assert "    eu-west-3     eu.anthropic.claude-sonnet-4-5-20250929-v1:0       -> eu-central-1, eu-north-1, eu-south-1,"\
+           " eu-south-2, eu-west-1, eu-west-3" in lines
+    assert "    budgets (once per account) in eu-west-3: one per application + the account" in lines
+    assert any(line.startswith("  dev/acme-genai-eu-west-3.ApplicationAccessclaimsassistantRoleArn") for line in lines)
+
+
+def test_a_corrupt_nested_assembly_is_one_line(multi_account_assembly, tmp_path, capsys):
+    import shutil
+
+    target = tmp_path / "cdk.out"
+    shutil.copytree(multi_account_assembly.directory, target)
+    (target / "assembly-dev" / "manifest.json").write_text("not json")
+    assert main(["--assembly", str(target)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"cris-guard: {target}/assembly-dev/manifest.json: not valid JSON (")
