@@ -1037,19 +1037,23 @@ class ScenarioRun:
     error: str | None = None
 
 
-def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Sequence[SynthesizedStack]) -> ScenarioRun:
+def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Sequence[SynthesizedStack],
+                  *, stage: str | None = None, top_config: Config | None = None) -> ScenarioRun:
     """Evaluate the scenario files against these templates (files with ``config_overrides`` need their
-    own synthesis and are skipped, as ``python -m cris_guard.scenarios --assembly`` does)."""
+    own synthesis and are skipped, as ``python -m cris_guard.scenarios --assembly`` does). For one
+    account of a multi-account configuration, ``config`` is that account's, ``stage`` its name and
+    ``top_config`` the whole configuration (to check the account names scenarios use)."""
     run = ScenarioRun(directory)
     try:
         files = scenarios.load_scenario_dir(directory)
+        scenarios.check_scenario_accounts(files, top_config or config)
         run.skipped = [f.label for f in files if f.content.config_overrides is not None]
         files = [f for f in files if f.content.config_overrides is None]
         if files:
             templates = [scenarios.StackTemplate(s.name, s.region, s.template, stage=s.stage, account=s.account)
                          for s in stacks]
             run.report = scenarios.run(files, config, catalog, lambda _config: templates,
-                                       account=config.account or scenarios.DEFAULT_ACCOUNT)
+                                       account=config.account or scenarios.DEFAULT_ACCOUNT, stage=stage)
     except (scenarios.ScenarioError, scenarios.UnresolvableError, ConfigError) as exc:
         run.error = str(exc)
     return run
@@ -1467,7 +1471,8 @@ def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _
     # The guardrail stack goes along: the scenario runner evaluates an SCP it finds in the templates too.
     guardrails = [s for s in assembly.stacks if _is_guardrail_stack(s)]
     if directory and config.multi_account:
-        runs = {t.name: run_scenarios(directory, config.for_account(t), catalog, assembly.stacks_in(t.name) + guardrails)
+        runs = {t.name: run_scenarios(directory, config.for_account(t), catalog, assembly.stacks_in(t.name) + guardrails,
+                                      stage=t.name, top_config=config)
                 for t in config.targets() if t is not None}
     elif directory:
         runs = run_scenarios(directory, config, catalog, list(assembly.stacks))

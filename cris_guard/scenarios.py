@@ -207,9 +207,12 @@ class Scenario(_Model):
     # "role": the application role's policies from the templates. "allow-all": instead of them, one
     # identity policy allowing bedrock:* and bedrock-mantle:* on *, so that only the SCPs decide.
     identity: Literal["role", "allow-all"] = "role"
+    # With a multi-account configuration (`accounts:`): the account names (Stages) this scenario runs
+    # in. Default: every account. Not allowed for a single-account configuration.
+    accounts: list[str] | None = None
 
     @field_validator("source_regions", "profiles", "application_profiles", "regions", "destinations", "actions",
-                     "service_control_policies")
+                     "service_control_policies", "accounts")
     @classmethod
     def _lists(cls, value, info):
         return _unique(value, info.field_name)
@@ -378,8 +381,51 @@ class StackTemplate:
 
 
 def stacks_from_assembly(assembly: Any) -> list[StackTemplate]:
-    """From an in-memory ``cx_api.CloudAssembly`` (``app.synth()``)."""
-    return [StackTemplate(s.stack_name, s.environment.region, s.template) for s in assembly.stacks]
+    """From an in-memory ``cx_api.CloudAssembly`` (``app.synth()``), stacks of nested Stages included."""
+    stacks = []
+    for s in assembly.stacks_recursively:
+        stage = s.hierarchical_id.rsplit("/", 1)[0] if "/" in s.hierarchical_id else None
+        account = s.environment.account if s.environment.account.isdigit() else None
+        stacks.append(StackTemplate(s.stack_name, s.environment.region, s.template, stage=stage, account=account))
+    return stacks
+
+
+@dataclass(frozen=True)
+class AccountRun:
+    """What one account's scenarios run against: its configuration, Stage name and stacks."""
+
+    stage: str | None
+    config: Config
+    stacks: list[StackTemplate]
+
+
+def per_account(config: Config, stacks: Sequence[StackTemplate]) -> list[AccountRun]:
+    """Split a (possibly multi-account) assembly into one run per account.
+
+    Single account: one run with every stack. Several: each account's Stage stacks plus the stacks at
+    the assembly root (the organization guardrail), whose SCP applies to every account.
+    """
+    if not config.multi_account:
+        return [AccountRun(None, config, list(stacks))]
+    root = [s for s in stacks if s.stage is None]
+    return [
+        AccountRun(t.name, config.for_account(t), [s for s in stacks if s.stage == t.name] + root)
+        for t in config.targets()
+        if t is not None
+    ]
+
+
+def check_scenario_accounts(files: Sequence[LoadedFile], config: Config) -> None:
+    """Every account a scenario names must be one of the configuration's accounts."""
+    names = [t.name for t in config.targets() if t is not None]
+    for loaded in files:
+        for s in loaded.content.scenarios:
+            for name in s.accounts or ():
+                if names and name not in names:
+                    raise ScenarioError(
+                        f"{loaded.label}: scenario {s.name!r}: accounts: {name!r} is not an account of the"
+                        f" configuration; use one of {names}"
+                    )
 
 
 def stacks_from_directory(directory: Path | str) -> list[StackTemplate]:
@@ -634,15 +680,23 @@ def expand(
     account: str = DEFAULT_ACCOUNT,
     partition: str = EVALUATION_PARTITION,
     service_control_policies: Mapping[str, Mapping[str, Any]] | None = None,
+    stage: str | None = None,
 ) -> list[Case]:
     """Every call each scenario of ``loaded`` describes, with the checks Bedrock would make for it.
 
     ``service_control_policies`` are the templates' SCPs (:func:`extract_service_control_policies`);
-    each case also gets the what-if SCPs its scenario names."""
+    each case also gets the what-if SCPs its scenario names. ``stage`` is the account (Stage) name when
+    ``config`` is one account of a multi-account configuration; scenarios limited to other accounts
+    are skipped."""
     apps = {a.name: a for a in config.applications}
     cases: list[Case] = []
     for s in loaded.content.scenarios:
         where = f"{loaded.label}: scenario {s.name!r}"
+        if s.accounts is not None:
+            if stage is None:
+                raise ScenarioError(f"{where}: accounts is set, but the configuration has no accounts; remove it")
+            if stage not in s.accounts:
+                continue
         scps = {**(service_control_policies or {}),
                 **{f"{SCP_LABEL_PREFIX}{n}": loaded.content.service_control_policies[n]
                    for n in s.service_control_policies or ()}}
@@ -945,6 +999,7 @@ def prepare(
     build: Builder,
     *,
     account: str | None = None,
+    stage: str | None = None,
 ) -> list[Prepared]:
     """Build each distinct configuration once (the base one plus each file's overrides) and expand the
     files' scenarios into calls against it."""
@@ -959,7 +1014,7 @@ def prepare(
                                      extract_service_control_policies(stacks, account=acct))
         entry = prepared[key]
         entry.cases.extend(expand(loaded, file_config, catalog, entry.inventory, account=acct,
-                                  service_control_policies=entry.service_control_policies))
+                                  service_control_policies=entry.service_control_policies, stage=stage))
     return list(prepared.values())
 
 
@@ -970,10 +1025,14 @@ def run(
     build: Builder,
     *,
     account: str | None = None,
+    stage: str | None = None,
 ) -> Report:
-    """Evaluate ``files`` against the app ``build`` synthesizes for ``config`` (plus each file's overrides)."""
+    """Evaluate ``files`` against the app ``build`` synthesizes for ``config`` (plus each file's overrides).
+
+    For one account of a multi-account configuration pass ``config.for_account(target)``, its stacks
+    and ``stage=target.name`` (:func:`per_account` does all three)."""
     outcomes: list[Outcome] = []
-    for entry in prepare(files, config, catalog, build, account=account):
+    for entry in prepare(files, config, catalog, build, account=account, stage=stage):
         outcomes.extend(evaluate_cases(entry.cases, entry.inventory))
     file_rank = {f.label: i for i, f in enumerate(files)}
     scenario_rank = {id(s): i for f in files for i, s in enumerate(f.content.scenarios)}
@@ -1014,26 +1073,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         catalog = load_catalog()
         config = load_config(args.config, catalog)
         files = load_scenario_dir(args.scenarios)
-        account = config.account or DEFAULT_ACCOUNT
+        check_scenario_accounts(files, config)
         skipped = [f.label for f in files if args.assembly is not None and f.content.config_overrides is not None]
-        if args.assembly is not None:
+        reports: list[tuple[str, Report]] = []
+        if config.multi_account:
+            # One synthesis (or the given assembly) for every account; each account's stacks are
+            # evaluated with its own configuration. Files with config_overrides need a synthesis of
+            # their own per account, which is left to pytest: they are skipped here.
+            skipped = [f.label for f in files if f.content.config_overrides is not None]
             files = [f for f in files if f.content.config_overrides is None]
-            stacks = stacks_from_directory(args.assembly)
-            report = run(files, config, catalog, lambda _config: stacks, account=account)
+            stacks = (stacks_from_directory(args.assembly) if args.assembly is not None
+                      else synthesize(config, catalog))
+            for entry in per_account(config, stacks):
+                account = entry.config.account or DEFAULT_ACCOUNT
+                report = run(files, entry.config, catalog, lambda _config, _s=entry.stacks: _s,
+                             account=account, stage=entry.stage)
+                reports.append((f"account {entry.stage} ({account})", report))
         else:
-            report = run(files, config, catalog, lambda c: synthesize(c, catalog, account=account), account=account)
+            account = config.account or DEFAULT_ACCOUNT
+            if args.assembly is not None:
+                files = [f for f in files if f.content.config_overrides is None]
+                stacks = stacks_from_directory(args.assembly)
+                report = run(files, config, catalog, lambda _config: stacks, account=account)
+            else:
+                report = run(files, config, catalog, lambda c: synthesize(c, catalog, account=account), account=account)
+            reports.append((f"account {account}", report))
     except (ConfigError, ScenarioError, UnresolvableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report.header = [
+    header = [
         f"cris-guard access scenarios: {args.scenarios} against {args.config or 'config/default.yaml'}"
-        f" (account {account}, partition {EVALUATION_PARTITION})",
+        f" (partition {EVALUATION_PARTITION})",
         "evaluator: @cloud-copilot/iam-simulate (AGPL-3.0-or-later, run as a separate Node process)",
         *([f"skipped (need their own synthesis, not --assembly): {', '.join(skipped)}"] if skipped else []),
-        "",
     ]
-    print(report.render(verbose=args.verbose))
-    return 0 if report.passed else 1
+    print("\n".join(header))
+    for title, report in reports:
+        report.header = ["", f"== {title} =="] if config.multi_account else [f"({title})", ""]
+        print(report.render(verbose=args.verbose))
+    return 0 if all(report.passed for _, report in reports) else 1
 
 
 if __name__ == "__main__":

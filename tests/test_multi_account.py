@@ -286,3 +286,75 @@ def test_the_readme_selectors_pick_one_accounts_stacks_with_the_pinned_cli(synth
 
     assert listed("prod/*") == ["prod/acme-genai-eu-central-1", "prod/acme-genai-eu-west-1"]
     assert "dev/acme-genai-eu-west-3" in listed("**")
+
+
+# --- access scenarios per account ------------------------------------------------------------------------
+
+SCENARIOS = REPO_ROOT / "config" / "examples" / "two-accounts-scenarios"
+
+
+def _run_scenarios_cli(*args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    return subprocess.run([sys.executable, "-m", "cris_guard.scenarios", *args], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_the_example_scenarios_hold_per_account_with_the_scp(synthesized):
+    _, outdir, _ = synthesized
+    result = _run_scenarios_cli("--config", str(EXAMPLE), "--scenarios", str(SCENARIOS), "--assembly", str(outdir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "== account prod (111122223333) ==" in out and "== account dev (444455556666) ==" in out
+    prod, dev = out.split("== account prod (111122223333) ==")[1].split("== account dev (444455556666) ==")
+    assert prod.strip().splitlines()[-1] == "6 scenarios, 80 calls: 80 held, 0 failed"
+    assert dev.strip().splitlines()[-1] == "5 scenarios, 28 calls: 28 held, 0 failed"
+    assert "contract-search runs in prod only" in prod and "contract-search" not in dev
+
+
+def test_without_the_guardrail_stack_the_scp_scenarios_fail(catalog, example, synthesized):
+    """The SCP at the assembly root is what refuses global profiles when the role allows everything."""
+    from cris_guard import scenarios
+
+    _, outdir, _ = synthesized
+    files = scenarios.load_scenario_dir(SCENARIOS)
+    stacks = scenarios.stacks_from_directory(outdir)
+    (prod, _dev) = scenarios.per_account(example, stacks)
+    assert any(s.stage is None for s in prod.stacks)  # the guardrail goes along with each account
+    without_scp = [s for s in prod.stacks if s.stage is not None]
+    report = scenarios.run(files, prod.config, catalog, lambda _c: without_scp, account=prod.config.account, stage="prod")
+    failed = sorted({o.case.scenario.name for o in report.failures})
+    assert failed == [
+        "direct calls outside the SCP's allowed Regions are refused by the SCP even when the role allows everything",
+        "global and other geographies' profiles are refused by the SCP in every account, whatever the role allows",
+    ]
+
+
+def test_a_scenario_naming_an_unknown_account_is_refused(tmp_path, example):
+    from cris_guard import scenarios
+
+    (tmp_path / "a.yaml").write_text(
+        "scenarios:\n  - name: typo\n    application: claims-assistant\n    accounts: [staging]\n"
+        "    profiles: [eu.amazon.nova-2-lite-v1:0]\n    expect: allow\n"
+    )
+    files = scenarios.load_scenario_dir(tmp_path)
+    with pytest.raises(scenarios.ScenarioError) as info:
+        scenarios.check_scenario_accounts(files, example)
+    assert str(info.value) == (
+        "a.yaml: scenario 'typo': accounts: 'staging' is not an account of the configuration; use one of ['prod', 'dev']"
+    )
+
+
+def test_accounts_in_a_scenario_of_a_single_account_configuration_is_refused(tmp_path, catalog, default_config):
+    from cris_guard import scenarios
+
+    (tmp_path / "a.yaml").write_text(
+        "scenarios:\n  - name: misplaced\n    application: claims-assistant\n    accounts: [prod]\n"
+        "    profiles: [eu.amazon.nova-2-lite-v1:0]\n    expect: allow\n"
+    )
+    files = scenarios.load_scenario_dir(tmp_path)
+    with pytest.raises(scenarios.ScenarioError, match=r"^a.yaml: scenario 'misplaced': accounts is set, but the configuration has no accounts; remove it$"):
+        scenarios.run(files, default_config, catalog, lambda _c: [], account="111122223333")
