@@ -327,6 +327,9 @@ class AccountTarget(_Model):
     source_regions: Annotated[list[SourceRegion], Field(min_length=1)]
     # Names of top-level applications deployed to this account. Default: all of them.
     applications: list[str] | None = None
+    # Per-account values of settings that name a Region or an amount of this account.
+    trail_home_region: SourceRegion | None = None  # overrides audit.cloudtrail.home_region
+    account_monthly_usd: Annotated[float, Field(gt=0)] | None = None  # overrides budgets.account_monthly_usd
 
     @field_validator("source_regions")
     @classmethod
@@ -399,9 +402,37 @@ class OrganizationGuardrail(_Model):
             raise ValueError("is empty, which would deny every direct call; list Regions or remove the key")
         return value if value is None else _no_duplicates(value, "Region")
 
+    # Principals (IAM role ARN patterns) that may still change, delete or roll back cris-guard's
+    # CloudFormation stacks, and pass the CDK bootstrap execution role to CloudFormation: CloudFormation
+    # acts with a stack's service role for whoever may operate on the stack, and that role is exempt.
+    # Default: the CDK bootstrap deploy role, which `cdk deploy` and CDK Pipelines assume
+    # (cris_guard/scp.py: default_deployer_principals).
+    deployer_role_arn_patterns: (
+        Annotated[
+            list[
+                Annotated[
+                    str,
+                    AfterValidator(
+                        _check(
+                            _PRINCIPAL_ARN_PATTERN,
+                            "use an IAM role ARN or pattern such as arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*",
+                        )
+                    ),
+                ]
+            ],
+            Field(min_length=1),
+        ]
+        | None
+    ) = None
+
     @field_validator("exempt_role_arn_patterns")
     @classmethod
     def _unique_exempt(cls, value: list[str] | None) -> list[str] | None:
+        return value if value is None else _no_duplicates(value, "pattern")
+
+    @field_validator("deployer_role_arn_patterns")
+    @classmethod
+    def _unique_deployers(cls, value: list[str] | None) -> list[str] | None:
         return value if value is None else _no_duplicates(value, "pattern")
 
 
@@ -473,15 +504,29 @@ class Config(_Model):
     def for_account(self, target: AccountTarget | None) -> Config:
         """The single-account configuration of one ``accounts`` entry (``self`` for ``None``).
 
-        Everything is inherited except the account ID, the source Regions and, when the entry lists
-        them, the applications. The organization guardrail belongs to the organization, not to an
-        account, so the derived configuration has none.
+        Everything is inherited except what belongs to one account: its ID, source Regions and (when the
+        entry lists them) applications; its ``trail_home_region`` and ``account_monthly_usd`` when set;
+        the entries of a per-Region ``cost.application_profile_quota`` for its Regions; and, per
+        application, only the guardrails of this account (a guardrail ARN names its account, so it is
+        usable only there; :func:`check_accounts` refuses one that no account of the application owns).
+        The organization guardrail belongs to the organization, so the derived configuration has none.
         """
         if target is None:
             return self
         applications = [
-            a for a in self.applications if target.applications is None or a.name in target.applications
+            a.model_copy(update={"guardrail_arns": [g for g in a.guardrail_arns if _guardrail_account(g) == target.id]})
+            for a in self.applications
+            if target.applications is None or a.name in target.applications
         ]
+        quota = self.cost.application_profile_quota
+        if isinstance(quota, dict):
+            quota = {r: q for r, q in quota.items() if r in target.source_regions} or None
+        cloudtrail = self.audit.cloudtrail
+        if target.trail_home_region is not None:
+            cloudtrail = cloudtrail.model_copy(update={"home_region": target.trail_home_region})
+        budgets = self.budgets
+        if target.account_monthly_usd is not None:
+            budgets = budgets.model_copy(update={"account_monthly_usd": target.account_monthly_usd})
         return self.model_copy(
             update={
                 "account": target.id,
@@ -489,6 +534,9 @@ class Config(_Model):
                 "applications": applications,
                 "accounts": None,
                 "organization_guardrail": None,
+                "cost": self.cost.model_copy(update={"application_profile_quota": quota}),
+                "audit": self.audit.model_copy(update={"cloudtrail": cloudtrail}),
+                "budgets": budgets,
             }
         )
 
@@ -548,13 +596,63 @@ def check_accounts(config: Config, catalog: Catalog) -> list[str]:
                     f"accounts[{i}].applications[{j}]: {app_name!r} is not the name of an application; use one"
                     f" of {known}"
                 )
+    problems.extend(_check_account_settings(config))
     if problems:
         return problems
     for i, target in enumerate(config.accounts):
+        derived = config.for_account(target)
+        # Per-account problems name the application by its index in the file, not in the account's list.
+        index = {k: known.index(a.name) for k, a in enumerate(derived.applications)}
         problems.extend(
-            f"accounts[{i}] ({target.name}): {p}" for p in check_cross_field(config.for_account(target), catalog)
+            f"accounts[{i}] ({target.name}): "
+            + _APPLICATION_INDEX.sub(lambda m: f"applications[{index[int(m.group(1))]}]", p, count=1)
+            for p in check_cross_field(derived, catalog)
         )
     return problems + _check_guardrail(config)
+
+
+_APPLICATION_INDEX = re.compile(r"^applications\[(\d+)\]")
+
+
+def _guardrail_account(arn: str) -> str | None:
+    parts = guardrail_arn_parts(arn)
+    return parts["account"] if parts else None
+
+
+def _check_account_settings(config: Config) -> list[str]:
+    """Top-level settings that name Regions or accounts, checked against the accounts that use them."""
+    assert config.accounts is not None
+    problems: list[str] = []
+    home = config.audit.cloudtrail.home_region
+    for i, target in enumerate(config.accounts):
+        if home is not None and target.trail_home_region is None and home not in target.source_regions:
+            problems.append(
+                f"audit.cloudtrail.home_region: {home!r} is not a source Region of accounts[{i}] ({target.name},"
+                f" {target.source_regions}); set accounts[{i}].trail_home_region to one of them"
+            )
+        if target.trail_home_region is not None and target.trail_home_region not in target.source_regions:
+            problems.append(
+                f"accounts[{i}].trail_home_region: {target.trail_home_region!r} is not one of its source_regions;"
+                f" use one of {target.source_regions}"
+            )
+    quota = config.cost.application_profile_quota
+    if isinstance(quota, dict):
+        everywhere = config.all_source_regions
+        for region in quota:
+            if region not in everywhere:
+                problems.append(
+                    f"cost.application_profile_quota: {region!r} is not a source Region of any account; use one of {everywhere}"
+                )
+    for a, application in enumerate(config.applications):
+        owners = [t.id for t in config.accounts if t.applications is None or application.name in t.applications]
+        for j, arn in enumerate(application.guardrail_arns):
+            account = _guardrail_account(arn)
+            if account not in owners:
+                problems.append(
+                    f"applications[{a}].guardrail_arns[{j}]: {arn!r} belongs to account {account!r}, which does not"
+                    f" run {application.name!r}; use a guardrail of one of {owners}"
+                )
+    return problems
 
 
 def _check_guardrail(config: Config) -> list[str]:

@@ -141,17 +141,82 @@ def test_a_problem_of_one_account_names_that_account(catalog, example_data):
     ), line
 
 
-def test_a_guardrail_outside_one_accounts_regions_is_refused_for_that_account_only(catalog, example_data):
+PROD_GUARDRAIL = "arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
+
+
+def test_a_guardrail_goes_only_to_the_account_that_owns_it(catalog, example_data):
     data = copy.deepcopy(example_data)
-    data["applications"][0]["guardrail_arns"] = ["arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"]
-    problems = _problems(catalog, data)
-    assert problems == [
-        "t.yaml: accounts[1] (dev): applications[0].guardrail_arns[0]: 'arn:aws:bedrock:eu-central-1:111122223333:"
-        "guardrail/abc123def456' is in 'eu-central-1', not one of source_regions, so no role could use it"
-        " (guardrails are regional); use a guardrail in one of ['eu-west-3']",
-        "t.yaml: accounts[1] (dev): applications[0].guardrail_arns[0]: 'arn:aws:bedrock:eu-central-1:111122223333:"
-        "guardrail/abc123def456' belongs to account '111122223333', not the configured account '444455556666';"
-        " use a guardrail of account 444455556666",
+    data["applications"][0]["guardrail_arns"] = [PROD_GUARDRAIL]
+    config = parse_config(data, catalog, origin="t.yaml")
+    prod, dev = (config.for_account(t) for t in config.accounts)
+    assert prod.applications[0].guardrail_arns == [PROD_GUARDRAIL]
+    assert dev.applications[0].guardrail_arns == []
+
+
+def test_a_guardrail_of_an_account_that_does_not_run_the_application_is_refused(catalog, example_data):
+    data = copy.deepcopy(example_data)
+    data["applications"][1]["guardrail_arns"] = ["arn:aws:bedrock:eu-west-3:444455556666:guardrail/abc123def456"]
+    assert _problems(catalog, data) == [
+        "t.yaml: applications[1].guardrail_arns[0]: 'arn:aws:bedrock:eu-west-3:444455556666:guardrail/abc123def456'"
+        " belongs to account '444455556666', which does not run 'contract-search'; use a guardrail of one of"
+        " ['111122223333']"
+    ]
+
+
+def test_a_guardrail_outside_its_accounts_regions_is_refused_for_that_account(catalog, example_data):
+    data = copy.deepcopy(example_data)
+    data["applications"][0]["guardrail_arns"] = ["arn:aws:bedrock:eu-west-3:111122223333:guardrail/abc123def456"]
+    assert _problems(catalog, data) == [
+        "t.yaml: accounts[0] (prod): applications[0].guardrail_arns[0]: 'arn:aws:bedrock:eu-west-3:111122223333:"
+        "guardrail/abc123def456' is in 'eu-west-3', not one of source_regions, so no role could use it"
+        " (guardrails are regional); use a guardrail in one of ['eu-central-1', 'eu-west-1']"
+    ]
+
+
+def test_per_account_problems_name_the_application_by_its_index_in_the_file(catalog, example_data):
+    """dev runs only contract-search, the file's applications[1]: the message must not say applications[0]."""
+    data = copy.deepcopy(example_data)
+    data["accounts"][1].update(applications=["contract-search"], source_regions=["eu-north-1"])
+    data["organization_guardrail"]["allowed_regions"].append("eu-north-1")
+    data["applications"][1]["require_application_profiles"] = True
+    (line,) = _problems(catalog, data)
+    assert line.startswith(
+        "t.yaml: accounts[1] (dev): applications[1].require_application_profiles: true, but CloudFormation"
+        " offers no application inference profiles in ['eu-north-1']"
+    ), line
+
+
+def test_trail_home_region_per_account(catalog, example_data):
+    data = copy.deepcopy(example_data)
+    data.setdefault("audit", {})["cloudtrail"] = {"home_region": "eu-west-1"}
+    assert _problems(catalog, data) == [
+        "t.yaml: audit.cloudtrail.home_region: 'eu-west-1' is not a source Region of accounts[1] (dev,"
+        " ['eu-west-3']); set accounts[1].trail_home_region to one of them"
+    ]
+    data["accounts"][1]["trail_home_region"] = "eu-west-3"
+    config = parse_config(data, catalog, origin="t.yaml")
+    prod, dev = (config.for_account(t) for t in config.accounts)
+    assert (prod.trail_home_region, dev.trail_home_region) == ("eu-west-1", "eu-west-3")
+    data["accounts"][1]["trail_home_region"] = "eu-central-1"
+    assert _problems(catalog, data) == [
+        "t.yaml: accounts[1].trail_home_region: 'eu-central-1' is not one of its source_regions; use one of ['eu-west-3']"
+    ]
+
+
+def test_per_region_quota_and_account_budget_per_account(catalog, example_data):
+    data = copy.deepcopy(example_data)
+    data["cost"] = {"application_profile_quota": {"eu-central-1": 500, "eu-west-3": 100}}
+    data["budgets"] = {"account_monthly_usd": 5000}
+    data["accounts"][1]["account_monthly_usd"] = 300
+    config = parse_config(data, catalog, origin="t.yaml")
+    prod, dev = (config.for_account(t) for t in config.accounts)
+    assert prod.cost.application_profile_quota == {"eu-central-1": 500}
+    assert dev.cost.application_profile_quota == {"eu-west-3": 100}
+    assert (prod.budgets.account_monthly_usd, dev.budgets.account_monthly_usd) == (5000, 300)
+    data["cost"]["application_profile_quota"]["eu-north-1"] = 10
+    assert _problems(catalog, data) == [
+        "t.yaml: cost.application_profile_quota: 'eu-north-1' is not a source Region of any account; use one of"
+        " ['eu-central-1', 'eu-west-1', 'eu-west-3']"
     ]
 
 
@@ -235,8 +300,9 @@ def test_failed_validations_is_empty_without_a_report_and_names_a_corrupt_one(tm
     assert line.startswith(f"{tmp_path / 'validation-report.json'}: unreadable validation report")
 
 
-def test_moving_a_single_account_into_accounts_keeps_stack_names_and_logical_ids(catalog, default_config, tmp_path):
-    """`stack_name` is explicit, so adopting `accounts:` updates the deployed stacks instead of replacing them."""
+def test_moving_a_single_account_into_accounts_replaces_nothing(catalog, default_config, tmp_path):
+    """`stack_name` is explicit and budget names ignore the Stage, so adopting `accounts:` updates the
+    deployed stacks in place: same stacks, logical IDs and types, and only in-place property changes."""
     single = build(default_config, catalog, outdir=str(tmp_path / "single"), default_account="111122223333")
     multi_config = default_config.model_copy(
         update={
@@ -253,8 +319,25 @@ def test_moving_a_single_account_into_accounts_keeps_stack_names_and_logical_ids
     single_stacks = {s.stack_name: s for s in single.app.synth().stacks_recursively}
     multi_stacks = {s.stack_name: s for s in multi.app.synth().stacks_recursively}
     assert sorted(single_stacks) == sorted(multi_stacks) == ["acme-genai-eu-central-1", "acme-genai-eu-west-1"]
+    budgets_seen = 0
+    changed: list[str] = []
     for name, stack in single_stacks.items():
-        assert sorted(stack.template["Resources"]) == sorted(multi_stacks[name].template["Resources"]), name
+        before, after = stack.template["Resources"], multi_stacks[name].template["Resources"]
+        assert sorted(before) == sorted(after), name
+        for logical_id, resource in before.items():
+            assert resource["Type"] == after[logical_id]["Type"], f"{name} {logical_id}"
+            budgets_seen += resource["Type"] == "AWS::Budgets::Budget"
+            if resource.get("Properties") != after[logical_id].get("Properties"):
+                changed.append(f"{resource['Type']} {_changed_keys(resource['Properties'], after[logical_id]['Properties'])}")
+    assert budgets_seen == 3  # budget names (create-only) are unchanged: no budget is replaced
+    # CDK derives two values from the construct path, which gains the Stage name. Both are updated in
+    # place: a statement ID in the access-log buckets' policies, the provider function's description.
+    assert sorted(set(changed)) == ["AWS::Lambda::Function ['Description']", "AWS::S3::BucketPolicy ['PolicyDocument']"]
+    assert len(changed) == 5
+
+
+def _changed_keys(before: dict, after: dict) -> list[str]:
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
 def _minimal_multi(config) -> dict:
@@ -285,7 +368,9 @@ def test_the_readme_selectors_pick_one_accounts_stacks_with_the_pinned_cli(synth
         return sorted(line.split(" ")[0] for line in result.stdout.splitlines() if line.strip())
 
     assert listed("prod/*") == ["prod/acme-genai-eu-central-1", "prod/acme-genai-eu-west-1"]
-    assert "dev/acme-genai-eu-west-3" in listed("**")
+    # Every account's Stage, but not the management account's guardrail stack at the top level.
+    assert listed("*/*") == ["dev/acme-genai-eu-west-3", "prod/acme-genai-eu-central-1", "prod/acme-genai-eu-west-1"]
+    assert "acme-genai-organization-guardrail" in listed("**")
 
 
 # --- access scenarios per account ------------------------------------------------------------------------

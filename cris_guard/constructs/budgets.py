@@ -108,7 +108,7 @@ class BedrockBudgets(Construct):
             {
                 "thresholds": [[kind, float(percent)] for kind, percent in thresholds],
                 "emails": list(emails),
-                "topic": alert_topic.node.path,
+                "topic": _path_in_stage(alert_topic),
                 "topic_arn": None if cdk.Token.is_unresolved(topic_arn) else topic_arn,
             }
         )
@@ -164,3 +164,11 @@ class BedrockBudgets(Construct):
             ),
             notifications_with_subscribers=list(notifications),
         )
+
+
+def _path_in_stage(construct: Construct) -> str:
+    """The construct path below its Stage: the same whether the stack sits in the App (one account) or
+    in an account's Stage, so moving a configuration under ``accounts:`` keeps every budget name."""
+    stage = cdk.Stage.of(construct)
+    prefix = stage.node.path if stage is not None else ""
+    return construct.node.path[len(prefix) + 1:] if prefix else construct.node.path
