@@ -365,9 +365,9 @@ class OrganizationGuardrail(_Model):
         ],
         Field(min_length=1),
     ]
-    # Optional Region allow-list for direct (non-CRIS) Bedrock inference, narrower than the EU member
-    # states. Calls through an `eu.` or application profile stay allowed in every EU destination Region,
-    # which a classic Region-deny SCP would break (cris-facts §2.5).
+    # Optional Region allow-list for Bedrock (bedrock:*, bedrock-agentcore:*, bedrock-mantle:*), narrower
+    # than the EU member states. Model checks made for an `eu.` or application profile stay allowed in
+    # every EU destination Region, which a classic Region-deny SCP would break (cris-facts §2.5).
     allowed_regions: list[SourceRegion] | None = None
     # Principals (IAM role ARN patterns) that may still change Bedrock invocation logging and the
     # cris-guard trail. Default: the CDK bootstrap CloudFormation execution role and cris-guard's

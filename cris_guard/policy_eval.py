@@ -19,8 +19,9 @@ if the identity policies allow it *and* no SCP denies it. They are evaluated as 
 has them (rollout-facts C4): attached at the root next to AWS's ``FullAWSAccess``, which is also on the
 account, because an SCP layer needs an Allow at every level. So the SCPs given here can only deny; an
 allow-list SCP strategy (FullAWSAccess removed) is not modelled. That SCPs never apply to the management
-account or to service-linked roles (rollout-facts C1) is not modelled either: choose principals of member
-accounts.
+account or to service-linked roles (rollout-facts C1) is not modelled here either: choose principals of member
+accounts (the scenario runner leaves the SCP out for the accounts it does not bind,
+scenarios.without_unbound_scps).
 """
 
 from __future__ import annotations

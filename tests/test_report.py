@@ -695,16 +695,23 @@ def test_the_organization_guardrail_section_lists_targets_statements_and_size(tm
     start = lines.index("## Organization guardrail")
     size, limit, _ = rp._scp_size(SCP_CONTENT)
     assert limit == 5_120
-    assert lines[start + 2:start + 9] == [
+    assert lines[start + 2:start + 13] == [
         "#### `acme-genai-bedrock-residency` (SERVICE_CONTROL_POLICY)",
         "",
         "`GuardrailPolicy1234` in stack `acme-genai-organization-guardrail` (account 999988887777, us-east-1).",
         "Targets ✔: `ou-ab12-cdef3456`",
         f"Size ✔: {size:,} of 5,120 ({size * 100 // 5120} %) characters ({rp._scp_size(SCP_CONTENT)[2]}).",
         "",
+        "Accounts it binds (SCPs never bind the management account, 999988887777; the access scenarios of an account"
+        " it does not bind run without it):",
+        "- `prod` 111122223333: assumed to apply, if the account is under ou-ab12-cdef3456 (OU and root membership"
+        " cannot be resolved offline)",
+        "- `dev` 444455556666: assumed to apply, if the account is under ou-ab12-cdef3456 (OU and root membership"
+        " cannot be resolved offline)",
+        "",
         "| Sid | Effect | Actions | Resources | Conditions |",
     ]
-    assert lines[start + 10] == (
+    assert lines[start + 14] == (
         "| `DenyBedrockOutsideEu` | Deny | `bedrock:InvokeModel`, `bedrock:Converse` | `*` |"
         " ArnNotLike `aws:PrincipalArn` `arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*`;"
         " StringNotEquals `aws:RequestedRegion` [`eu-central-1`, `eu-west-1`] |")
@@ -720,6 +727,69 @@ def test_the_organization_guardrail_section_lists_targets_statements_and_size(tm
     assert failures[0] == "SCP GuardrailPolicy1234: attached to ['ou-ab12-cdef3456'], configured ['r-ab12']"
     assert failures[1].startswith("SCP GuardrailPolicy1234: ") and failures[1].endswith("characters, more than 5,120")
     assert len(failures) == 2
+
+
+def _bound_lines(report) -> list[str]:
+    lines = report.render().splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith("Accounts it binds"))
+    return lines[start + 1:lines.index("", start)]
+
+
+def test_the_guardrail_section_shows_the_accounts_it_does_not_bind(tmp_path, multi_account_assembly,
+                                                                  multi_account_config, catalog):
+    """Listed by ID: bound. Left out of account-ID targets, or the management account: not bound (⚠, no failure:
+    it may be intended, but that account's access scenarios run without the SCP)."""
+    from cris_guard.config import OrganizationGuardrail
+
+    target = tmp_path / "cdk.out"
+    shutil.copytree(multi_account_assembly.directory, target)
+    add_guardrail_stack(target, SCP_CONTENT)
+    assembly = rp.read_assembly(target)
+    for guardrail, expected in (
+        (OrganizationGuardrail(management_account="999988887777", target_ids=["111122223333"]), [
+            "- ✔ `prod` 111122223333: applies, attached to the account itself (target_ids)",
+            "- ⚠ `dev` 444455556666: does not apply, not among target_ids, which are all account IDs"]),
+        (OrganizationGuardrail(management_account="444455556666", target_ids=["r-ab12"]), [
+            "- `prod` 111122223333: assumed to apply, if the account is under r-ab12 (OU and root membership cannot be"
+            " resolved offline)",
+            "- ⚠ `dev` 444455556666: does not apply, the management account: SCPs never apply there"]),
+    ):
+        config = multi_account_config.model_copy(update={"organization_guardrail": guardrail})
+        report = rp.build_report(config, catalog, assembly, scenario_run=None, config_label="m")
+        assert _bound_lines(report) == expected
+        assert [c.text for c in report.failures] == [f"attached to ['ou-ab12-cdef3456'], configured {guardrail.target_ids}"]
+
+
+def test_cli_runs_each_account_s_scenarios_with_the_scp_only_where_it_binds(tmp_path, multi_account_assembly,
+                                                                           monkeypatch, capsys):
+    import yaml
+
+    from .conftest import MULTI_ACCOUNT_CONFIG
+
+    target = tmp_path / "cdk.out"
+    shutil.copytree(multi_account_assembly.directory, target)
+    add_guardrail_stack(target, SCP_CONTENT)
+    scenario_dir = tmp_path / "scenarios"
+    scenario_dir.mkdir()
+    seen: dict[str | None, list[str]] = {}
+
+    def fake_run(directory, config, catalog, stacks, *, stage=None, top_config=None):
+        seen[stage] = sorted(s.name for s in stacks if rp._is_guardrail_stack(s))
+        return rp.ScenarioRun(directory, error="not run in this test")
+
+    monkeypatch.setattr(rp, "run_scenarios", fake_run)
+    for targets, expected in ((["111122223333"], {"prod": ["acme-genai-organization-guardrail"], "dev": []}),
+                              (["ou-ab12-cdef3456"], {"prod": ["acme-genai-organization-guardrail"],
+                                                      "dev": ["acme-genai-organization-guardrail"]})):
+        data = {**MULTI_ACCOUNT_CONFIG,
+                "organization_guardrail": {"management_account": "999988887777", "target_ids": targets}}
+        config_file = tmp_path / "multi.yaml"
+        config_file.write_text(yaml.safe_dump(data))
+        seen.clear()
+        rp.main(["--config", str(config_file), "--assembly", str(target), "--scenarios", str(scenario_dir),
+                 "--out", str(tmp_path / "r.md")], today=lambda: TODAY)
+        assert seen == expected, targets
+    capsys.readouterr()
 
 
 def test_a_configured_guardrail_that_was_not_synthesized_is_flagged(multi_report, multi_account_assembly,

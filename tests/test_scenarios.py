@@ -443,3 +443,76 @@ def test_every_inference_statement_of_the_scp_is_needed_by_a_scenario(shipped, s
     mutant["Statement"] = [s for s in mutant["Statement"] if s["Sid"] != sid]
     outcomes = sc.evaluate_cases(_with_scp(_guardrail_cases(shipped), GUARDRAIL_SCP, mutant), entry.inventory)
     assert any(not o.passed for o in outcomes), f"no scenario notices {sid} missing"
+
+
+# --- Which accounts the SCP binds: per_account and prepare leave it out where it does not apply ----------
+
+SCP_TEMPLATE = {"Resources": {"Scp": {"Type": "AWS::Organizations::Policy", "Properties": {
+    "Name": "acme-genai-cris-guard-bedrock-eu", "Type": "SERVICE_CONTROL_POLICY", "TargetIds": ["x"],
+    "Content": {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyAll", "Effect": "Deny", "Action": "bedrock:*", "Resource": "*"}]}}}}}
+
+
+def _with_targets(config, targets, management="999988887777"):
+    from cris_guard.config import OrganizationGuardrail
+
+    return config.model_copy(update={"organization_guardrail": OrganizationGuardrail(
+        management_account=management, target_ids=targets)})
+
+
+def _scp_stacks(runs):
+    return {r.stage: [s.name for s in r.stacks if sc.holds_scp(s.template)] for r in runs}
+
+
+def test_per_account_gives_the_scp_only_to_the_accounts_it_binds(multi_account_config):
+    stacks = [sc.StackTemplate("acme-genai-eu-central-1", "eu-central-1", {"Resources": {}}, stage="prod"),
+              sc.StackTemplate("acme-genai-eu-west-3", "eu-west-3", {"Resources": {}}, stage="dev"),
+              sc.StackTemplate("acme-genai-organization-guardrail", "us-east-1", SCP_TEMPLATE)]
+    guard = ["acme-genai-organization-guardrail"]
+    for targets, management, expected in (
+        (["ou-ab12-cdef3456"], "999988887777", {"prod": guard, "dev": guard}),  # assumed: OU membership unknown
+        (["r-ab12"], "999988887777", {"prod": guard, "dev": guard}),
+        (["111122223333"], "999988887777", {"prod": guard, "dev": []}),  # dev is not among the account IDs
+        (["111122223333", "444455556666"], "999988887777", {"prod": guard, "dev": guard}),
+        (["ou-ab12-cdef3456"], "444455556666", {"prod": guard, "dev": []}),  # dev is the management account
+    ):
+        runs = sc.per_account(_with_targets(multi_account_config, targets, management), stacks)
+        assert _scp_stacks(runs) == expected, (targets, management)
+        assert {r.stage: len(r.stacks) - len(_scp_stacks([r])[r.stage]) for r in runs} == {"prod": 1, "dev": 1}
+    # Without a configured guardrail, an SCP found in the templates is assumed to apply everywhere, as before.
+    assert _scp_stacks(sc.per_account(multi_account_config, stacks)) == {"prod": guard, "dev": guard}
+
+
+def test_a_single_account_run_drops_the_scp_where_it_does_not_bind(default_config):
+    stacks = [sc.StackTemplate("acme-genai-eu-central-1", "eu-central-1", {"Resources": {}}),
+              sc.StackTemplate("acme-genai-organization-guardrail", "us-east-1", SCP_TEMPLATE)]
+    only = _with_targets(default_config, ["444455556666"])
+    assert default_config.account is None
+    assert _scp_stacks(sc.per_account(only, stacks)) == {None: ["acme-genai-organization-guardrail"]}  # account unknown
+    for account, kept in (("444455556666", True), ("111122223333", False), ("999988887777", False)):
+        config = only.model_copy(update={"account": account})
+        assert bool(_scp_stacks(sc.per_account(config, stacks))[None]) is kept, account
+        assert [s.name for s in sc.without_unbound_scps(config, account, stacks)] == [s.name for s in stacks][:2 if kept else 1]
+
+
+def test_scenarios_of_an_account_the_scp_does_not_bind_run_without_it(catalog, default_config, default_assembly,
+                                                                      tmp_path):
+    """prepare(): the guardrail in a single-account configuration's templates is left out for the management
+    account, so a scenario that relies on the SCP fails there instead of passing on an SCP that never applies."""
+    (tmp_path / "a.yaml").write_text(
+        "scenarios:\n  - name: global refused by the SCP alone\n    application: claims-assistant\n"
+        "    identity: allow-all\n    profiles: [global.anthropic.claude-sonnet-4-5-20250929-v1:0]\n"
+        "    expect: explicit-deny\n")
+    files = sc.load_scenario_dir(tmp_path)
+    stacks = [*sc.stacks_from_assembly(default_assembly),
+              sc.StackTemplate("acme-genai-organization-guardrail", "us-east-1", SCP_TEMPLATE)]
+    member = _with_targets(default_config, ["ou-ab12-cdef3456"]).model_copy(update={"account": TEST_ACCOUNT})
+    (entry,) = sc.prepare(files, member, catalog, lambda _c: stacks)
+    assert list(entry.service_control_policies) == ["scp/acme-genai-cris-guard-bedrock-eu"]
+    assert sc.run(files, member, catalog, lambda _c: stacks).failures == []
+    management = _with_targets(default_config, ["ou-ab12-cdef3456"], management=TEST_ACCOUNT).model_copy(
+        update={"account": TEST_ACCOUNT})
+    (entry,) = sc.prepare(files, management, catalog, lambda _c: stacks)
+    assert entry.service_control_policies == {}
+    failures = sc.run(files, management, catalog, lambda _c: stacks).failures
+    assert failures and {o.case.scenario.name for o in failures} == {"global refused by the SCP alone"}

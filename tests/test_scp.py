@@ -27,15 +27,15 @@ from .conftest import REPO_ROOT, TEST_ACCOUNT
 MANAGEMENT = "999988887777"
 GUARDRAIL = {"management_account": MANAGEMENT, "target_ids": ["ou-abcd-12345678"]}
 EU6 = ["eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"]
-INFERENCE_ACTIONS = [
-    "bedrock:InvokeModel*", "bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob", "bedrock-mantle:CreateInference",
-]
+SERVICES = ["bedrock:*", "bedrock-agentcore:*", "bedrock-mantle:*"]
 EU_ROUTING = [
     "arn:${AWS::Partition}:bedrock:*:*:inference-profile/eu.*",
     "arn:${AWS::Partition}:bedrock:*:*:application-inference-profile/*",
 ]
 BOOTSTRAP = "arn:${AWS::Partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"
 HANDLERS = "arn:${AWS::Partition}:iam::*:role/acme-genai-bedrock-logging-config-*"
+DEPLOYERS = "arn:${AWS::Partition}:iam::*:role/cdk-hnb659fds-deploy-role-*"
+STACKS = "arn:${AWS::Partition}:cloudformation:*:*:stack/acme-genai-*/*"
 
 
 def _with_guardrail(catalog, default_config, **fields):
@@ -62,12 +62,13 @@ def narrowed(catalog, default_config):
 def test_statements_and_their_order(plain, narrowed):
     assert scp.sids(scp.build_scp(plain)) == [
         "DenyNonEuInferenceProfiles", "DenyGlobalCrossRegionInference", "DenyModelsThroughNonEuProfiles",
-        "DenyInferenceOutsideEuMemberStates", "ProtectBedrockInvocationLogging", "ProtectCrisGuardTrail",
-        "ProtectExemptRoles",
+        "DenyBedrockOutsideEuMemberStates", "ProtectBedrockInvocationLogging", "ProtectCrisGuardTrail",
+        "ProtectExemptRoles", "ProtectCrisGuardStacks", "ProtectExecutionRolePassing",
     ]
     assert scp.sids(scp.build_scp(narrowed)) == [
         scp.SID_DENY_NON_EU_PROFILES, scp.SID_DENY_GLOBAL, scp.SID_DENY_NON_EU_PROFILE_ROUTING, scp.SID_DENY_OUTSIDE_EU,
         scp.SID_DENY_OUTSIDE_ALLOWED, scp.SID_PROTECT_LOGGING, scp.SID_PROTECT_TRAIL, scp.SID_PROTECT_EXEMPT_ROLES,
+        scp.SID_PROTECT_STACKS, scp.SID_PROTECT_EXEC_ROLE_PASSING,
     ]
     document = scp.build_scp(narrowed)
     assert document["Version"] == "2012-10-17"
@@ -93,16 +94,18 @@ def test_inference_statements_exactly(narrowed):
                       "ArnNotLike": {"bedrock:InferenceProfileArn": EU_ROUTING}},
     }
     assert scp.statement(document, scp.SID_DENY_OUTSIDE_EU) == {
-        "Sid": "DenyInferenceOutsideEuMemberStates", "Effect": "Deny", "Action": INFERENCE_ACTIONS, "Resource": "*",
+        "Sid": "DenyBedrockOutsideEuMemberStates", "Effect": "Deny", "Action": SERVICES, "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": [*EU6, "unspecified"]}},
     }
     assert scp.statement(document, scp.SID_DENY_OUTSIDE_ALLOWED) == {
-        "Sid": "DenyDirectInferenceOutsideAllowedRegions", "Effect": "Deny", "Action": INFERENCE_ACTIONS,
+        "Sid": "DenyBedrockOutsideAllowedRegions", "Effect": "Deny", "Action": SERVICES,
         "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1", "unspecified"]},
                       "ArnNotLike": {"bedrock:InferenceProfileArn": EU_ROUTING}},
     }
-    assert INFERENCE_ACTIONS == list(iam_policy.REGION_DENY_ACTIONS), "the set the identity policies fence"
+    # Whole services, so at least everything the identity policies fence by Region.
+    assert all(fnmatch.fnmatchcase(a, p) for a in iam_policy.REGION_DENY_ACTIONS for p in ["bedrock*:*"])
+    assert {a.split(":")[0] for a in iam_policy.REGION_DENY_ACTIONS} <= {p.split(":")[0] for p in SERVICES}
 
 
 def test_protection_statements_exactly(plain):
@@ -125,6 +128,20 @@ def test_protection_statements_exactly(plain):
     assert {"iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy",
             "iam:PassRole"} <= set(roles["Action"])
     assert not any(a.startswith(("iam:Get", "iam:List")) for a in roles["Action"]), "reads stay allowed"
+    not_deployer = {"ArnNotLike": {"aws:PrincipalArn": [DEPLOYERS]}}
+    assert scp.statement(document, scp.SID_PROTECT_STACKS) == {
+        "Sid": "ProtectCrisGuardStacks", "Effect": "Deny",
+        "Action": ["cloudformation:DeleteStack", "cloudformation:UpdateStack", "cloudformation:CreateChangeSet",
+                   "cloudformation:ExecuteChangeSet", "cloudformation:ContinueUpdateRollback",
+                   "cloudformation:RollbackStack", "cloudformation:CancelUpdateStack", "cloudformation:SetStackPolicy",
+                   "cloudformation:UpdateTerminationProtection", "cloudformation:CreateStackRefactor",
+                   "cloudformation:ExecuteStackRefactor"],
+        "Resource": STACKS, "Condition": not_deployer,
+    }
+    assert scp.statement(document, scp.SID_PROTECT_EXEC_ROLE_PASSING) == {
+        "Sid": "ProtectExecutionRolePassing", "Effect": "Deny", "Action": "iam:PassRole", "Resource": [BOOTSTRAP],
+        "Condition": not_deployer,
+    }
 
 
 def test_no_allowed_regions_means_no_direct_inference_fence(plain):
@@ -139,8 +156,35 @@ def test_custom_exempt_patterns_replace_the_default(catalog, default_config):
     for sid in (scp.SID_PROTECT_LOGGING, scp.SID_PROTECT_TRAIL, scp.SID_PROTECT_EXEMPT_ROLES):
         assert scp.statement(document, sid)["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [bootstrap, team]}}
     assert scp.statement(document, scp.SID_PROTECT_EXEMPT_ROLES)["Resource"] == [team]
+    assert scp.statement(document, scp.SID_PROTECT_EXEC_ROLE_PASSING)["Resource"] == [bootstrap]
     only_bootstrap = _with_guardrail(catalog, default_config, exempt_role_arn_patterns=[bootstrap])
     assert scp.SID_PROTECT_EXEMPT_ROLES not in scp.sids(scp.build_scp(only_bootstrap))
+    # No CDK execution role exempt (a StackSet roll-out): nothing to keep from being passed.
+    stacksets = _with_guardrail(catalog, default_config, exempt_role_arn_patterns=["arn:aws:iam::*:role/stacksets-exec-*", team])
+    assert scp.SID_PROTECT_EXEC_ROLE_PASSING not in scp.sids(scp.build_scp(stacksets))
+    assert scp.SID_PROTECT_STACKS in scp.sids(scp.build_scp(stacksets))
+
+
+def test_custom_deployer_patterns_replace_the_default(catalog, default_config, plain):
+    assert scp.deployer_principals(plain) == scp.default_deployer_principals() == [DEPLOYERS]
+    pipeline = "arn:aws:iam::123456789012:role/cdk-myqual-deploy-role-123456789012-eu-central-1"
+    config = _with_guardrail(catalog, default_config, deployer_role_arn_patterns=[pipeline, "arn:aws:iam::*:role/break-glass"])
+    document = scp.build_scp(config)
+    for sid in (scp.SID_PROTECT_STACKS, scp.SID_PROTECT_EXEC_ROLE_PASSING):
+        assert scp.statement(document, sid)["Condition"] == {
+            "ArnNotLike": {"aws:PrincipalArn": [pipeline, "arn:aws:iam::*:role/break-glass"]}}
+    # Deployers are not exempt from the trail and logging protection: CloudFormation acts for them.
+    assert pipeline not in json.dumps(scp.statement(document, scp.SID_PROTECT_TRAIL))
+
+
+def test_deployer_patterns_are_validated(catalog, default_config):
+    from cris_guard.config import ConfigError
+
+    for bad, why in (([], "must not be empty"), (["arn:aws:iam::*:user/ci"], "IAM role ARN"),
+                     ([DEPLOYERS.replace("${AWS::Partition}", "aws")] * 2, "pattern")):
+        with pytest.raises(ConfigError, match="organization_guardrail.deployer_role_arn_patterns") as info:
+            _with_guardrail(catalog, default_config, deployer_role_arn_patterns=bad)
+        assert why in str(info.value), str(info.value)
 
 
 def test_protected_names_match_what_the_region_stacks_create(plain):
@@ -151,6 +195,7 @@ def test_protected_names_match_what_the_region_stacks_create(plain):
         assert fnmatch.fnmatchcase(arn, pattern), arn
     assert scp.default_exempt_principals(plain) == [BOOTSTRAP, HANDLERS]
     assert scp.STACKSETS_EXEC_ROLE_PATTERN not in scp.default_exempt_principals(plain)
+    assert scp.stack_pattern(plain) == STACKS
 
 
 def test_build_scp_needs_the_guardrail(default_config):
@@ -171,8 +216,8 @@ def test_size_counts_every_character_with_the_worst_case_partition(narrowed):
 
 def test_default_configuration_sizes(plain, narrowed):
     # The figures docs/organization.md quotes; update both together.
-    assert scp.policy_size(scp.build_scp(plain)) == 3009
-    assert scp.policy_size(scp.build_scp(narrowed)) == 3503
+    assert scp.policy_size(scp.build_scp(plain)) == 3847
+    assert scp.policy_size(scp.build_scp(narrowed)) == 4264
 
 
 def test_size_is_in_utf8_bytes_and_refuses_unknown_placeholders():
@@ -194,7 +239,7 @@ def test_scp_too_large_is_one_line_naming_size_limit_and_fix():
         scp.check_size(_padded(5121))
     assert str(info.value) == (
         "organization_guardrail: the SCP is 5,121 characters, over the 5,120-character SCP limit by 1 (counted with"
-        " whitespace); list fewer or shorter exempt_role_arn_patterns or allowed_regions"
+        " whitespace); list fewer or shorter exempt_role_arn_patterns, deployer_role_arn_patterns or allowed_regions"
     )
     assert isinstance(info.value, ValueError)
 
@@ -231,8 +276,10 @@ ROLE_SESSION = f"arn:aws:sts::{TEST_ACCOUNT}:assumed-role/{{}}/s"
 ADMIN = ROLE_SESSION.format("admin")
 HANDLER = ROLE_SESSION.format("acme-genai-bedrock-logging-config-eu-central-1")
 CFN_EXEC = ROLE_SESSION.format(f"cdk-hnb659fds-cfn-exec-role-{TEST_ACCOUNT}-eu-central-1")
+DEPLOYER = ROLE_SESSION.format(f"cdk-hnb659fds-deploy-role-{TEST_ACCOUNT}-eu-central-1")
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "AllowAll", "Effect": "Allow", "Action": ["bedrock:*", "bedrock-mantle:*", "cloudtrail:*", "iam:*"],
+    {"Sid": "AllowAll", "Effect": "Allow",
+     "Action": ["bedrock:*", "bedrock-agentcore:*", "bedrock-mantle:*", "cloudformation:*", "cloudtrail:*", "iam:*"],
      "Resource": "*"}]}
 MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 
@@ -250,6 +297,11 @@ def _call(principal: str, action: str, resource: str, region: str = "eu-central-
 
 
 TRAIL = f"arn:aws:cloudtrail:eu-central-1:{TEST_ACCOUNT}:trail/acme-genai-bedrock-audit"
+STACK_ID = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+GOVERNANCE_STACK = f"arn:aws:cloudformation:eu-central-1:{TEST_ACCOUNT}:stack/acme-genai-eu-central-1/{STACK_ID}"
+OVERFLOW_STACK = f"arn:aws:cloudformation:eu-west-1:{TEST_ACCOUNT}:stack/acme-genai-eu-west-1-apps-2/{STACK_ID}"
+OTHER_STACK = f"arn:aws:cloudformation:eu-central-1:{TEST_ACCOUNT}:stack/payments-api/{STACK_ID}"
+CFN_EXEC_ROLE = f"arn:aws:iam::{TEST_ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-{TEST_ACCOUNT}-eu-central-1"
 HANDLER_ROLE = f"arn:aws:iam::{TEST_ACCOUNT}:role/acme-genai-bedrock-logging-config-eu-central-1"
 # statement -> requests only that statement denies (each must be Allowed once the statement is removed)
 PROBES: dict[str, list[Request]] = {
@@ -267,6 +319,11 @@ PROBES: dict[str, list[Request]] = {
         _model("eu-west-3", action="bedrock:CreateModelInvocationJob"),
         _call(ADMIN, "bedrock-mantle:CreateInference", f"arn:aws:bedrock-mantle:eu-north-1:{TEST_ACCOUNT}:project/default",
               "eu-north-1"),
+        # Not only inference: a whole-service allow-list (reads and guardrails too), with the CRIS exemption.
+        _call(ADMIN, "bedrock:ApplyGuardrail", f"arn:aws:bedrock:eu-north-1:{TEST_ACCOUNT}:guardrail/abc123def456",
+              "eu-north-1"),
+        _call(ADMIN, "bedrock:GetInferenceProfile",
+              f"arn:aws:bedrock:eu-south-1:{TEST_ACCOUNT}:inference-profile/eu.{MODEL}", "eu-south-1"),
     ],
     scp.SID_PROTECT_LOGGING: [
         _call(ADMIN, "bedrock:PutModelInvocationLoggingConfiguration", "*"),
@@ -278,6 +335,18 @@ PROBES: dict[str, list[Request]] = {
         _call(ADMIN, "iam:CreateRole", f"arn:aws:iam::{TEST_ACCOUNT}:role/acme-genai-bedrock-logging-config-evil"),
         _call(ADMIN, "iam:PassRole", HANDLER_ROLE),
     ],
+    # The confused deputy: CloudFormation would delete the trail with the stack's (exempt) service role.
+    scp.SID_PROTECT_STACKS: [
+        _call(ADMIN, "cloudformation:DeleteStack", GOVERNANCE_STACK),
+        _call(ADMIN, "cloudformation:ExecuteChangeSet", GOVERNANCE_STACK),
+        _call(ADMIN, "cloudformation:UpdateStack", OVERFLOW_STACK, "eu-west-1"),
+        _call(ADMIN, "cloudformation:ContinueUpdateRollback", GOVERNANCE_STACK),
+        _call(ADMIN, "cloudformation:CreateStackRefactor", GOVERNANCE_STACK),
+        # The execution role is exempt from the trail protection, not a deployer.
+        _call(CFN_EXEC, "cloudformation:DeleteStack", GOVERNANCE_STACK),
+    ],
+    # A stack of another name that runs with the exempt execution role.
+    scp.SID_PROTECT_EXEC_ROLE_PASSING: [_call(ADMIN, "iam:PassRole", CFN_EXEC_ROLE)],
 }
 # A model check of a call through an application profile, whichever ARN Bedrock presents there
 # (UNCONFIRMED, cris-facts §6.3): the application profile's or the eu. system profile's.
@@ -299,6 +368,15 @@ PASSES: list[Request] = [
     _call(ADMIN, "cloudtrail:StopLogging", f"arn:aws:cloudtrail:eu-central-1:{TEST_ACCOUNT}:trail/someone-elses"),
     # The documented gap: a role with a bootstrap-like name is not protected (cdk bootstrap creates it).
     _call(ADMIN, "iam:CreateRole", f"arn:aws:iam::{TEST_ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-x"),
+    # cdk deploy / cdk destroy / cdk rollback: the deploy role calls CloudFormation and passes the execution role.
+    *[_call(DEPLOYER, action, GOVERNANCE_STACK) for action in scp.STACK_ACTIONS],
+    _call(DEPLOYER, "iam:PassRole", CFN_EXEC_ROLE),
+    # Stacks of other names are not the SCP's business; nor is deleting a change set (no resource changes).
+    *[_call(ADMIN, action, OTHER_STACK) for action in scp.STACK_ACTIONS],
+    _call(ADMIN, "cloudformation:DeleteChangeSet", GOVERNANCE_STACK),
+    _call(ADMIN, "cloudformation:DescribeStacks", GOVERNANCE_STACK),
+    # Bedrock reads and guardrails in an allowed Region.
+    _call(ADMIN, "bedrock:ApplyGuardrail", f"arn:aws:bedrock:eu-west-1:{TEST_ACCOUNT}:guardrail/abc123def456", "eu-west-1"),
 ]
 
 
@@ -350,6 +428,77 @@ def test_without_the_cris_exemption_the_region_allow_list_breaks_cris(narrowed_s
 
 def test_without_allowed_regions_direct_calls_stay_allowed_in_the_eu(plain):
     assert _decisions(_rendered(plain), [_model("eu-north-1"), _model("us-east-1")]) == ["Allowed", "ExplicitlyDenied"]
+
+
+# Bedrock calls that are not InvokeModel*, a job or bedrock-mantle:CreateInference, but process data in the
+# Region they are called in: the EU-6 fence covers the whole service prefixes.
+def _beyond_inference(region: str) -> list[Request]:
+    arn = f"arn:aws:bedrock:{region}:{TEST_ACCOUNT}"
+    return [
+        _call(ADMIN, "bedrock:ApplyGuardrail", f"{arn}:guardrail/abc123def456", region),
+        _call(ADMIN, "bedrock:Rerank", "*", region),
+        _call(ADMIN, "bedrock:Retrieve", f"{arn}:knowledge-base/ABCDEFGHIJ", region),
+        _call(ADMIN, "bedrock:InvokeInlineAgent", "*", region),
+        _call(ADMIN, "bedrock:InvokeFlow", f"{arn}:flow/ABCDEFGHIJ/alias/ABCDEFGHIJ", region),
+        _call(ADMIN, "bedrock:InvokeDataAutomationAsync", f"{arn}:data-automation-project/abcdef123456", region),
+        _call(ADMIN, "bedrock:ListFoundationModels", "*", region),
+        _call(ADMIN, "bedrock-agentcore:InvokeAgentRuntime",
+              f"arn:aws:bedrock-agentcore:{region}:{TEST_ACCOUNT}:runtime/agent-AbCdEf1234", region),
+        _call(ADMIN, "bedrock-mantle:CreateInference", f"arn:aws:bedrock-mantle:{region}:{TEST_ACCOUNT}:project/default",
+              region),
+    ]
+
+
+def test_the_eu_fence_covers_all_of_bedrock_not_only_inference(plain):
+    document = _rendered(plain)
+    outside = [r for region in ("us-east-1", "eu-west-2", "eu-central-2") for r in _beyond_inference(region)]
+    results = evaluate({"identity": ALLOW_ALL}, outside, service_control_policies={"guardrail": document})
+    assert [(d.request.action, d.request.context["aws:RequestedRegion"]) for d in results if d.deciding !=
+            (f"guardrail#{scp.SID_DENY_OUTSIDE_EU}",)] == []
+    inside = [r for region in EU6 for r in _beyond_inference(region)]
+    assert set(_decisions(document, inside)) == {"Allowed"}, "without allowed_regions, every EU-6 Region"
+    # The fence as it was (inference actions only) let them through in us-east-1.
+    old = copy.deepcopy(document)
+    scp.statement(old, scp.SID_DENY_OUTSIDE_EU)["Action"] = list(iam_policy.REGION_DENY_ACTIONS)
+    leaked = [d.request.action for d in evaluate({"identity": ALLOW_ALL}, _beyond_inference("us-east-1"),
+                                                  service_control_policies={"guardrail": old}) if d.allowed]
+    assert leaked == [r.action for r in _beyond_inference("us-east-1")[:-1]]
+
+
+def test_the_allowed_regions_fence_keeps_the_cris_exemption_for_every_action(narrowed_scp):
+    """eu. CRIS still routes anywhere in the EU-6; everything else of Bedrock stays in allowed_regions."""
+    routed = [_model(region, f"eu.{MODEL}", action=action) for region in EU6
+              for action in ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")]
+    assert set(_decisions(narrowed_scp, routed)) == {"Allowed"}
+    assert set(_decisions(narrowed_scp, _beyond_inference("eu-central-1") + _beyond_inference("eu-west-1"))) == {"Allowed"}
+    for region in ("eu-north-1", "eu-south-1", "eu-south-2", "eu-west-3"):
+        results = evaluate({"identity": ALLOW_ALL}, _beyond_inference(region),
+                           service_control_policies={"guardrail": narrowed_scp})
+        assert {d.deciding for d in results} == {(f"guardrail#{scp.SID_DENY_OUTSIDE_ALLOWED}",)}, region
+
+
+# --- Which accounts the SCP binds ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("targets", "account", "applies", "reason"), [
+    (["ou-abcd-12345678"], MANAGEMENT, False, "the management account"),
+    ([MANAGEMENT, "111122223333"], MANAGEMENT, False, "the management account"),  # listed, yet never bound
+    (["111122223333", "444455556666"], "111122223333", True, "attached to the account itself"),
+    (["111122223333"], "444455556666", False, "not among target_ids, which are all account IDs"),
+    (["111122223333", "ou-abcd-12345678"], "111122223333", True, "attached to the account itself"),
+    (["111122223333", "ou-abcd-12345678"], "444455556666", None, "if the account is under ou-abcd-12345678"),
+    (["r-ab12"], "444455556666", None, "if the account is under r-ab12"),
+    (["111122223333"], None, None, "from the deploying credentials"),
+])
+def test_guardrail_applies(catalog, default_config, targets, account, applies, reason):
+    config = _with_guardrail(catalog, default_config, target_ids=targets)
+    scope = scp.guardrail_scope(config, account)
+    assert scp.guardrail_applies(config, account) is applies
+    assert (scope.applies, scope.label) == (applies, {True: "applies", False: "does not apply",
+                                                      None: "assumed to apply"}[applies])
+    assert reason in scope.reason
+    with pytest.raises(ValueError, match="organization_guardrail: not set"):
+        scp.guardrail_applies(default_config, account)
 
 
 # --- The stack -----------------------------------------------------------------------------------------
@@ -406,6 +555,16 @@ def test_every_account_trail_has_the_name_the_scp_protects(two_accounts):
     trails = [r["Properties"] for s in assembly.stacks_recursively for r in s.template["Resources"].values()
               if r["Type"] == "AWS::CloudTrail::Trail"]
     assert len(trails) == len(config.accounts) and {t["TrailName"] for t in trails} == {scp.trail_name(config)}
+
+
+def test_every_stack_cris_guard_deploys_is_one_the_scp_protects(two_accounts):
+    """ProtectCrisGuardStacks names stacks by <name>-*: each Stage keeps the stack names (no Stage prefix)."""
+    config, _, assembly = two_accounts
+    pattern = scp.stack_pattern(config).replace("${AWS::Partition}", "aws")
+    names = [s.stack_name for s in assembly.stacks_recursively]
+    assert len(names) > 3
+    for name in names:
+        assert fnmatch.fnmatchcase(f"arn:aws:cloudformation:eu-west-1:{TEST_ACCOUNT}:stack/{name}/{STACK_ID}", pattern), name
 
 
 def test_the_guardrail_stack_passes_the_nag_packs_and_cfn_lint(two_accounts):

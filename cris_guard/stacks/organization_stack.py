@@ -59,8 +59,8 @@ class OrganizationGuardrailStack(cdk.Stack):
             # A JSON object, not a string: CloudFormation's drift detection needs it (rollout-facts C2).
             content=_render(self.document),
             description=(
-                f"cris-guard ({config.name}): Bedrock inference only in EU member-state Regions and through eu. or"
-                " application inference profiles; invocation logging and the cris-guard trail protected"
+                f"cris-guard ({config.name}): Bedrock only in EU member-state Regions and through eu. or"
+                " application inference profiles; invocation logging, the cris-guard trail and stacks protected"
             ),
             target_ids=list(guardrail.target_ids),
         )
