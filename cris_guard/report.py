@@ -633,7 +633,7 @@ def _deny_cell(section: Section, where: str, policy: PolicyReview, review: Acces
 # per approved profile, aggregated over applications, so 200 applications still give one edge set per
 # profile. Node IDs are derived from names and every list is sorted, so a diff of two reports shows the
 # edges a change adds or removes. The syntax is a deliberately small subset (flowchart, quoted labels,
-# --> and -. "label" .-> edges, classDef); tests/test_report.py checks every line against it.
+# --> and -.->|"label"| edges, classDef); tests/test_report.py checks every line against it.
 
 MERMAID_OUTSIDE_CLASS = "outside"
 
@@ -681,7 +681,7 @@ def residency_diagram(region: str, reviews: Sequence[AccessReview]) -> list[str]
             if count == total:
                 lines.append(f"  {ids[pid]} --> {_mermaid_id('dst', destination)}")
             else:  # only some applications' policies grant it: the access section flags them
-                lines.append(f"  {ids[pid]} -. {_mermaid_label(f'{count} of {total} applications')} .->"
+                lines.append(f"  {ids[pid]} -.->|{_mermaid_label(f'{count} of {total} applications')}|"
                              f" {_mermaid_id('dst', destination)}")
     if any(d not in EU_MEMBER_STATE_REGIONS for d in destinations):
         lines.append(f"  classDef {MERMAID_OUTSIDE_CLASS} fill:#fdd,stroke:#c00,stroke-width:2px,color:#600")

@@ -485,7 +485,7 @@ def test_the_committed_example_is_the_current_report(default_report):
 MERMAID_LINE = re.compile(
     r"^(flowchart LR"
     r"|  (src|p|dst)_[A-Za-z0-9_]+\[\"[^\"]+\"\](:::outside)?"
-    r"|  (src|p)_[A-Za-z0-9_]+ (-->|-\. \"[^\"]+\" \.->) (p|dst)_[A-Za-z0-9_]+"
+    r"|  (src|p)_[A-Za-z0-9_]+ (-->|-\.->\|\"[^\"]+\"\|) (p|dst)_[A-Za-z0-9_]+"
     r"|  classDef outside [a-z-]+:#?[0-9a-z]+(,[a-z-]+:#?[0-9a-z]+)*)$"
 )
 
@@ -567,7 +567,7 @@ def test_a_destination_only_some_applications_get_is_a_dotted_edge(assembly, def
     twin = replace(without_paris, application="claims-assistant-2")  # a second application, missing Paris
     diagram = rp.residency_diagram("eu-central-1", [claims, twin])
     assert f'  p_eu_amazon_nova_2_lite_v1_0["{NOVA_LITE} · 2 applications"]' in diagram
-    assert '  p_eu_amazon_nova_2_lite_v1_0 -. "1 of 2 applications" .-> dst_eu_west_3' in diagram
+    assert '  p_eu_amazon_nova_2_lite_v1_0 -.->|"1 of 2 applications"| dst_eu_west_3' in diagram
     assert "  p_eu_amazon_nova_2_lite_v1_0 --> dst_eu_south_2" in diagram
     assert all(MERMAID_LINE.match(line) for line in diagram)
 
