@@ -596,22 +596,45 @@ def check_accounts(config: Config, catalog: Catalog) -> list[str]:
                     f"accounts[{i}].applications[{j}]: {app_name!r} is not the name of an application; use one"
                     f" of {known}"
                 )
+    # Duplicate application names are a problem of the file, not of each account: report them once.
+    first: dict[str, int] = {}
+    for a, name in enumerate(known):
+        if name in first:
+            problems.append(
+                f"applications[{a}].name: {name!r} is already used by applications[{first[name]}];"
+                " give each application a unique name"
+            )
+        first.setdefault(name, a)
+    if problems:
+        return problems
     problems.extend(_check_account_settings(config))
     if problems:
         return problems
     for i, target in enumerate(config.accounts):
         derived = config.for_account(target)
-        # Per-account problems name the application by its index in the file, not in the account's list.
-        index = {k: known.index(a.name) for k, a in enumerate(derived.applications)}
         problems.extend(
-            f"accounts[{i}] ({target.name}): "
-            + _APPLICATION_INDEX.sub(lambda m: f"applications[{index[int(m.group(1))]}]", p, count=1)
+            f"accounts[{i}] ({target.name}): {_path_in_file(p, config, derived)}"
             for p in check_cross_field(derived, catalog)
         )
     return problems + _check_guardrail(config)
 
 
-_APPLICATION_INDEX = re.compile(r"^applications\[(\d+)\]")
+_APPLICATION_PATH = re.compile(r"^applications\[(\d+)\](\.guardrail_arns\[(\d+)\])?")
+
+
+def _path_in_file(problem: str, config: Config, derived: Config) -> str:
+    """Rewrite a per-account problem's ``applications[k]`` (and ``.guardrail_arns[m]``) path, which counts
+    in the account's filtered lists, to the indices of the file."""
+    match = _APPLICATION_PATH.match(problem)
+    if match is None:
+        return problem
+    application = derived.applications[int(match.group(1))]
+    top = [a.name for a in config.applications].index(application.name)
+    path = f"applications[{top}]"
+    if match.group(2):
+        arn = application.guardrail_arns[int(match.group(3))]
+        path += f".guardrail_arns[{config.applications[top].guardrail_arns.index(arn)}]"
+    return path + problem[match.end():]
 
 
 def _guardrail_account(arn: str) -> str | None:

@@ -215,24 +215,35 @@ def exempt_principals(config: Config) -> list[str]:
     return list(guardrail.exempt_role_arn_patterns or default_exempt_principals(config))
 
 
-def default_deployer_principals() -> list[str]:
-    """Who may still change cris-guard's stacks when the configuration names nobody (module docstring)."""
-    return [CDK_BOOTSTRAP_DEPLOY_ROLE_PATTERN]
+def default_deployer_principals(config: Config | None = None) -> list[str]:
+    """Who may still change cris-guard's stacks when the configuration names nobody (module docstring):
+    the CDK deploy role of each bootstrap qualifier whose execution role is exempt, so that a custom
+    qualifier (``cdk-<q>-cfn-exec-role-*`` in ``exempt_role_arn_patterns``) keeps ``cdk deploy`` working
+    with its ``cdk-<q>-deploy-role-*``; the default qualifier's deploy role otherwise."""
+    execs = execution_roles(config) if config is not None else []
+    derived = [_CDK_BOOTSTRAP_EXEC_ROLE.sub(r":role/cdk-\1-deploy-role-", p) for p in execs]
+    return list(dict.fromkeys(derived)) or [CDK_BOOTSTRAP_DEPLOY_ROLE_PATTERN]
 
 
 def deployer_principals(config: Config) -> list[str]:
     guardrail = _guardrail(config)
-    return list(guardrail.deployer_role_arn_patterns or default_deployer_principals())
+    return list(guardrail.deployer_role_arn_patterns or default_deployer_principals(config))
 
 
-def stack_pattern(config: Config) -> str:
-    """Every CloudFormation stack cris-guard names (``<name>-<region>``, ``<name>-<region>-apps-<n>``,
-    ``<name>-budgets``; stack_name is kept inside Stages too), in any Region and account."""
-    return f"arn:{PARTITION}:cloudformation:*:*:stack/{config.name}-*/*"
+def stack_patterns(config: Config) -> list[str]:
+    """Every CloudFormation stack cris-guard deploys into member accounts, in any Region and account:
+    ``<name>-<region>`` and ``<name>-<region>-apps-<n>`` (every source Region is an ``eu-`` Region) and
+    ``<name>-budgets``; stack_name is kept inside Stages too. Not ``<name>-*``: that would lock other
+    teams' stacks that happen to share the prefix. ``<name>-organization-guardrail`` lives in the
+    management account, which SCPs never bind."""
+    return [
+        f"arn:{PARTITION}:cloudformation:*:*:stack/{config.name}-eu-*/*",
+        f"arn:{PARTITION}:cloudformation:*:*:stack/{config.name}-budgets/*",
+    ]
 
 
 # A CDK bootstrap CloudFormation execution role, of any qualifier and partition (rollout-facts A2).
-_CDK_BOOTSTRAP_EXEC_ROLE = re.compile(r":role/cdk-[^/]*-cfn-exec-role-")
+_CDK_BOOTSTRAP_EXEC_ROLE = re.compile(r":role/cdk-([^/]*)-cfn-exec-role-")
 
 
 def protected_roles(config: Config) -> list[str]:
@@ -336,7 +347,7 @@ def build_scp(config: Config) -> dict:
             "Sid": SID_PROTECT_STACKS,
             "Effect": "Deny",
             "Action": list(STACK_ACTIONS),
-            "Resource": stack_pattern(config),
+            "Resource": stack_patterns(config),
             "Condition": not_deployer,
         }
     )

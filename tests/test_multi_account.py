@@ -443,3 +443,23 @@ def test_accounts_in_a_scenario_of_a_single_account_configuration_is_refused(tmp
     files = scenarios.load_scenario_dir(tmp_path)
     with pytest.raises(scenarios.ScenarioError, match=r"^a.yaml: scenario 'misplaced': accounts is set, but the configuration has no accounts; remove it$"):
         scenarios.run(files, default_config, catalog, lambda _c: [], account="111122223333")
+
+
+def test_a_per_account_guardrail_problem_names_the_arn_by_its_index_in_the_file(catalog, example_data):
+    """dev gets only its own guardrails: the second ARN of the file must be reported as guardrail_arns[1]."""
+    data = copy.deepcopy(example_data)
+    data["applications"][0]["guardrail_arns"] = [PROD_GUARDRAIL, "arn:aws:bedrock:eu-central-1:444455556666:guardrail/abc123def456"]
+    assert _problems(catalog, data) == [
+        "t.yaml: accounts[1] (dev): applications[0].guardrail_arns[1]: 'arn:aws:bedrock:eu-central-1:444455556666:"
+        "guardrail/abc123def456' is in 'eu-central-1', not one of source_regions, so no role could use it"
+        " (guardrails are regional); use a guardrail in one of ['eu-west-3']"
+    ]
+
+
+def test_duplicate_application_names_are_reported_once_with_the_files_indices(catalog, example_data):
+    data = copy.deepcopy(example_data)
+    data["applications"].append(copy.deepcopy(data["applications"][0]))
+    assert _problems(catalog, data) == [
+        "t.yaml: applications[2].name: 'claims-assistant' is already used by applications[0]; give each"
+        " application a unique name"
+    ]

@@ -35,7 +35,10 @@ EU_ROUTING = [
 BOOTSTRAP = "arn:${AWS::Partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"
 HANDLERS = "arn:${AWS::Partition}:iam::*:role/acme-genai-bedrock-logging-config-*"
 DEPLOYERS = "arn:${AWS::Partition}:iam::*:role/cdk-hnb659fds-deploy-role-*"
-STACKS = "arn:${AWS::Partition}:cloudformation:*:*:stack/acme-genai-*/*"
+STACKS = [
+    "arn:${AWS::Partition}:cloudformation:*:*:stack/acme-genai-eu-*/*",
+    "arn:${AWS::Partition}:cloudformation:*:*:stack/acme-genai-budgets/*",
+]
 
 
 def _with_guardrail(catalog, default_config, **fields):
@@ -166,7 +169,7 @@ def test_custom_exempt_patterns_replace_the_default(catalog, default_config):
 
 
 def test_custom_deployer_patterns_replace_the_default(catalog, default_config, plain):
-    assert scp.deployer_principals(plain) == scp.default_deployer_principals() == [DEPLOYERS]
+    assert scp.deployer_principals(plain) == scp.default_deployer_principals(plain) == scp.default_deployer_principals() == [DEPLOYERS]
     pipeline = "arn:aws:iam::123456789012:role/cdk-myqual-deploy-role-123456789012-eu-central-1"
     config = _with_guardrail(catalog, default_config, deployer_role_arn_patterns=[pipeline, "arn:aws:iam::*:role/break-glass"])
     document = scp.build_scp(config)
@@ -195,7 +198,31 @@ def test_protected_names_match_what_the_region_stacks_create(plain):
         assert fnmatch.fnmatchcase(arn, pattern), arn
     assert scp.default_exempt_principals(plain) == [BOOTSTRAP, HANDLERS]
     assert scp.STACKSETS_EXEC_ROLE_PATTERN not in scp.default_exempt_principals(plain)
-    assert scp.stack_pattern(plain) == STACKS
+    assert scp.stack_patterns(plain) == STACKS
+
+
+def test_the_stack_protection_leaves_other_teams_stacks_with_the_same_prefix_alone(plain):
+    patterns = [p.replace("${AWS::Partition}", "aws") for p in scp.stack_patterns(plain)]
+
+    def protected(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(f"arn:aws:cloudformation:eu-west-1:{TEST_ACCOUNT}:stack/{name}/{STACK_ID}", p)
+                   for p in patterns)
+
+    assert [n for n in ("acme-genai-eu-west-1", "acme-genai-eu-west-1-apps-2", "acme-genai-budgets") if not protected(n)] == []
+    assert [n for n in ("acme-genai-chatbot", "acme-genai-budgets-v2", "CDKToolkit") if protected(n)] == []
+
+
+def test_a_custom_bootstrap_qualifier_gets_its_own_deploy_role_as_deployer(catalog, plain):
+    """An exempt cdk-<q>-cfn-exec-role-* without deployer patterns must not lock out cdk-<q>-deploy-role-*."""
+    guardrail = plain.organization_guardrail.model_copy(update={"exempt_role_arn_patterns": [
+        "arn:aws:iam::*:role/cdk-crisguard-cfn-exec-role-*", "arn:aws:iam::*:role/acme-genai-bedrock-logging-config-*",
+    ]})
+    config = plain.model_copy(update={"organization_guardrail": guardrail})
+    assert scp.deployer_principals(config) == ["arn:aws:iam::*:role/cdk-crisguard-deploy-role-*"]
+    document = scp.build_scp(config)
+    passing = scp.statement(document, scp.SID_PROTECT_EXEC_ROLE_PASSING)
+    assert passing["Resource"] == ["arn:aws:iam::*:role/cdk-crisguard-cfn-exec-role-*"]
+    assert passing["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == ["arn:aws:iam::*:role/cdk-crisguard-deploy-role-*"]
 
 
 def test_build_scp_needs_the_guardrail(default_config):
@@ -216,8 +243,8 @@ def test_size_counts_every_character_with_the_worst_case_partition(narrowed):
 
 def test_default_configuration_sizes(plain, narrowed):
     # The figures docs/organization.md quotes; update both together.
-    assert scp.policy_size(scp.build_scp(plain)) == 3847
-    assert scp.policy_size(scp.build_scp(narrowed)) == 4264
+    assert scp.policy_size(scp.build_scp(plain)) == 3916
+    assert scp.policy_size(scp.build_scp(narrowed)) == 4333
 
 
 def test_size_is_in_utf8_bytes_and_refuses_unknown_placeholders():
@@ -560,11 +587,13 @@ def test_every_account_trail_has_the_name_the_scp_protects(two_accounts):
 def test_every_stack_cris_guard_deploys_is_one_the_scp_protects(two_accounts):
     """ProtectCrisGuardStacks names stacks by <name>-*: each Stage keeps the stack names (no Stage prefix)."""
     config, _, assembly = two_accounts
-    pattern = scp.stack_pattern(config).replace("${AWS::Partition}", "aws")
-    names = [s.stack_name for s in assembly.stacks_recursively]
-    assert len(names) > 3
+    patterns = [p.replace("${AWS::Partition}", "aws") for p in scp.stack_patterns(config)]
+    # Every stack of the member accounts; the guardrail stack lives in the management account.
+    names = [s.stack_name for s in assembly.stacks_recursively if s.environment.account != config.organization_guardrail.management_account]
+    assert len(names) == 3
     for name in names:
-        assert fnmatch.fnmatchcase(f"arn:aws:cloudformation:eu-west-1:{TEST_ACCOUNT}:stack/{name}/{STACK_ID}", pattern), name
+        arn = f"arn:aws:cloudformation:eu-west-1:{TEST_ACCOUNT}:stack/{name}/{STACK_ID}"
+        assert any(fnmatch.fnmatchcase(arn, p) for p in patterns), name
 
 
 def test_the_guardrail_stack_passes_the_nag_packs_and_cfn_lint(two_accounts):
