@@ -82,6 +82,13 @@ def _no_duplicates(value: list[str], what: str) -> list[str]:
     return value
 
 
+def _optional_unique(value: list[str] | None, what: str, if_empty: str) -> list[str] | None:
+    """An optional list: absent is fine, empty is refused with ``if_empty``, repeats are refused."""
+    if value is not None and not value:
+        raise ValueError(if_empty)
+    return value if value is None else _no_duplicates(value, what)
+
+
 def _check(pattern: re.Pattern[str], fix: str):
     def validate(value: str) -> str:
         if not pattern.match(value):
@@ -339,9 +346,9 @@ class AccountTarget(_Model):
     @field_validator("applications")
     @classmethod
     def _unique_applications(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and not value:
-            raise ValueError("is empty, so this account would govern no application; list at least one or remove the key")
-        return value if value is None else _no_duplicates(value, "application")
+        return _optional_unique(
+            value, "application", "is empty, so this account would govern no application; list at least one or remove the key"
+        )
 
 
 class OrganizationGuardrail(_Model):
@@ -389,19 +396,6 @@ class OrganizationGuardrail(_Model):
         ]
         | None
     ) = None
-
-    @field_validator("target_ids")
-    @classmethod
-    def _unique_targets(cls, value: list[str]) -> list[str]:
-        return _no_duplicates(value, "target")
-
-    @field_validator("allowed_regions")
-    @classmethod
-    def _unique_allowed(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and not value:
-            raise ValueError("is empty, which would deny every direct call; list Regions or remove the key")
-        return value if value is None else _no_duplicates(value, "Region")
-
     # Principals (IAM role ARN patterns) that may still change, delete or roll back cris-guard's
     # CloudFormation stacks, and pass the CDK bootstrap execution role to CloudFormation: CloudFormation
     # acts with a stack's service role for whoever may operate on the stack, and that role is exempt.
@@ -425,14 +419,44 @@ class OrganizationGuardrail(_Model):
         | None
     ) = None
 
-    @field_validator("exempt_role_arn_patterns")
+    @field_validator("management_account", mode="before")
     @classmethod
-    def _unique_exempt(cls, value: list[str] | None) -> list[str] | None:
-        return value if value is None else _no_duplicates(value, "pattern")
+    def _quoted_account(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(f"{value} is a number; quote the 12 digits (YAML drops leading zeros), e.g. \"111122223333\"")
+        return value
 
-    @field_validator("deployer_role_arn_patterns")
+    @field_validator("region", mode="before")
     @classmethod
-    def _unique_deployers(cls, value: list[str] | None) -> list[str] | None:
+    def _region_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a Region code; use one such as us-east-1")
+        return value
+
+    @field_validator("target_ids", "allowed_regions", "exempt_role_arn_patterns", "deployer_role_arn_patterns",
+                     mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(f"{value!r} is a single value; write it as a list: [{value}]")
+        numbers = [v for v in value if isinstance(v, int) and not isinstance(v, bool)] if isinstance(value, list) else []
+        if numbers:
+            raise ValueError(f"{numbers[0]} is a number; quote account IDs (YAML drops leading zeros), e.g. \"111122223333\"")
+        return value
+
+    @field_validator("target_ids")
+    @classmethod
+    def _unique_targets(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value, "target")
+
+    @field_validator("allowed_regions")
+    @classmethod
+    def _unique_allowed(cls, value: list[str] | None) -> list[str] | None:
+        return _optional_unique(value, "Region", "[] is empty, which would deny every direct call; list Regions or remove the key")
+
+    @field_validator("exempt_role_arn_patterns", "deployer_role_arn_patterns")
+    @classmethod
+    def _unique_patterns(cls, value: list[str] | None) -> list[str] | None:
         return value if value is None else _no_duplicates(value, "pattern")
 
 
@@ -568,43 +592,38 @@ class Config(_Model):
         return BUDGETS_FALLBACK_REGION
 
 
+def _repeats(values: Sequence[str], path: str, field: str, fix: str) -> list[str]:
+    """One problem per value used again in a list: ``<path>[i].<field>: 'v' is already used by <path>[j]; <fix>``."""
+    first: dict[str, int] = {}
+    problems = []
+    for i, value in enumerate(values):
+        if value in first:
+            problems.append(f"{path}[{i}].{field}: {value!r} is already used by {path}[{first[value]}]; {fix}")
+        first.setdefault(value, i)
+    return problems
+
+
 def check_accounts(config: Config, catalog: Catalog) -> list[str]:
     """Problems of a multi-account configuration: duplicate account names or IDs, unknown application
     names, and every per-account problem of :func:`check_cross_field`, prefixed with the account."""
     if config.accounts is None:
         return check_cross_field(config, catalog) + _check_guardrail(config)
-    problems: list[str] = []
-    names: dict[str, int] = {}
-    ids: dict[str, int] = {}
     known = [a.name for a in config.applications]
+    problems = [
+        *_repeats([t.name for t in config.accounts], "accounts", "name",
+                  "give each account a unique name (it names the account's CDK Stage)"),
+        *_repeats([t.id for t in config.accounts], "accounts", "id",
+                  "list each account once and give it all its source_regions"),
+        # A problem of the file, not of each account: reported once, before the per-account checks.
+        *_repeats(known, "applications", "name", "give each application a unique name"),
+    ]
     for i, target in enumerate(config.accounts):
-        if target.name in names:
-            problems.append(
-                f"accounts[{i}].name: {target.name!r} is already used by accounts[{names[target.name]}];"
-                " give each account a unique name (it names the account's CDK Stage)"
-            )
-        if target.id in ids:
-            problems.append(
-                f"accounts[{i}].id: {target.id!r} is already used by accounts[{ids[target.id]}]; list each"
-                " account once and give it all its source_regions"
-            )
-        names.setdefault(target.name, i)
-        ids.setdefault(target.id, i)
         for j, app_name in enumerate(target.applications or []):
             if app_name not in known:
                 problems.append(
                     f"accounts[{i}].applications[{j}]: {app_name!r} is not the name of an application; use one"
                     f" of {known}"
                 )
-    # Duplicate application names are a problem of the file, not of each account: report them once.
-    first: dict[str, int] = {}
-    for a, name in enumerate(known):
-        if name in first:
-            problems.append(
-                f"applications[{a}].name: {name!r} is already used by applications[{first[name]}];"
-                " give each application a unique name"
-            )
-        first.setdefault(name, a)
     if problems:
         return problems
     problems.extend(_check_account_settings(config))
@@ -695,15 +714,8 @@ def _check_guardrail(config: Config) -> list[str]:
 def check_cross_field(config: Config, catalog: Catalog) -> list[str]:
     """Problems that span fields or need the catalog: duplicate names, keys that must name a source
     Region, unknown profiles, missing routes, routes leaving the residency."""
-    problems: list[str] = []
-    first: dict[str, int] = {}
-    for i, app in enumerate(config.applications):
-        if app.name in first:
-            problems.append(
-                f"applications[{i}].name: {app.name!r} is already used by applications[{first[app.name]}];"
-                " give each application a unique name"
-            )
-        first.setdefault(app.name, i)
+    problems = _repeats([a.name for a in config.applications], "applications", "name",
+                        "give each application a unique name")
     quota = config.cost.application_profile_quota
     if isinstance(quota, dict):
         for region in quota:
@@ -800,6 +812,9 @@ def _format_error(err: dict[str, Any]) -> str:
         return f"{path}: has too many entries ({len(value)}); {err['msg'].lower()}"
     if kind == "literal_error":
         return f"{path}: {value!r} is not allowed; {err['msg'].lower()}"
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML reads an unquoted account ID as a number (and drops leading zeros).
+        return f"{path}: {value!r} is a number, not text; quote it, e.g. \"{value}\""
     if kind in ("greater_than", "greater_than_equal"):
         return f"{path}: {value!r} must be positive; {err['msg'].lower()}"
     if kind == "value_error":

@@ -96,3 +96,16 @@ def multi_account_assembly(catalog, multi_account_config, tmp_path_factory):
 
     outdir = tmp_path_factory.mktemp("cdk.out-multi")
     return build_app(multi_account_config, catalog, outdir=str(outdir)).synth()
+
+
+@pytest.fixture(scope="session")
+def two_accounts_example(catalog, tmp_path_factory):
+    """config/examples/two-accounts.yaml (two Stages and the organization guardrail), built and
+    synthesized once per session: (config, CrisGuardApp, cdk.out directory, cloud assembly)."""
+    from cris_guard.app_builder import build
+    from cris_guard.config import load_config
+
+    config = load_config(REPO_ROOT / "config" / "examples" / "two-accounts.yaml", catalog)
+    outdir = tmp_path_factory.mktemp("cdk.out-two-accounts")
+    built = build(config, catalog, outdir=str(outdir))
+    return config, built, outdir, built.app.synth()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -11,8 +14,9 @@ import pytest
 import yaml
 from aws_cdk import aws_sqs as sqs
 
+from cris_guard import scenarios
 from cris_guard.app_builder import build
-from cris_guard.config import ConfigError, load_config, parse_config
+from cris_guard.config import ConfigError, parse_config
 from cris_guard.nag import failed_validations, register_nag_packs
 
 from .conftest import REPO_ROOT
@@ -26,17 +30,14 @@ def example_data():
 
 
 @pytest.fixture(scope="module")
-def example(catalog):
-    return load_config(EXAMPLE, catalog)
+def example(two_accounts_example):
+    return two_accounts_example[0]
 
 
 @pytest.fixture(scope="module")
-def synthesized(catalog, example, tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("two-accounts")
-    built = build(example, catalog, outdir=str(outdir))
-    assembly = built.app.synth()
-    stacks = {s.hierarchical_id: s for s in assembly.stacks_recursively}
-    return built, Path(outdir), stacks
+def synthesized(two_accounts_example):
+    _, built, outdir, assembly = two_accounts_example
+    return built, Path(outdir), {s.hierarchical_id: s for s in assembly.stacks_recursively}
 
 
 def _problems(catalog, data) -> list[str]:
@@ -90,6 +91,10 @@ def test_for_account_inherits_everything_but_account_regions_and_applications(ex
             " ['claims-assistant', 'contract-search']",
         ),
         (lambda d: d["accounts"][0].update(id="12345"), "t.yaml: accounts[0].id: '12345' is invalid"),
+        (
+            lambda d: d["accounts"][1].update(id=444455556666),  # unquoted in YAML
+            't.yaml: accounts[1].id: 444455556666 is a number, not text; quote it, e.g. "444455556666"',
+        ),
         (
             lambda d: d["accounts"][0].update(name="Prod_1"),
             "t.yaml: accounts[0].name: 'Prod_1' is invalid; use 2-24 lowercase letters",
@@ -278,6 +283,7 @@ def test_app_tags_reach_the_stages(synthesized):
 
 def test_the_stages_pass_the_nag_packs(synthesized):
     _, outdir, _ = synthesized
+    assert (outdir / "validation-report.json").is_file()  # else failed_validations has nothing to read
     assert failed_validations(outdir) == []
 
 
@@ -353,9 +359,6 @@ def test_the_readme_selectors_pick_one_accounts_stacks_with_the_pinned_cli(synth
     The pinned CLI reads the already synthesized assembly (`--app <dir>`), so nothing is synthesized twice.
     """
     _, outdir, _ = synthesized
-    import os
-    import subprocess
-
     cdk_cli = REPO_ROOT / "node_modules" / ".bin" / "cdk"
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
 
@@ -379,10 +382,6 @@ SCENARIOS = REPO_ROOT / "config" / "examples" / "two-accounts-scenarios"
 
 
 def _run_scenarios_cli(*args: str):
-    import os
-    import subprocess
-    import sys
-
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     return subprocess.run([sys.executable, "-m", "cris_guard.scenarios", *args], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
@@ -402,7 +401,6 @@ def test_the_example_scenarios_hold_per_account_with_the_scp(synthesized):
 
 def test_without_the_guardrail_stack_the_scp_scenarios_fail(catalog, example, synthesized):
     """The SCP at the assembly root is what refuses global profiles when the role allows everything."""
-    from cris_guard import scenarios
 
     _, outdir, _ = synthesized
     files = scenarios.load_scenario_dir(SCENARIOS)
@@ -419,7 +417,6 @@ def test_without_the_guardrail_stack_the_scp_scenarios_fail(catalog, example, sy
 
 
 def test_a_scenario_naming_an_unknown_account_is_refused(tmp_path, example):
-    from cris_guard import scenarios
 
     (tmp_path / "a.yaml").write_text(
         "scenarios:\n  - name: typo\n    application: claims-assistant\n    accounts: [staging]\n"
@@ -434,7 +431,6 @@ def test_a_scenario_naming_an_unknown_account_is_refused(tmp_path, example):
 
 
 def test_accounts_in_a_scenario_of_a_single_account_configuration_is_refused(tmp_path, catalog, default_config):
-    from cris_guard import scenarios
 
     (tmp_path / "a.yaml").write_text(
         "scenarios:\n  - name: misplaced\n    application: claims-assistant\n    accounts: [prod]\n"
