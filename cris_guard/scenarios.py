@@ -212,6 +212,14 @@ class Scenario(_Model):
     accounts: list[str] | None = None
 
     @field_validator("source_regions", "profiles", "application_profiles", "regions", "destinations", "actions",
+                     "service_control_policies", "accounts", mode="before")
+    @classmethod
+    def _not_a_single_value(cls, value):
+        if isinstance(value, str):
+            raise ValueError(f"{value!r} is a single value; write it as a list: [{value}]")
+        return value
+
+    @field_validator("source_regions", "profiles", "application_profiles", "regions", "destinations", "actions",
                      "service_control_policies", "accounts")
     @classmethod
     def _lists(cls, value, info):
@@ -276,6 +284,14 @@ class ConfigOverrides(_Model):
     applications: dict[str, dict[str, Any]] = Field(default_factory=dict)
     organization_guardrail: dict[str, Any] | None = None
 
+    @field_validator("organization_guardrail", mode="before")
+    @classmethod
+    def _guardrail_mapping(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(f"{value!r} is not a mapping; write the configuration's organization_guardrail keys,"
+                             " e.g. {management_account: \"999988887777\", target_ids: [ou-abcd-12345678]}")
+        return value
+
 
 class ScenarioFile(_Model):
     description: str | None = None
@@ -283,6 +299,14 @@ class ScenarioFile(_Model):
     # What-if SCPs (name -> policy document), e.g. a classic Region allow-list; scenarios opt in by name.
     service_control_policies: dict[str, dict[str, Any]] = Field(default_factory=dict)
     scenarios: Annotated[list[Scenario], Field(min_length=1)]
+
+    @field_validator("service_control_policies", mode="before")
+    @classmethod
+    def _mapping(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"{value!r} is not a mapping; write name: policy document, e.g."
+                             " {my-scp: {Version: \"2012-10-17\", Statement: [...]}}")
+        return value
 
     @field_validator("service_control_policies")
     @classmethod
@@ -299,7 +323,8 @@ class ScenarioFile(_Model):
             if unknown:
                 raise ValueError(
                     f"scenario {s.name!r}: service_control_policies {unknown} are not defined in the file's"
-                    f" service_control_policies ({sorted(self.service_control_policies) or 'none'})"
+                    f" service_control_policies ({sorted(self.service_control_policies) or 'none'}); define them"
+                    " there or fix the names"
                 )
         return self
 
@@ -331,7 +356,8 @@ def load_scenario_file(path: Path | str) -> LoadedFile:
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
             where = _scenario_name(data, err["loc"])
-            lines.append(f"{file}: {loc}{where}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{file}: {loc}{where}: {message}" if loc else f"{file}: {message}")
         raise ScenarioError("\n".join(lines)) from None
 
 
@@ -420,16 +446,18 @@ def per_account(config: Config, stacks: Sequence[StackTemplate]) -> list[Account
     return [
         AccountRun(t.name, config.for_account(t),
                    without_unbound_scps(config, t.id, [s for s in stacks if s.stage == t.name] + root))
-        for t in config.targets()
-        if t is not None
+        for t in config.accounts or ()
     ]
+
+
+def _is_scp(resource: Mapping[str, Any]) -> bool:
+    return (resource.get("Type") == "AWS::Organizations::Policy"
+            and (resource.get("Properties") or {}).get("Type") == "SERVICE_CONTROL_POLICY")
 
 
 def holds_scp(template: Mapping[str, Any]) -> bool:
     """Whether a template holds an SCP (``AWS::Organizations::Policy`` of type ``SERVICE_CONTROL_POLICY``)."""
-    return any(r.get("Type") == "AWS::Organizations::Policy"
-               and (r.get("Properties") or {}).get("Type") == "SERVICE_CONTROL_POLICY"
-               for r in (template.get("Resources") or {}).values())
+    return any(_is_scp(r) for r in (template.get("Resources") or {}).values())
 
 
 def without_unbound_scps(config: Config, account_id: str | None, stacks: Iterable[_S]) -> list[_S]:
@@ -445,16 +473,19 @@ def without_unbound_scps(config: Config, account_id: str | None, stacks: Iterabl
 
 
 def check_scenario_accounts(files: Sequence[LoadedFile], config: Config) -> None:
-    """Every account a scenario names must be one of the configuration's accounts."""
-    names = [t.name for t in config.targets() if t is not None]
+    """Every account a scenario names must be one of the configuration's accounts. (A single-account
+    configuration has none; :func:`expand` refuses ``accounts`` there.)"""
+    if config.accounts is None:
+        return
+    names = [t.name for t in config.accounts]
     for loaded in files:
         for s in loaded.content.scenarios:
-            for name in s.accounts or ():
-                if names and name not in names:
-                    raise ScenarioError(
-                        f"{loaded.label}: scenario {s.name!r}: accounts: {name!r} is not an account of the"
-                        f" configuration; use one of {names}"
-                    )
+            unknown = [name for name in s.accounts or () if name not in names]
+            if unknown:
+                raise ScenarioError(
+                    f"{loaded.label}: scenario {s.name!r}: accounts: {unknown[0]!r} is not an account of the"
+                    f" configuration; use one of {names}"
+                )
 
 
 def stacks_from_directory(directory: Path | str) -> list[StackTemplate]:
@@ -617,9 +648,9 @@ def extract_service_control_policies(
     for stack in stacks:
         resolver = _Resolver(stack, account, partition)
         for logical_id, resource in stack.template.get("Resources", {}).items():
-            props = resource.get("Properties", {})
-            if resource.get("Type") != "AWS::Organizations::Policy" or props.get("Type") != "SERVICE_CONTROL_POLICY":
+            if not _is_scp(resource):
                 continue
+            props = resource["Properties"]
             name = f"{SCP_LABEL_PREFIX}{resolver.resolve(props.get('Name', logical_id))}"
             content = resolver.resolve(props["Content"])
             if isinstance(content, str):  # Content may also be given as a JSON string
@@ -1106,14 +1137,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config, catalog)
         files = load_scenario_dir(args.scenarios)
         check_scenario_accounts(files, config)
-        skipped = [f.label for f in files if args.assembly is not None and f.content.config_overrides is not None]
-        reports: list[tuple[str, Report]] = []
-        if config.multi_account:
-            # One synthesis (or the given assembly) for every account; each account's stacks are
-            # evaluated with its own configuration. Files with config_overrides need a synthesis of
-            # their own per account, which is left to pytest: they are skipped here.
+        # Files with config_overrides need a synthesis of their own: only the single-account run without
+        # --assembly makes one. Otherwise (a given cdk.out, or one synthesis for every account) they are
+        # skipped here and left to pytest.
+        if config.multi_account or args.assembly is not None:
             skipped = [f.label for f in files if f.content.config_overrides is not None]
             files = [f for f in files if f.content.config_overrides is None]
+        else:
+            skipped = []
+        reports: list[tuple[str, Report]] = []
+        if config.multi_account:
+            # Each account's stacks are evaluated with its own configuration.
             stacks = (stacks_from_directory(args.assembly) if args.assembly is not None
                       else synthesize(config, catalog))
             for entry in per_account(config, stacks):
@@ -1124,7 +1158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             account = config.account or DEFAULT_ACCOUNT
             if args.assembly is not None:
-                files = [f for f in files if f.content.config_overrides is None]
                 stacks = stacks_from_directory(args.assembly)
                 report = run(files, config, catalog, lambda _config: stacks, account=account)
             else:

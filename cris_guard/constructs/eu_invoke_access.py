@@ -130,7 +130,7 @@ class EuInvokeAccess(Construct):
                 document=iam.PolicyDocument(
                     minimize=False,
                     statements=[
-                        iam.PolicyStatement.from_json(_render(statement, substitutions))
+                        iam.PolicyStatement.from_json(render_placeholders(statement, substitutions))
                         for statement in document["Statement"]
                     ],
                 ),
@@ -174,12 +174,12 @@ class EuInvokeAccess(Construct):
         return iam.Grant.add_to_principal(
             grantee=attachment,
             actions=list(iam_policy.PROFILE_ACTIONS),
-            resource_arns=[_render(iam_policy.system_profile_arn(self.source_region, p.profile_id), {})
+            resource_arns=[render_placeholders(iam_policy.system_profile_arn(self.source_region, p.profile_id), {})
                            for p in self.profiles],
         )
 
 
-def _render(value, tokens: Mapping[str, str]):
+def render_placeholders(value, tokens: Mapping[str, str]):
     """Placeholders -> CloudFormation. A whole-string application-profile placeholder becomes its
     token (a GetAtt); a string with ``${AWS::Partition}``/``${AWS::AccountId}`` becomes ``Fn::Sub``
     of itself: the placeholders are Fn::Sub's own syntax, and one Fn::Sub is about a third the size of
@@ -192,9 +192,9 @@ def _render(value, tokens: Mapping[str, str]):
             return cdk.Fn.sub(value)
         return value
     if isinstance(value, list):
-        return [_render(v, tokens) for v in value]
+        return [render_placeholders(v, tokens) for v in value]
     if isinstance(value, dict):
-        return {k: _render(v, tokens) for k, v in value.items()}
+        return {k: render_placeholders(v, tokens) for k, v in value.items()}
     return value
 
 

@@ -21,6 +21,7 @@ from constructs import Construct
 
 from cris_guard import scp
 from cris_guard.config import Config
+from cris_guard.constructs.eu_invoke_access import render_placeholders
 
 
 def organization_stack_name(config: Config) -> str:
@@ -57,7 +58,8 @@ class OrganizationGuardrailStack(cdk.Stack):
             name=scp_policy_name(config),
             type="SERVICE_CONTROL_POLICY",
             # A JSON object, not a string: CloudFormation's drift detection needs it (rollout-facts C2).
-            content=_render(self.document),
+            # ${AWS::Partition} placeholders become Fn::Sub of the string holding them.
+            content=render_placeholders(self.document, {}),
             description=(
                 f"cris-guard ({config.name}): Bedrock only in EU member-state Regions and through eu. or"
                 " application inference profiles; invocation logging, the cris-guard trail and stacks protected"
@@ -65,17 +67,6 @@ class OrganizationGuardrailStack(cdk.Stack):
             target_ids=list(guardrail.target_ids),
         )
         cdk.CfnOutput(self, "PolicyId", value=self.policy.attr_id, description="ID of the cris-guard SCP")
-
-
-def _render(value: Any) -> Any:
-    """``${AWS::Partition}`` placeholders -> ``Fn::Sub`` of the string holding them (as EuInvokeAccess does)."""
-    if isinstance(value, str):
-        return cdk.Fn.sub(value) if scp.PARTITION in value else value
-    if isinstance(value, list):
-        return [_render(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _render(v) for k, v in value.items()}
-    return value
 
 
 def add_organization_guardrail(app: Construct, config: Config) -> cdk.Stack | None:
