@@ -93,8 +93,8 @@ def time_report(config_path: Path, catalog: Catalog, outdir: Path):
     started = time.perf_counter()
     built = review.build_report(config, catalog, review.read_assembly(outdir), scenario_run=None,
                                 config_label=config_path.name, assembly_label=str(outdir))
-    built.render()
-    return time.perf_counter() - started, built
+    text = built.render()
+    return time.perf_counter() - started, built, text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,8 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         if budgets != args.applications + 1:
             problems.append(f"{budgets} budgets, expected {args.applications + 1}")
 
-        report_seconds, report = time_report(config_path, catalog, directory / "out")
-        text = report.render()
+        report_seconds, report, text = time_report(config_path, catalog, directory / "out")
         print(f"  review report (read cdk.out + every section, scenarios off): {report_seconds:.1f} s,"
               f" {len(text.splitlines()):,} lines, {len(text.encode()):,} bytes; {report.verdict()}")
         if not report.passed:

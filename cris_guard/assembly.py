@@ -123,11 +123,10 @@ def _read_stacks(directory: Path, *, stage: str | None, seen: set[Path]) -> Iter
     if manifest_file.resolve() in seen:  # a manifest naming itself (hand-edited): do not loop forever
         raise AssemblyError(f"{manifest_file}: nested assemblies form a cycle; synthesize again (`make synth`)")
     seen.add(manifest_file.resolve())
-    manifest = _read_json(manifest_file)
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("artifacts", {}), dict):
-        raise AssemblyError(f"{manifest_file}: not a cloud assembly manifest (no artifacts object);"
+    artifacts = _read_json(manifest_file).get("artifacts", {})
+    if not isinstance(artifacts, dict) or not all(isinstance(a, dict) for a in artifacts.values()):
+        raise AssemblyError(f"{manifest_file}: not a cloud assembly manifest (artifacts is not an object of objects);"
                             " synthesize again (`make synth`)")
-    artifacts: dict[str, Any] = manifest.get("artifacts", {})
     own = [_stack(directory, artifact_id, artifact, artifacts, stage)
            for artifact_id, artifact in artifacts.items() if artifact.get("type") == STACK_ARTIFACT]
     yield from sorted(own, key=lambda s: (s.stack_name, s.artifact_id))
@@ -186,25 +185,33 @@ def _stack(directory: Path, artifact_id: str, artifact: Mapping[str, Any], artif
 def _assets(file: Path, template_file: str) -> list[Asset]:
     """The asset manifest's entries other than the template itself (which CDK also publishes as a file)."""
     manifest = _read_json(file)
+    files, images = manifest.get("files") or {}, manifest.get("dockerImages") or {}
+    if not isinstance(files, dict) or not isinstance(images, dict):
+        raise AssemblyError(f"{file}: not an asset manifest (files or dockerImages is not an object);"
+                            " synthesize again (`make synth`)")
     found = []
-    for asset_hash, entry in (manifest.get("files") or {}).items():
+    for asset_hash, entry in files.items():
         source = entry.get("source") or {}
         if source.get("path") == template_file:
             continue
         found.append(Asset("file", str(entry.get("displayName") or asset_hash), str(source.get("packaging", "file"))))
-    for asset_hash, entry in (manifest.get("dockerImages") or {}).items():
+    for asset_hash, entry in images.items():
         found.append(Asset("docker image", str(entry.get("displayName") or asset_hash), "docker"))
     return found
 
 
-def _read_json(file: Path) -> Any:
-    """A file of the assembly, or an :class:`AssemblyError` naming it (an incomplete or hand-edited assembly)."""
+def _read_json(file: Path) -> dict[str, Any]:
+    """A file of the assembly (every one is a JSON object), or an :class:`AssemblyError` naming it (an
+    incomplete or hand-edited assembly)."""
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        value = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AssemblyError(f"{file} not found, though manifest.json names it; synthesize again (`make synth`)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AssemblyError(f"{file}: not valid JSON ({exc}); synthesize again (`make synth`)") from None
+    if not isinstance(value, dict):
+        raise AssemblyError(f"{file}: not a JSON object; synthesize again (`make synth`)")
+    return value
 
 
 def _construct_versions(node: Mapping[str, Any], found: dict[str, str]) -> None:

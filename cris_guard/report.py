@@ -17,7 +17,7 @@ dict/set order, so two reports of the same templates are byte-identical and thei
 does to residency.
 
 Every line marked ✘ is a failed check; any ✘, or any failing scenario, makes the command exit 1 so
-that CI can gate on it. Sections are pure functions of parsed templates (:class:`SynthesizedStack`)
+that CI can gate on it. Sections are pure functions of parsed templates (:class:`AssemblyStack`)
 and return :class:`Section` objects; :func:`main` is the thin CLI around them.
 
     python -m cris_guard.report [--config F] [--assembly cdk.out] [--scenarios DIR] [--out FILE]
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cris_guard import iam_policy, scenarios
+from cris_guard import iam_policy, scenarios, scp
 from cris_guard.assembly import (
     STACKSET_TEMPLATE_URL_BYTE_LIMIT,
     AssemblyError,
@@ -82,9 +82,6 @@ MAX_FAILED_CALLS_SHOWN = 5
 # A role's inline policies share one 10,240-character quota (cris-facts §7); cris-guard writes none.
 INLINE_POLICY_MAX_CHARS = 10_240
 ORGANIZATIONS_POLICY_TYPE = "AWS::Organizations::Policy"
-# An SCP document holds at most 5,120 characters, whitespace included (rollout-facts C2:
-# orgs_reference_limits; the CloudFormation AWS::Organizations::Policy Content documentation).
-SCP_SIZE_LIMIT = 5_120
 # A catalog older than this is worth refreshing; said on stderr, because a report body that depended on
 # today's date would differ between two runs on the same templates.
 CATALOG_AGE_WARNING_DAYS = 90
@@ -92,13 +89,10 @@ CATALOG_AGE_WARNING_DAYS = 90
 
 # --- The cloud assembly ---------------------------------------------------------------------------
 #
-# Read by cris_guard.assembly (nested Stage assemblies included); the names below are kept for callers.
-
-SynthesizedStack = AssemblyStack
-Assembly = CloudAssembly
+# Read by cris_guard.assembly (nested Stage assemblies included).
 
 
-def _is_guardrail_stack(stack: SynthesizedStack) -> bool:
+def _is_guardrail_stack(stack: AssemblyStack) -> bool:
     return any(r.get("Type") == ORGANIZATIONS_POLICY_TYPE for r in stack.resources.values())
 
 
@@ -293,7 +287,7 @@ class AccessReview:
     expected_guardrails: list[str] = field(default_factory=list)  # from the configuration, this Region
 
 
-def _application_profiles_in(stack: SynthesizedStack) -> dict[str, dict[str, str]]:
+def _application_profiles_in(stack: AssemblyStack) -> dict[str, dict[str, str]]:
     """application -> {system profile ID it copies -> logical ID}, from the ``cris-guard:application`` tag."""
     by_application: dict[str, dict[str, str]] = defaultdict(dict)
     for logical_id, resource in stack.resources.items():
@@ -310,7 +304,7 @@ def _application_profiles_in(stack: SynthesizedStack) -> dict[str, dict[str, str
     return by_application
 
 
-def _role_policies(stack: SynthesizedStack, role: str) -> tuple[list[tuple[str, str, Mapping]], list[str]]:
+def _role_policies(stack: AssemblyStack, role: str) -> tuple[list[tuple[str, str, Mapping]], list[str]]:
     """((logical ID, kind, raw document) for every policy attached to ``role``, problems)."""
     resources = stack.resources
     ref = {"Ref": role}
@@ -337,7 +331,7 @@ def _role_policies(stack: SynthesizedStack, role: str) -> tuple[list[tuple[str, 
 
 
 def review_access(
-    stacks: Sequence[SynthesizedStack], config: Config, catalog: Catalog
+    stacks: Sequence[AssemblyStack], config: Config, catalog: Catalog
 ) -> tuple[list[AccessReview], list[str]]:
     """One :class:`AccessReview` per role tagged ``cris-guard:application``, plus problems that belong to
     no role (an application of the configuration without a role in a source Region)."""
@@ -365,7 +359,7 @@ def review_access(
 
 
 def _review_role(
-    stack: SynthesizedStack,
+    stack: AssemblyStack,
     role: str,
     application: Application | None,
     name: str,
@@ -706,10 +700,10 @@ def residency_map_section(reviews: Sequence[AccessReview], config: Config) -> Se
 # --- 3. Audit -------------------------------------------------------------------------------------------
 
 
-Found = tuple[SynthesizedStack, str, Mapping[str, Any]]  # (stack, logical ID, resource)
+Found = tuple[AssemblyStack, str, Mapping[str, Any]]  # (stack, logical ID, resource)
 
 
-def _find(stacks: Sequence[SynthesizedStack], resource_type: str) -> list[Found]:
+def _find(stacks: Sequence[AssemblyStack], resource_type: str) -> list[Found]:
     return [(s, lid, r) for s in stacks for lid, r in s.resources.items() if r.get("Type") == resource_type]
 
 
@@ -717,7 +711,7 @@ def _props(resource: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return (resource or {}).get("Properties") or {}
 
 
-def _ref_target(stack: SynthesizedStack, value: Any) -> Mapping[str, Any] | None:
+def _ref_target(stack: AssemblyStack, value: Any) -> Mapping[str, Any] | None:
     if isinstance(value, dict) and set(value) == {"Ref"}:
         return stack.resources.get(value["Ref"])
     if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
@@ -735,7 +729,7 @@ def _days(value: int | None) -> str:
     return f"{value} days" if value is not None else "never (no expiry)"
 
 
-def audit_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section:
+def audit_section(stacks: Sequence[AssemblyStack], config: Config) -> Section:
     """Invocation logging per source Region, the trail, and the alarms on the trail's log group."""
     section = Section("Residency alarms and audit")
     _invocation_logging_rows(section, stacks, config)
@@ -744,7 +738,7 @@ def audit_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section
     return section
 
 
-def _invocation_logging_rows(section: Section, stacks: Sequence[SynthesizedStack], config: Config) -> None:
+def _invocation_logging_rows(section: Section, stacks: Sequence[AssemblyStack], config: Config) -> None:
     wanted = config.audit.invocation_logs
     section.lines += ["| Source Region | Invocation logging | Payloads logged | S3 expiry | CloudWatch Logs |",
                       "|---|---|---|---|---|"]
@@ -776,7 +770,7 @@ def _invocation_logging_rows(section: Section, stacks: Sequence[SynthesizedStack
     section.lines.append("")
 
 
-def _trail_lines(section: Section, stacks: Sequence[SynthesizedStack], config: Config) -> None:
+def _trail_lines(section: Section, stacks: Sequence[AssemblyStack], config: Config) -> None:
     wanted = config.audit.cloudtrail
     trails = _find(stacks, "AWS::CloudTrail::Trail")
     home = config.trail_home_region
@@ -817,7 +811,7 @@ ACCOUNT_ALARMS = (
 )
 
 
-def _alarm_rows(section: Section, stacks: Sequence[SynthesizedStack], config: Config) -> None:
+def _alarm_rows(section: Section, stacks: Sequence[AssemblyStack], config: Config) -> None:
     """Alarms exist wherever the trail's log group does: cris-guard's trail or an existing one."""
     trail = config.audit.cloudtrail
     expected = trail.enabled or trail.existing_log_group_name is not None
@@ -872,7 +866,7 @@ def _residency_allow_list(filters: Sequence[Found], region: str) -> list[str]:
 APPLICATION_COST_FILTER_PREFIX = application_cost_filters(APPLICATION_TAG_KEY, "")["TagKeyValue"][0]
 
 
-def budgets_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section:
+def budgets_section(stacks: Sequence[AssemblyStack], config: Config) -> Section:
     """Every budget with amount, filter, thresholds and subscribers, checked against the configuration:
     one per application (by its cost-allocation tag) and one account-wide (no filter)."""
     section = Section("Budgets")
@@ -894,7 +888,7 @@ def budgets_section(stacks: Sequence[SynthesizedStack], config: Config) -> Secti
     return section
 
 
-def _budget_row(section: Section, stack: SynthesizedStack, lid: str, resource: Mapping[str, Any],
+def _budget_row(section: Section, stack: AssemblyStack, lid: str, resource: Mapping[str, Any],
                 amounts: Mapping[str | None, float], thresholds: list[tuple[str, float]]) -> str | None:
     """Add the budget's row; return the application it is for (None: account-wide, or unknown)."""
     props = _props(resource)
@@ -953,7 +947,7 @@ class Acknowledgment:
     reason: str
 
 
-def acknowledgments(stacks: Sequence[SynthesizedStack]) -> list[Acknowledgment]:
+def acknowledgments(stacks: Sequence[AssemblyStack]) -> list[Acknowledgment]:
     """Every acknowledged finding. CDK Validations (cdk-nag 3) records ``Validations.of(x).acknowledge``
     as ``aws:cdk:acknowledged-rules`` metadata on the construct's path (``Annotation::<rule>: reason``);
     cdk-nag's optional v2-compatible aspect also writes ``cdk_nag.rules_to_suppress`` into a resource's
@@ -962,7 +956,7 @@ def acknowledgments(stacks: Sequence[SynthesizedStack]) -> list[Acknowledgment]:
     return sorted(found, key=lambda a: (a.stack, a.rule, a.path))
 
 
-def _validations_acknowledgments(stack: SynthesizedStack) -> Iterator[Acknowledgment]:
+def _validations_acknowledgments(stack: AssemblyStack) -> Iterator[Acknowledgment]:
     for path, entries in stack.metadata.items():
         shown_path = path.removeprefix(stack.construct_path).lstrip("/") or "(stack)"
         for entry in entries:
@@ -971,7 +965,7 @@ def _validations_acknowledgments(stack: SynthesizedStack) -> Iterator[Acknowledg
                     yield Acknowledgment(stack.name, shown_path, str(rule).removeprefix("Annotation::"), str(reason))
 
 
-def _nag_v2_acknowledgments(stack: SynthesizedStack) -> Iterator[Acknowledgment]:
+def _nag_v2_acknowledgments(stack: AssemblyStack) -> Iterator[Acknowledgment]:
     for logical_id, resource in stack.resources.items():
         metadata = resource.get("Metadata") or {}
         path = str(metadata.get("aws:cdk:path", logical_id)).removeprefix(f"{stack.name}/").removesuffix("/Resource")
@@ -982,7 +976,7 @@ def _nag_v2_acknowledgments(stack: SynthesizedStack) -> Iterator[Acknowledgment]
                 yield Acknowledgment(stack.name, path, shown, str(rule.get("reason", "")))
 
 
-def nag_section(stacks: Sequence[SynthesizedStack], validation_report: Mapping[str, Any] | None) -> Section:
+def nag_section(stacks: Sequence[AssemblyStack], validation_report: Mapping[str, Any] | None) -> Section:
     section = Section("cdk-nag acknowledgments")
     packs = ", ".join(p.__name__ for p in PACKS)
     found = acknowledgments(stacks)
@@ -1037,7 +1031,7 @@ class ScenarioRun:
     error: str | None = None
 
 
-def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Sequence[SynthesizedStack],
+def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Sequence[AssemblyStack],
                   *, stage: str | None = None, top_config: Config | None = None) -> ScenarioRun:
     """Evaluate the scenario files against these templates (files with ``config_overrides`` need their
     own synthesis and are skipped, as ``python -m cris_guard.scenarios --assembly`` does). For one
@@ -1107,7 +1101,7 @@ def scenarios_section(run: ScenarioRun | None) -> Section:
 # --- 7. CloudFormation limits ----------------------------------------------------------------------------
 
 
-def limits_section(stacks: Sequence[SynthesizedStack]) -> Section:
+def limits_section(stacks: Sequence[AssemblyStack]) -> Section:
     section = Section("CloudFormation limits")
     # check_stack_limits names stacks by stack_name; the same name can be in two Stages, so pass the unique one.
     over = check_stack_limits(_AssemblyView([_LimitsView(s.name, s.template, s.template_full_path) for s in stacks]))
@@ -1147,19 +1141,15 @@ class _LimitsView:
 
 
 def _scp_size(document: Any) -> tuple[int, int, str]:
-    """(characters, limit, how counted). cris_guard.scp counts as it plans the SCP; without it (older
-    checkouts), the minified JSON is counted: every character counts in an SCP (rollout-facts C2), and
-    whether CloudFormation minifies a JSON-object Content before calling Organizations is UNCONFIRMED."""
+    """(characters, limit, how counted): :func:`cris_guard.scp.policy_size`, as the SCP is planned. A
+    placeholder it will not guess the length of falls back to the minified JSON (every character counts in
+    an SCP, rollout-facts C2; whether CloudFormation minifies a JSON-object Content is UNCONFIRMED)."""
     if isinstance(document, str):
-        return len(document), SCP_SIZE_LIMIT, "as written (a string Content is sent as it is)"
+        return len(document), scp.SCP_SIZE_LIMIT, "as written (a string Content is sent as it is)"
     try:
-        from cris_guard import scp  # noqa: PLC0415 (written next to this report; optional until it lands)
-
-        return int(scp.policy_size(document)), int(getattr(scp, "SCP_SIZE_LIMIT", SCP_SIZE_LIMIT)), "cris_guard.scp.policy_size"
-    except ImportError:
-        return len(json.dumps(document, separators=(",", ":"))), SCP_SIZE_LIMIT, "minified JSON"
-    except ValueError as exc:  # a placeholder scp.policy_size will not guess the length of
-        return len(json.dumps(document, separators=(",", ":"))), SCP_SIZE_LIMIT, f"minified JSON; {exc}"
+        return scp.policy_size(document), scp.SCP_SIZE_LIMIT, "cris_guard.scp.policy_size"
+    except ValueError as exc:
+        return len(json.dumps(document, separators=(",", ":"))), scp.SCP_SIZE_LIMIT, f"minified JSON; {exc}"
 
 
 def _condition_text(condition: Any) -> str:
@@ -1174,8 +1164,6 @@ def _condition_text(condition: Any) -> str:
 def _bound_accounts(config: Config) -> list[str]:
     """Which of the configuration's accounts the guardrail binds (cris_guard.scp.guardrail_scope); the
     access scenarios of an account it does not bind run without the SCP."""
-    from cris_guard import scp  # noqa: PLC0415 (as in _scp_size)
-
     guardrail = config.organization_guardrail
     assert guardrail is not None
     lines = [f"Accounts it binds (SCPs never bind the management account, {guardrail.management_account}; the access"
@@ -1189,7 +1177,7 @@ def _bound_accounts(config: Config) -> list[str]:
     return lines
 
 
-def organization_section(stacks: Sequence[SynthesizedStack], config: Config) -> Section | None:
+def organization_section(stacks: Sequence[AssemblyStack], config: Config) -> Section | None:
     """Every SCP in the assembly (``AWS::Organizations::Policy``): targets, statements and size."""
     found = _find(stacks, ORGANIZATIONS_POLICY_TYPE)
     wanted = config.organization_guardrail
@@ -1244,7 +1232,7 @@ def organization_section(stacks: Sequence[SynthesizedStack], config: Config) -> 
 # --- 9. Deployment -----------------------------------------------------------------------------------------
 
 
-def deployment_section(assembly: Assembly, config: Config) -> Section:
+def deployment_section(assembly: CloudAssembly, config: Config) -> Section:
     """Every stack with its stage, account and Region, and whether its template could be a StackSet as it is."""
     section = Section("Deployment")
     section.lines += [
@@ -1282,7 +1270,7 @@ def _is_transcribed(catalog: Catalog) -> bool:
     return "transcribed" in catalog.method.lower()
 
 
-def _versions(assembly: Assembly) -> str:
+def _versions(assembly: CloudAssembly) -> str:
     def installed(name: str) -> str:
         try:
             return importlib.metadata.version(name)
@@ -1347,7 +1335,7 @@ ScenarioRuns = Mapping[str | None, ScenarioRun]  # per account (Stage name; None
 def _account_sections(
     config: Config,
     catalog: Catalog,
-    stacks: Sequence[SynthesizedStack],
+    stacks: Sequence[AssemblyStack],
     run: ScenarioRun | None,
     *,
     level: int,
@@ -1369,7 +1357,7 @@ def _account_sections(
     return sections
 
 
-def _account_heading(target: AccountTarget, account_config: Config, stacks: Sequence[SynthesizedStack]) -> Section:
+def _account_heading(target: AccountTarget, account_config: Config, stacks: Sequence[AssemblyStack]) -> Section:
     section = Section(f"Account {target.name} ({target.id})", where_prefix=f"{target.name}: ")
     accounts = sorted({s.account or "from credentials" for s in stacks})
     ok = bool(stacks) and accounts == [target.id]
@@ -1389,7 +1377,7 @@ def _account_heading(target: AccountTarget, account_config: Config, stacks: Sequ
 def build_report(
     config: Config,
     catalog: Catalog,
-    assembly: Assembly,
+    assembly: CloudAssembly,
     *,
     scenario_run: ScenarioRun | ScenarioRuns | None,
     config_label: str,
@@ -1490,7 +1478,9 @@ def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _
     runs: ScenarioRun | dict[str | None, ScenarioRun] | None = None
     # The guardrail stack goes along, to the accounts it binds (scenarios.without_unbound_scps: not the
     # management account, not an account that account-ID targets leave out): the scenario runner
-    # evaluates an SCP it finds in the templates too.
+    # evaluates an SCP it finds in the templates too. Unlike scenarios.per_account, an account gets only
+    # the guardrail from outside its Stage, not every root stack: a workload stack at the root (flagged in
+    # the Deployment section) is not in any account's run.
     guardrails = [s for s in assembly.stacks if _is_guardrail_stack(s)]
     if directory and config.multi_account:
         runs = {t.name: run_scenarios(directory, config.for_account(t), catalog,

@@ -23,6 +23,7 @@ import pytest  # noqa: E402
 from cris_guard import iam_policy  # noqa: E402
 from cris_guard import report as rp  # noqa: E402
 from cris_guard import scenarios as sc  # noqa: E402
+from cris_guard.assembly import AssemblyStack  # noqa: E402
 
 from .conftest import REPO_ROOT  # noqa: E402
 
@@ -68,7 +69,7 @@ def lines(default_report):
     return default_report.render().splitlines()
 
 
-def with_template(assembly, stack_name, mutate) -> list[rp.SynthesizedStack]:
+def with_template(assembly, stack_name, mutate) -> list[AssemblyStack]:
     """The assembly's stacks, with ``mutate(template)`` applied to a deep copy of one template."""
     stacks = []
     for stack in assembly.stacks:
@@ -369,7 +370,7 @@ def test_a_stack_over_a_cloudformation_limit_is_flagged(tmp_path):
     template = {"Resources": {f"R{i}": {"Type": "AWS::SNS::Topic"} for i in range(501)}}
     path = tmp_path / "big.template.json"
     path.write_text(json.dumps(template))
-    stack = rp.SynthesizedStack("big", "eu-central-1", template, str(path))
+    stack = AssemblyStack("big", "eu-central-1", template, str(path))
     section = rp.limits_section([stack])
     text = section.render().splitlines()
     assert text[4].startswith("| `big` | ✘ 501 of 500 (100 %) | ✔ 0 of 200 (0 %) |")
