@@ -13,7 +13,7 @@ import sys
 
 # Importing cris_guard also silences jsii's Node end-of-life banner (cris_guard/__init__.py).
 from cris_guard.catalog import CatalogError, load_catalog
-from cris_guard.config import ConfigError, load_config
+from cris_guard.config import ConfigError, lifecycle_warnings, load_project
 
 
 def _fail(exc: Exception) -> int:
@@ -29,10 +29,12 @@ def main() -> int:
     probe = cdk.App()
     config_path = probe.node.try_get_context("config") or os.environ.get("CRIS_GUARD_CONFIG") or None
     try:
-        catalog = load_catalog(probe.node.try_get_context("catalog"))
-        config = load_config(config_path, catalog)
+        base = load_catalog(probe.node.try_get_context("catalog"))
+        config, catalog = load_project(config_path, base)
     except (ConfigError, CatalogError) as exc:
         return _fail(exc)
+    for line in lifecycle_warnings(config, catalog):
+        print(f"cris-guard: warning: {line}", file=sys.stderr)
 
     from cris_guard.app_builder import build_app
 

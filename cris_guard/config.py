@@ -8,6 +8,7 @@ because a mistyped key silently ignored is a governance gap.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,15 @@ from pydantic import (
     model_validator,
 )
 
-from cris_guard.catalog import Catalog, load_catalog
+from cris_guard.catalog import (
+    SHIPPED,
+    Catalog,
+    CatalogError,
+    is_profile_id,
+    lifecycle_of,
+    load_catalog,
+    load_project_catalog,
+)
 from cris_guard.iam_policy import GUARDRAIL_ARN as _GUARDRAIL_ARN
 from cris_guard.iam_policy import guardrail_arn_parts
 from cris_guard.regions import (
@@ -475,6 +484,16 @@ class Config(_Model):
     budgets: Budgets = Field(default_factory=Budgets)
     cost: Cost = Field(default_factory=Cost)
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    # A project catalog layered over the shipped one (path relative to this file; see README "The
+    # profile catalog"). Read by load_project, not here: this model does no file I/O.
+    catalog: str | None = None
+
+    @field_validator("catalog")
+    @classmethod
+    def _catalog_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must be the path of a catalog JSON file, relative to this configuration; or remove the key")
+        return value
 
     @field_validator("account")
     @classmethod
@@ -603,11 +622,11 @@ def _repeats(values: Sequence[str], path: str, field: str, fix: str) -> list[str
     return problems
 
 
-def check_accounts(config: Config, catalog: Catalog) -> list[str]:
+def check_accounts(config: Config, catalog: Catalog, today: _dt.date | None = None) -> list[str]:
     """Problems of a multi-account configuration: duplicate account names or IDs, unknown application
     names, and every per-account problem of :func:`check_cross_field`, prefixed with the account."""
     if config.accounts is None:
-        return check_cross_field(config, catalog) + _check_guardrail(config)
+        return check_cross_field(config, catalog, today) + _check_guardrail(config)
     known = [a.name for a in config.applications]
     problems = [
         *_repeats([t.name for t in config.accounts], "accounts", "name",
@@ -633,7 +652,7 @@ def check_accounts(config: Config, catalog: Catalog) -> list[str]:
         derived = config.for_account(target)
         problems.extend(
             f"accounts[{i}] ({target.name}): {_path_in_file(p, config, derived)}"
-            for p in check_cross_field(derived, catalog)
+            for p in check_cross_field(derived, catalog, today)
         )
     return problems + _check_guardrail(config)
 
@@ -711,9 +730,11 @@ def _check_guardrail(config: Config) -> list[str]:
     ]
 
 
-def check_cross_field(config: Config, catalog: Catalog) -> list[str]:
+def check_cross_field(config: Config, catalog: Catalog, today: _dt.date | None = None) -> list[str]:
     """Problems that span fields or need the catalog: duplicate names, keys that must name a source
-    Region, unknown profiles, missing routes, routes leaving the residency."""
+    Region, unknown profiles, profiles past their end of life on ``today`` (default: the day of
+    synthesis), missing routes, routes leaving the residency."""
+    today = today or _dt.date.today()
     problems = _repeats([a.name for a in config.applications], "applications", "name",
                         "give each application a unique name")
     quota = config.cost.application_profile_quota
@@ -761,14 +782,19 @@ def check_cross_field(config: Config, catalog: Catalog) -> list[str]:
                     " (global. and other geographies may route outside the EU)"
                 )
                 continue
+            if not is_profile_id(pid):
+                problems.append(
+                    f"{where}: {pid!r} is not a valid inference profile ID; use 'eu.<provider>.<model>' of letters,"
+                    " digits, '-', ':' and '.' as AWS spells it (e.g. eu.anthropic.claude-sonnet-4-6)"
+                )
+                continue
             profile = catalog.get(pid)
             if profile is None:
-                close = [p for p in catalog.profiles if p.split("-v")[0] in pid or pid.split("-v")[0] in p][:2]
-                hint = f"did you mean {' or '.join(map(repr, close))}?" if close else "see `python -m cris_guard.catalog list`"
-                problems.append(
-                    f"{where}: {pid!r} is not in the profile catalog (as of {catalog.as_of}); {hint}"
-                    " or refresh the catalog with `python -m cris_guard.catalog refresh`"
-                )
+                problems.append(f"{where}: {_not_in_catalog(pid, catalog)}")
+                continue
+            lifecycle = lifecycle_of(profile)
+            if lifecycle.is_past_end_of_life(today):
+                problems.append(f"{where}: {_past_end_of_life(pid, lifecycle, catalog)}")
                 continue
             for region in config.source_regions:
                 dests = profile.destinations(region)
@@ -781,10 +807,58 @@ def check_cross_field(config: Config, catalog: Catalog) -> list[str]:
                 outside = [d for d in dests if d not in EU_MEMBER_STATE_REGIONS]
                 if outside:
                     problems.append(
-                        f"{where}: {pid!r} called from {region!r} routes to {outside}, outside residency 'eu';"
-                        " choose another profile or source Region"
+                        f"{where}: {pid!r} called from {region!r} routes to {outside} ({_catalog_name(profile.origin(region))}),"
+                        " outside residency 'eu'; choose another profile or source Region"
                     )
     return problems
+
+
+def _catalog_name(origin: str) -> str:
+    return "the shipped catalog" if origin == SHIPPED else f"catalog {origin}"
+
+
+def _not_in_catalog(pid: str, catalog: Catalog) -> str:
+    """Says both ways to add a profile: a refresh with credentials, or a hand-written entry."""
+    stem = pid.split("-v")[0].rsplit("-", 1)[0]
+    close = [p for p in catalog.profiles if p != pid and (p.startswith(stem) or pid.split("-v")[0] in p)][:2]
+    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    where = " or ".join(["the shipped catalog", *catalog.local_layers])
+    return (
+        f"{pid!r} is not in {where}; {hint}to add it, run `python -m cris_guard.catalog refresh --region <source Region>"
+        " --output <project catalog>` with AWS credentials, or write a project catalog entry by hand (with its source"
+        " and date; README 'The profile catalog'), and name the file under `catalog:` in this configuration"
+    )
+
+
+def _past_end_of_life(pid: str, lifecycle, catalog: Catalog) -> str:
+    replacement = (
+        f"AWS names {lifecycle.replacement} as its replacement" if lifecycle.replacement
+        else "AWS names no replacement; choose an active profile (`python -m cris_guard.catalog list`)"
+    )
+    when = f"on {lifecycle.end_of_life_date}" if lifecycle.end_of_life_date else "(status end-of-life)"
+    return f"{pid!r} reached its end of life {when} (Bedrock model lifecycle), so calls to it fail; {replacement}"
+
+
+def lifecycle_warnings(config: Config, catalog: Catalog) -> list[str]:
+    """One line per approved legacy profile, naming the applications and the published dates.
+
+    Judged from the catalog's data, not from today's date, so the review report that shows these stays
+    the same for the same templates and catalog."""
+    users: dict[str, list[str]] = {}
+    for app in config.applications:
+        for pid in app.profiles:
+            users.setdefault(pid, []).append(app.name)
+    lines = []
+    for pid, apps in users.items():
+        profile = catalog.get(pid)
+        lifecycle = lifecycle_of(profile) if profile else None
+        if lifecycle is None or not lifecycle.is_legacy:
+            continue
+        end = f"end of life {lifecycle.end_of_life_date}" if lifecycle.end_of_life_date else "end-of-life date not yet published"
+        since = f" since {lifecycle.legacy_date}" if lifecycle.legacy_date else ""
+        then = f"; AWS names {lifecycle.replacement} as its replacement" if lifecycle.replacement else ""
+        lines.append(f"{pid} (approved for {', '.join(apps)}) is legacy{since}, {end}{then}; plan the move to an active profile")
+    return lines
 
 
 def _format_loc(loc: Sequence[Any]) -> str:
@@ -824,15 +898,18 @@ def _format_error(err: dict[str, Any]) -> str:
     return f"{path}: {value!r} is invalid; {err['msg'].lower()}"
 
 
-def parse_config(data: Any, catalog: Catalog, origin: str = "<config>") -> Config:
-    """Validate an already-parsed YAML document; raise :class:`ConfigError` with one line per problem."""
+def parse_config(data: Any, catalog: Catalog, origin: str = "<config>", today: _dt.date | None = None) -> Config:
+    """Validate an already-parsed YAML document; raise :class:`ConfigError` with one line per problem.
+
+    ``catalog`` is the catalog in force (with the configuration's project catalog already layered in:
+    :func:`load_project` does that); ``today`` (default: the day of synthesis) judges end of life."""
     if not isinstance(data, dict):
         raise ConfigError([f"{origin}: the configuration must be a YAML mapping of keys to values"])
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([f"{origin}: {_format_error(e)}" for e in exc.errors()]) from None
-    problems = check_accounts(config, catalog)
+    problems = check_accounts(config, catalog, today)
     if not problems:
         # Imported here: cris_guard.cost builds on this module's types.
         from cris_guard.cost import check_cost_governance
@@ -848,22 +925,55 @@ def parse_config(data: Any, catalog: Catalog, origin: str = "<config>") -> Confi
     return config
 
 
-def load_config(path: Path | str | None = None, catalog: Catalog | None = None) -> Config:
-    """Read, parse and validate a configuration file (default: ``config/default.yaml``)."""
+def _read_yaml(path: Path | str | None) -> tuple[Path, Any]:
     file = Path(path) if path else DEFAULT_CONFIG_PATH
-    catalog = catalog or load_catalog()
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{file}: configuration file not found; pass an existing file as CONFIG=path/to/file.yaml"]) from None
     try:
-        data = yaml.safe_load(text)
+        return file, yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError([f"{file}{line}: not valid YAML ({problem}); fix the syntax at that line"]) from None
-    return parse_config(data, catalog, origin=str(file))
+
+
+def project_catalog(data: Any, file: Path, base: Catalog) -> Catalog:
+    """``base`` with the project catalog the configuration names (``catalog:``) layered over it.
+
+    The path is relative to the configuration file. A catalog problem becomes one :class:`ConfigError`
+    line that names the configuration key and the catalog file."""
+    name = data.get("catalog") if isinstance(data, dict) else None
+    if name is None:
+        return base
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError([f"{file}: catalog: {name!r} must be the path of a catalog JSON file, relative to this configuration"])
+    path = Path(name) if Path(name).is_absolute() else file.parent / name
+    try:
+        return load_project_catalog(path, base, label=name)
+    except CatalogError as exc:
+        raise ConfigError([f"{file}: catalog: {exc}"]) from None
+
+
+def load_project(
+    path: Path | str | None = None, base: Catalog | None = None, *, today: _dt.date | None = None
+) -> tuple[Config, Catalog]:
+    """Read a configuration file and the catalog in force for it: ``base`` (default: the shipped
+    catalog) with the project catalog it names layered over it. Raise :class:`ConfigError`."""
+    file, data = _read_yaml(path)
+    try:
+        base = base or load_catalog()
+    except CatalogError as exc:
+        raise ConfigError([str(exc)]) from None
+    catalog = project_catalog(data, file, base)
+    return parse_config(data, catalog, origin=str(file), today=today), catalog
+
+
+def load_config(path: Path | str | None = None, catalog: Catalog | None = None) -> Config:
+    """Read, parse and validate a configuration file (default: ``config/default.yaml``)."""
+    return load_project(path, catalog)[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -873,11 +983,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     path = args[0] if args else None
     try:
-        config = load_config(path)
+        config, catalog = load_project(path)
     except ConfigError as exc:
         for line in str(exc).splitlines():
             print(f"cris-guard: {line}", file=sys.stderr)
         return 2
+    for line in lifecycle_warnings(config, catalog):
+        print(f"cris-guard: warning: {line}", file=sys.stderr)
     accounts = f" in {len(config.accounts)} accounts" if config.accounts is not None else ""
     print(
         f"cris-guard: {path or DEFAULT_CONFIG_PATH} is valid: {len(config.applications)} applications{accounts} in"

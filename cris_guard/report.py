@@ -47,8 +47,8 @@ from cris_guard.assembly import (
     read_assembly,
     stackset_readiness,
 )
-from cris_guard.catalog import Catalog, load_catalog
-from cris_guard.config import DEFAULT_CONFIG_PATH, AccountTarget, Application, Config, ConfigError, load_config
+from cris_guard.catalog import SHIPPED, Catalog, lifecycle_of
+from cris_guard.config import DEFAULT_CONFIG_PATH, AccountTarget, Application, Config, ConfigError, lifecycle_warnings, load_project
 from cris_guard.constructs.audit_alarms import (
     DIMENSION_SOURCE_REGION,
     METRIC_EVIDENCE_TAMPERING,
@@ -1267,7 +1267,51 @@ def deployment_section(assembly: CloudAssembly, config: Config) -> Section:
 
 
 def _is_transcribed(catalog: Catalog) -> bool:
-    return "transcribed" in catalog.method.lower()
+    """The shipped catalog as read from AWS's pages, never refreshed from an account (and no project catalog)."""
+    method = catalog.method.lower()
+    return not catalog.local_layers and ("transcribed" in method or "not yet refreshed" in method)
+
+
+def catalog_section(config: Config, catalog: Catalog) -> Section:
+    """Every approved profile: its lifecycle (dates, not "N days left": the report does not depend on the
+    day), which catalog each route came from, the page it was read from, and UNCONFIRMED marks."""
+    section = Section("Profile catalog")
+    regions = config.all_source_regions
+    approved: dict[str, list[str]] = {}
+    for app in config.applications:
+        for pid in app.profiles:
+            approved.setdefault(pid, []).append(app.name)
+    section.lines += [
+        f"In force: {catalog.describe()}.",
+        "",
+        "| Profile | Applications | Lifecycle | Catalog (per source Region) | Source, read on | UNCONFIRMED |",
+        "|---|---|---|---|---|---|",
+    ]
+    for pid in sorted(approved):
+        profile = catalog.get(pid)
+        if profile is None:
+            section.lines.append(f"| {_code(pid)} | {_cell(', '.join(approved[pid]))} | {FAIL} not in the catalog | | | |")
+            section.check(False, pid, "approved but not in the catalog in force")
+            continue
+        life = lifecycle_of(profile)
+        mark = f"{WARN} " if life.is_legacy else ""
+        recorded = "" if profile.lifecycle else " (not recorded)"
+        origins: dict[str, list[str]] = {}
+        for region in regions:
+            if profile.destinations(region):
+                origins.setdefault(profile.origin(region), []).append(region)
+        where = "; ".join(f"{'shipped' if o == SHIPPED else _code(o)}: {', '.join(rs)}" for o, rs in sorted(origins.items()))
+        doubts = [f"{r}: {profile.route_unconfirmed(r)}" for r in regions if profile.route_unconfirmed(r)]
+        if life.unconfirmed:
+            doubts.append(f"lifecycle: {life.unconfirmed}")
+        section.lines.append(
+            f"| {_code(pid)} | {_cell(', '.join(approved[pid]))} | {mark}{_cell(life.describe().removesuffix(' UNCONFIRMED'))}{recorded}"
+            f" | {where or '-'} | {_cell(profile.source)}, {profile.as_of} | {_cell('; '.join(doubts)) or '-'} |"
+        )
+    warnings = lifecycle_warnings(config, catalog)
+    if warnings:
+        section.lines += ["", *(f"- {WARN} {_text(w)}" for w in warnings)]
+    return section
 
 
 def _versions(assembly: CloudAssembly) -> str:
@@ -1402,7 +1446,7 @@ def build_report(
         f"- Configuration: {_code(config_label)}, residency **{config.residency}**, {scope}, {len(config.applications)} applications",
         f"- Assembly: {_code(assembly_label or _display_path(assembly.directory))}, {len(stacks)} stacks"
         f" ({', '.join(s.name for s in stacks)}), account {_accounts_text(assembly.accounts)}",
-        f"- Profile catalog: {len(catalog.profiles)} EU profiles as of {catalog.as_of}, source {catalog.source}",
+        f"- Profile catalog: {catalog.describe()}",
         f"- Catalog method: {catalog.method}",
         f"- Tools: {_versions(assembly)}",
     ]
@@ -1411,17 +1455,17 @@ def build_report(
             "",
             f"> {WARN} **The profile catalog has never been refreshed from an AWS account.** Destination Regions"
             " below are checked against AWS's published table as transcribed, not against what Bedrock reports."
-            " Run `python -m cris_guard.catalog refresh --region <each source Region>` with credentials and"
-            " commit the result.",
+            " Run `python -m cris_guard.catalog --config <your configuration> refresh --region <each source Region>"
+            " --output <project catalog>` with credentials, name the file under `catalog:` and commit both.",
         ]
     guardrail = organization_section(stacks, config)
+    sections = [catalog_section(config, catalog)]
     if not config.multi_account:
         own = [s for s in stacks if not _is_guardrail_stack(s) and s.stage is None]
-        sections = _account_sections(config, catalog, own, runs.get(None), level=2, prefix="", with_scenarios=False)
+        sections += _account_sections(config, catalog, own, runs.get(None), level=2, prefix="", with_scenarios=False)
         sections += [nag_section(stacks, assembly.validation_report), scenarios_section(runs.get(None)),
                      limits_section(stacks)]
     else:
-        sections = []
         for target in config.targets():
             assert target is not None
             account_config = config.for_account(target)
@@ -1449,7 +1493,7 @@ def catalog_age_warning(catalog: Catalog, today: _dt.date) -> str | None:
     if age <= CATALOG_AGE_WARNING_DAYS:
         return None
     return (f"cris-guard: warning: the profile catalog is {age} days old (as of {catalog.as_of}); refresh it with"
-            " `python -m cris_guard.catalog refresh --region <each source Region>`")
+            " `python -m cris_guard.catalog refresh --region <each source Region> --output <project catalog>`")
 
 
 def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _dt.date.today) -> int:
@@ -1465,8 +1509,7 @@ def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _
     parser.add_argument("--out", type=Path, default=None, help=f"report file (default: <assembly>/{REPORT_FILE_NAME})")
     args = parser.parse_args(argv)
     try:
-        catalog = load_catalog()
-        config = load_config(args.config, catalog)
+        config, catalog = load_project(args.config)
         assembly = read_assembly(args.assembly)
     except (ConfigError, AssemblyError) as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)

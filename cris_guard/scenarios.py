@@ -49,8 +49,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cris_guard import cris_checks, scp
-from cris_guard.catalog import Catalog, load_catalog
-from cris_guard.config import Config, ConfigError, load_config, parse_config
+from cris_guard.catalog import Catalog
+from cris_guard.config import Config, ConfigError, load_project, parse_config
 from cris_guard.cost import APPLICATION_TAG_KEY
 from cris_guard.policy_eval import Decision, Request, evaluate
 
@@ -1133,8 +1133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="print every call, not only failures")
     args = parser.parse_args(argv)
     try:
-        catalog = load_catalog()
-        config = load_config(args.config, catalog)
+        config, catalog = load_project(args.config)
         files = load_scenario_dir(args.scenarios)
         check_scenario_accounts(files, config)
         # Files with config_overrides need a synthesis of their own: only the single-account run without

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from cris_guard.assembly import AssemblyError, AssemblyStack, read_assembly, short_reason, stackset_readiness
-from cris_guard.catalog import Catalog, load_catalog
-from cris_guard.config import Config, ConfigError, load_config
+from cris_guard.catalog import SHIPPED, Catalog
+from cris_guard.config import Config, ConfigError, lifecycle_warnings, load_project
 from cris_guard.regions import supports
 
 
@@ -36,8 +36,7 @@ def _account_lines(config: Config, catalog: Catalog, stacks: list[AssemblyStack]
     approved = sorted({p for app in config.applications for p in app.profiles})
     for region in config.source_regions:
         for pid in approved:
-            dests = catalog.destinations(pid, region)
-            lines.append(f"{indent}  {region:<13} {pid:<50} -> {', '.join(dests)}")
+            lines.append(f"{indent}  {region:<13} {pid:<50} -> {route_text(catalog, pid, region)}")
     lines += ["", f"{indent}Applications ({len(config.applications)}):"]
     for app in config.applications:
         trust = ", ".join(app.trusted_services + app.trusted_role_arns)
@@ -60,12 +59,27 @@ def _account_lines(config: Config, catalog: Catalog, stacks: list[AssemblyStack]
     return lines
 
 
+def route_text(catalog: Catalog, pid: str, region: str) -> str:
+    """``eu-central-1, eu-north-1 [project catalog x.json] UNCONFIRMED (why)``: destinations, the catalog
+    the route came from when it is not the shipped one, and an UNCONFIRMED mark."""
+    profile = catalog.get(pid)
+    if profile is None:
+        return "(not in the catalog)"
+    text = ", ".join(profile.destinations(region))
+    if profile.origin(region) != SHIPPED:
+        text += f"  [project catalog {profile.origin(region)}]"
+    if profile.route_unconfirmed(region):
+        text += f"  UNCONFIRMED ({profile.route_unconfirmed(region)})"
+    return text
+
+
 def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
     """The summary of ``assembly`` (a directory; nested Stage assemblies are read too)."""
     read = read_assembly(assembly)
     lines = [
         f"cris-guard: synthesized '{config.name}' (residency: {config.residency}) into {assembly}/",
-        f"  profile catalog: {len(catalog.profiles)} EU profiles, as of {catalog.as_of} ({catalog.source})",
+        f"  profile catalog: {catalog.describe()}",
+        *(f"  warning: {w}" for w in lifecycle_warnings(config, catalog)),
         "",
     ]
     root = read.stacks_in(None)
@@ -97,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assembly", default="cdk.out", help="cloud assembly directory (default: cdk.out)")
     args = parser.parse_args(argv)
     try:
-        catalog = load_catalog()
-        config = load_config(args.config, catalog)
+        config, catalog = load_project(args.config)
     except ConfigError as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2

@@ -73,7 +73,7 @@ MULTI_ACCOUNT_CONFIG = {
         {"name": "dev", "id": "444455556666", "source_regions": ["eu-west-3"], "applications": ["claims-assistant"]},
     ],
     "applications": [
-        {"name": "claims-assistant", "profiles": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+        {"name": "claims-assistant", "profiles": ["eu.anthropic.claude-sonnet-4-6"],
          "monthly_budget_usd": 500, "trusted_services": ["lambda.amazonaws.com"]},
         {"name": "contract-search", "profiles": ["eu.amazon.nova-pro-v1:0"],
          "monthly_budget_usd": 250, "trusted_services": ["ecs-tasks.amazonaws.com"]},

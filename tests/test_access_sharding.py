@@ -27,7 +27,7 @@ from cris_guard.stacks.access import (  # noqa: E402
 ACCOUNT = "111122223333"
 REGION = "eu-central-1"
 PREFIX = "acme-genai-eu-central-1"
-SONNET = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "eu.anthropic.claude-sonnet-4-6"
 NOVA2 = "eu.amazon.nova-2-lite-v1:0"
 
 
@@ -159,7 +159,8 @@ def test_overflow_stacks_are_pinned_to_the_source_region(catalog):
 
 def test_an_application_over_the_profile_budget_is_refused():
     profiles = {
-        f"eu.example.model-{i:02d}-v1:0": {"model_id": f"example.model-{i:02d}-v1:0", "routes": {REGION: [REGION]}}
+        f"eu.example.model-{i:02d}-v1:0": {"model_id": f"example.model-{i:02d}-v1:0", "source": "https://example.com", "as_of": "2026-01-01",
+                                         "routes": {REGION: [REGION]}}
         for i in range(20)
     }
     catalog = parse_catalog({"as_of": "2026-01-01", "source": "https://example.com", "method": "test", "profiles": profiles})

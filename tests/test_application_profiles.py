@@ -15,7 +15,7 @@ from cris_guard.constructs.application_profiles import ApplicationProfiles  # no
 from cris_guard.nag import violations  # noqa: E402
 
 ACCOUNT = "111122223333"
-SONNET = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "eu.anthropic.claude-sonnet-4-6"
 NOVA = "eu.amazon.nova-2-lite-v1:0"
 PROFILE_TYPE = "AWS::Bedrock::ApplicationInferenceProfile"
 

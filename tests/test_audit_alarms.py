@@ -109,7 +109,7 @@ def cloudtrail_record(
         "awsRegion": region,
         "sourceIPAddress": "203.0.113.10",
         "userAgent": "Boto3/1.44.5",
-        "requestParameters": {"modelId": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"},
+        "requestParameters": {"modelId": "eu.anthropic.claude-sonnet-4-6"},
         "responseElements": None,
         "requestID": "0f1e2d3c-0000-4000-8000-000000000000",
         "eventID": "1a2b3c4d-0000-4000-8000-000000000000",

@@ -18,7 +18,7 @@ BASE = {
     "applications": [
         {
             "name": "claims-assistant",
-            "profiles": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu.amazon.nova-2-lite-v1:0"],
+            "profiles": ["eu.anthropic.claude-sonnet-4-6", "eu.amazon.nova-2-lite-v1:0"],
             "monthly_budget_usd": 500,
             "trusted_services": ["lambda.amazonaws.com"],
         }
@@ -132,13 +132,13 @@ def test_bad_value_gets_one_clear_line(catalog, mutate, expected):
     ("profile", "expected"),
     [
         (
-            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
-            "applications[0].profiles[0]: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0' is not an EU geographic"
+            "global.anthropic.claude-sonnet-4-6",
+            "applications[0].profiles[0]: 'global.anthropic.claude-sonnet-4-6' is not an EU geographic"
             " profile; under residency 'eu' use an 'eu.' profile",
         ),
         (
-            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-            "applications[0].profiles[0]: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' is not an EU geographic",
+            "us.anthropic.claude-sonnet-4-6",
+            "applications[0].profiles[0]: 'us.anthropic.claude-sonnet-4-6' is not an EU geographic",
         ),
         (
             "eu.anthropic.claude-sonnet-4-6",

@@ -22,7 +22,7 @@ from cris_guard.cost import (
 )
 from cris_guard.regions import EU_MEMBER_STATE_REGIONS
 
-SONNET = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "eu.anthropic.claude-sonnet-4-6"
 NOVA = "eu.amazon.nova-2-lite-v1:0"
 
 # ---------------------------------------------------------------------------------------------------

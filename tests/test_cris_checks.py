@@ -33,7 +33,7 @@ SOURCE = "eu-west-1"
 EU6 = ("eu-west-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-3")
 
 # One model per scenario in the shared policy set, so that scenarios cannot grant each other's calls.
-GEO_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+GEO_MODEL = "anthropic.claude-sonnet-4-6"
 GAP_MODEL = "anthropic.claude-haiku-4-5-20251001-v1:0"
 GLOBAL_MODEL = "anthropic.claude-opus-4-5-20251101-v1:0"
 NO_REGIONLESS_MODEL = "amazon.nova-2-lite-v1:0"

@@ -45,7 +45,7 @@ render_tool = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(render_tool)
 
 PROFILES, PLACEHOLDERS = render_tool.default_example_profiles()
-SONNET = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "eu.anthropic.claude-sonnet-4-6"
 RUNTIME_SEARCHES = [  # (metric, statistic, period) of one profile row, in widget order
     (m.INVOCATIONS, "Sum", 300),
     (m.INVOCATION_THROTTLES, "Sum", 300),

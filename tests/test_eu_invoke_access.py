@@ -18,7 +18,7 @@ from cris_guard.nag import register_nag_packs, violations  # noqa: E402
 from cris_guard.scenarios import StackTemplate, extract_access  # noqa: E402
 
 ACCOUNT = "111122223333"
-SONNET = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "eu.anthropic.claude-sonnet-4-6"
 NOVA2 = "eu.amazon.nova-2-lite-v1:0"
 EXISTING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/existing-copilot-runtime"
 

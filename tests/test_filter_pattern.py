@@ -142,7 +142,7 @@ def bedrock_call(source_region: str, inference_region: str | None, *, event_sour
         "eventSource": event_source,
         "eventName": "Converse",
         "awsRegion": source_region,
-        "requestParameters": {"modelId": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"},
+        "requestParameters": {"modelId": "eu.anthropic.claude-sonnet-4-6"},
         "responseElements": None,
         "readOnly": False,
         "eventType": "AwsApiCall",

@@ -12,7 +12,7 @@ from cris_guard.catalog import parse_catalog
 from cris_guard.iam_policy import ApprovedProfile, PolicyError
 from cris_guard.regions import EU_MEMBER_STATE_REGIONS, NON_EU_PROFILE_PREFIXES
 
-SONNET = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "eu.anthropic.claude-sonnet-4-6"
 NOVA2 = "eu.amazon.nova-2-lite-v1:0"
 NOVA_PRO = "eu.amazon.nova-pro-v1:0"
 EU6 = ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3")
@@ -98,7 +98,7 @@ def test_default_application_gets_exactly_the_documented_statements(catalog):
                 "Effect": "Allow",
                 "Action": INVOKE,
                 "Resource": [model_arn("amazon.nova-2-lite-v1:0", r) for r in EU6]
-                + [model_arn("anthropic.claude-sonnet-4-5-20250929-v1:0", r) for r in EU6],
+                + [model_arn("anthropic.claude-sonnet-4-6", r) for r in EU6],
                 "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": [profile_arn(NOVA2), profile_arn(SONNET)]}},
             },
             *EXPECTED_DENIES,
@@ -235,13 +235,13 @@ def test_a_profile_without_a_route_from_the_source_region_fails(catalog):
 @pytest.mark.parametrize(
     "profile, message",
     [
-        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-central-1", "eu-*")), "not a Region code"),
-        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-central-1", "*")), "not a Region code"),
-        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-central-1", "eu-west-2")), "outside the EU"),
-        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-central-1", "il-central-1")), "outside the EU"),
-        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-west-1",)), "source Region must be among"),
-        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ()), "non-empty"),
-        (ApprovedProfile("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-central-1",)), "not an EU geographic profile"),
+        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-6", ("eu-central-1", "eu-*")), "not a Region code"),
+        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-6", ("eu-central-1", "*")), "not a Region code"),
+        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-6", ("eu-central-1", "eu-west-2")), "outside the EU"),
+        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-6", ("eu-central-1", "il-central-1")), "outside the EU"),
+        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-6", ("eu-west-1",)), "source Region must be among"),
+        (ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-6", ()), "non-empty"),
+        (ApprovedProfile("global.anthropic.claude-sonnet-4-6", "anthropic.claude-sonnet-4-6", ("eu-central-1",)), "not an EU geographic profile"),
         (ApprovedProfile("eu.anthropic.*", "anthropic.*", ("eu-central-1",)), "not an EU geographic profile"),
         (ApprovedProfile(SONNET, "amazon.nova-2-lite-v1:0", ("eu-central-1",)), "does not match"),
     ],
@@ -259,7 +259,7 @@ def test_unsafe_profiles_are_refused(profile, message):
 def test_source_region_must_be_an_eu_member_state_region(region, reason):
     # not merely "source Region": the destinations check's message says that too
     with pytest.raises(PolicyError, match=re.escape(f"source Region {region!r} is {reason}")):
-        ip.plan_policies(application="a", source_region=region, profiles=[ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0", ("eu-central-1",))])
+        ip.plan_policies(application="a", source_region=region, profiles=[ApprovedProfile(SONNET, "anthropic.claude-sonnet-4-6", ("eu-central-1",))])
 
 
 # --- size ------------------------------------------------------------------------------------------
@@ -372,6 +372,8 @@ def test_a_synthetic_catalog_profile_with_a_non_eu_destination_is_refused():
             "profiles": {
                 "eu.example.model-v1:0": {
                     "model_id": "example.model-v1:0",
+                    "source": "https://example.com",
+                    "as_of": "2026-01-01",
                     "routes": {"eu-central-1": ["eu-central-1", "eu-west-2"]},
                 }
             },

@@ -30,7 +30,7 @@ from cris_guard.monitoring.widgets import (  # noqa: E402
 )
 
 REGION = "eu-central-1"
-SONNET = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "eu.anthropic.claude-sonnet-4-6"
 APP_ID = "a1b2c3d4e5f6"
 APP_ARN = f"arn:aws:bedrock:{REGION}:111122223333:application-inference-profile/{APP_ID}"
 
@@ -47,11 +47,11 @@ def factory() -> BedrockMetricFactory:
     ("model_id", "kind"),
     [
         (SONNET, ModelKind.SYSTEM_PROFILE),
-        ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", ModelKind.SYSTEM_PROFILE),
-        ("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0", ModelKind.SYSTEM_PROFILE),
+        ("global.anthropic.claude-sonnet-4-6", ModelKind.SYSTEM_PROFILE),
+        ("us-gov.anthropic.claude-sonnet-4-6", ModelKind.SYSTEM_PROFILE),
         (APP_ID, ModelKind.APPLICATION_PROFILE),
         (APP_ARN, ModelKind.APPLICATION_PROFILE),
-        ("anthropic.claude-sonnet-4-5-20250929-v1:0", ModelKind.FOUNDATION_MODEL),
+        ("anthropic.claude-sonnet-4-6", ModelKind.FOUNDATION_MODEL),
     ],
 )
 def test_classify_model_id(model_id, kind):
@@ -68,7 +68,7 @@ def test_classify_model_id_fails_when_the_value_is_no_model_id():
 
 
 def test_system_profile_candidates_are_profile_id_then_foundation_model_id():
-    assert model_id_candidates(SONNET, region=REGION) == (SONNET, "anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert model_id_candidates(SONNET, region=REGION) == (SONNET, "anthropic.claude-sonnet-4-6")
 
 
 def test_application_profile_arn_candidates_are_short_id_and_arn():
@@ -96,7 +96,7 @@ def test_search_expression_matches_every_candidate_exactly():
     )
     assert expression == (
         "SEARCH('{AWS/Bedrock,ModelId} MetricName=\"Invocations\""
-        f' (ModelId="{SONNET}" OR ModelId="anthropic.claude-sonnet-4-5-20250929-v1:0")\', \'Sum\', 300)'
+        f' (ModelId="{SONNET}" OR ModelId="anthropic.claude-sonnet-4-6")\', \'Sum\', 300)'
     )
 
 

@@ -39,7 +39,7 @@ US_PROFILE_SCENARIO = """
 scenarios:
   - name: US profile
     application: claims-assistant
-    profiles: [us.anthropic.claude-sonnet-4-5-20250929-v1:0]
+    profiles: [us.anthropic.claude-sonnet-4-6]
     expect: explicit-deny
 """
 
@@ -164,11 +164,11 @@ def test_access_lines_show_role_trust_routes_profiles_policies_and_denies(lines,
         "",
         "| Approved profile | Destination Regions in the policy | Check |",
         "|---|---|---|",
-        f"| `eu.anthropic.claude-sonnet-4-5-20250929-v1:0` | {EU6} (6) | {ROUTE_OK} |",
+        f"| `eu.anthropic.claude-sonnet-4-6` | {EU6} (6) | {ROUTE_OK} |",
         f"| `{NOVA_LITE}` | {EU6} (6) | {ROUTE_OK} |",
         "",
         "Application profiles ✔: `eu.amazon.nova-2-lite-v1:0` → `ApplicationAccessclaimsassistantProfileseuamazonnova2litev1094227E74`,"
-        " `eu.anthropic.claude-sonnet-4-5-20250929-v1:0` →"
+        " `eu.anthropic.claude-sonnet-4-6` →"
         " `ApplicationAccessclaimsassistantProfileseuanthropicclaudesonnet4520250929v1020E19FBC`",
         "",
         "1 managed policy (at most 10 per role) ✔; every policy must carry the denies DenyGlobalCrossRegionInference,"

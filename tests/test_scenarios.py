@@ -228,7 +228,7 @@ scenarios:
     application: claims-assistant
     source_regions: [eu-central-1]
     actions: [InvokeModel]
-    profiles: [global.anthropic.claude-sonnet-4-5-20250929-v1:0]
+    profiles: [global.anthropic.claude-sonnet-4-6]
     expect: allow
   - name: wrongly expects the approved profile to be denied
     application: claims-assistant
@@ -251,8 +251,8 @@ scenarios:
     assert len(lines) == 3
     assert lines[0] == (
         "FAIL wrong.yaml · wrongly expects global to work · claims-assistant in eu-central-1: InvokeModel profile"
-        " global.anthropic.claude-sonnet-4-5-20250929-v1:0: expected allow, got ExplicitlyDenied at bedrock:InvokeModel"
-        f" on arn:aws:bedrock:eu-central-1:{TEST_ACCOUNT}:inference-profile/global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+        " global.anthropic.claude-sonnet-4-6: expected allow, got ExplicitlyDenied at bedrock:InvokeModel"
+        f" on arn:aws:bedrock:eu-central-1:{TEST_ACCOUNT}:inference-profile/global.anthropic.claude-sonnet-4-6"
         " (aws:RequestedRegion=eu-central-1); decided by claims-assistant/Policy1#DenyNonEuInferenceProfiles"
     )
     assert "expected deny, got Allowed for every check; allowed by claims-assistant/Policy1#AllowInferenceProfiles," in lines[1]
@@ -351,7 +351,7 @@ def test_cli_prints_a_readable_report_and_sets_the_exit_code(shipped, tmp_path, 
     assert "0 failed" in out.splitlines()[-1]
     (tmp_path / "wrong.yaml").write_text(
         "scenarios: [{name: global works, application: claims-assistant, expect: allow,"
-        " profiles: [global.anthropic.claude-sonnet-4-5-20250929-v1:0]}]"
+        " profiles: [global.anthropic.claude-sonnet-4-6]}]"
     )
     code = sc.main(["--assembly", str(shipped["outdir"]), "--scenarios", str(tmp_path)])
     out = capsys.readouterr().out
@@ -367,8 +367,8 @@ def test_the_security_review_finding_is_closed(shipped):
     access = shipped["default"].inventory[("claims-assistant", REGION)]
     request = sc.with_broad_grant(cris_checks.direct_model_call_checks(
         action="bedrock:CreateModelInvocationJob", partition="aws", region="unspecified",
-        model_id="anthropic.claude-sonnet-4-5-20250929-v1:0", principal="arn:aws:sts::111122223333:assumed-role/r/s")[0])
-    assert request.resource == "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
+        model_id="anthropic.claude-sonnet-4-6", principal="arn:aws:sts::111122223333:assumed-role/r/s")[0])
+    assert request.resource == "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6"
     assert access.policies
     for name, policy in access.policies.items():
         (decision,) = evaluate({name: policy, sc.BROAD_GRANT_NAME: sc.BROAD_GRANT}, [request])
@@ -503,7 +503,7 @@ def test_scenarios_of_an_account_the_scp_does_not_bind_run_without_it(catalog, d
     account, so a scenario that relies on the SCP fails there instead of passing on an SCP that never applies."""
     (tmp_path / "a.yaml").write_text(
         "scenarios:\n  - name: global refused by the SCP alone\n    application: claims-assistant\n"
-        "    identity: allow-all\n    profiles: [global.anthropic.claude-sonnet-4-5-20250929-v1:0]\n"
+        "    identity: allow-all\n    profiles: [global.anthropic.claude-sonnet-4-6]\n"
         "    expect: explicit-deny\n")
     files = sc.load_scenario_dir(tmp_path)
     stacks = [*sc.stacks_from_assembly(default_assembly),

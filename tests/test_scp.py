@@ -308,7 +308,7 @@ ALLOW_ALL = {"Version": "2012-10-17", "Statement": [
     {"Sid": "AllowAll", "Effect": "Allow",
      "Action": ["bedrock:*", "bedrock-agentcore:*", "bedrock-mantle:*", "cloudformation:*", "cloudtrail:*", "iam:*"],
      "Resource": "*"}]}
-MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+MODEL = "anthropic.claude-sonnet-4-6"
 
 
 def _model(region: str, profile: str | None = None, *, action: str = "bedrock:InvokeModel") -> Request:

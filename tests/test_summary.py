@@ -45,7 +45,7 @@ def test_a_multi_account_summary_lists_each_account_and_its_stage(multi_account_
     assert lines[prod + 4] == "    account: 111122223333"
     assert lines[dev + 1:dev + 4] == ["  Stacks (1):", lines[dev + 2], "    account: 444455556666"]
     assert "StackSet-ready: no (2 file assets, CheckBootstrapVersion rule, names account 444455556666)" in lines[dev + 2]
-    assert "    eu-west-3     eu.anthropic.claude-sonnet-4-5-20250929-v1:0       -> eu-central-1, eu-north-1, eu-south-1,"\
+    assert "    eu-west-3     eu.anthropic.claude-sonnet-4-6       -> eu-central-1, eu-north-1, eu-south-1,"\
            " eu-south-2, eu-west-1, eu-west-3" in lines
     assert "    budgets (once per account) in eu-west-3: one per application + the account" in lines
     assert any(line.startswith("  dev/acme-genai-eu-west-3.ApplicationAccessclaimsassistantRoleArn") for line in lines)

@@ -1,12 +1,25 @@
-"""The inference-profile catalog: which EU system-defined profiles exist and where each routes.
+"""The inference-profile catalog: which EU system-defined profiles exist, where each routes, and
+where each model stands in its lifecycle.
 
 Routing is data, not code. Destination sets differ per profile *and* per source Region
-(cris-facts §1.1, §1.3), so nothing here derives them from the ``eu.`` prefix. The data lives in
-``data/eu_inference_profiles.json`` with an ``as_of`` date and a source URL, and is rebuilt from a real
-account with ``python -m cris_guard.catalog refresh`` (see :mod:`cris_guard.catalog.refresh`).
+(cris-facts §1.1, §1.3), so nothing here derives them from the ``eu.`` prefix.
 
-Loading checks the data (real Region codes, the source Region among its own destinations, consistent
-model IDs) so that a bad edit fails before any IAM is generated from it.
+Two catalogs can be in force:
+
+* the **shipped** one, ``data/eu_inference_profiles.json``, maintained with cris-guard from AWS's own
+  pages (each profile names the URL it was read from and the date);
+* a **project** catalog that a configuration names (``catalog: my-catalog.json``, relative to the
+  configuration file), written by ``python -m cris_guard.catalog refresh --output`` from what an
+  account reports, or by hand for a profile launched today. It layers over the shipped one
+  (:func:`layer`): its profiles are added and, for a profile both have, its route from each source
+  Region it lists wins. Every route remembers which catalog it came from.
+
+A profile or route known only from a second-hand source carries an ``unconfirmed`` reason; the summary,
+``catalog list`` and the review report show it as UNCONFIRMED.
+
+Loading checks the data (profile-ID shape, real Region codes, the source Region among its own
+destinations, consistent model IDs, dates that are dates) so that a bad edit fails, in one line naming
+the file, the profile and the field, before any IAM is generated from it.
 """
 
 from __future__ import annotations
@@ -14,28 +27,107 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cris_guard.regions import is_region_code
 
 DEFAULT_CATALOG_PATH = Path(__file__).parent / "data" / "eu_inference_profiles.json"
+SHIPPED = "shipped"  # the label of routes that come from DEFAULT_CATALOG_PATH
 
-_PROFILE_ID = re.compile(r"^eu\.[a-z0-9-]+\.[A-Za-z0-9.:_-]+$")
+# botocore's InferenceProfileId shape (bedrock 2023-04-20 service-2.json): pattern [a-zA-Z0-9-:.]+,
+# at most 64 characters. AWS's IDs do not all end in ':0' (eu.anthropic.claude-sonnet-4-6,
+# eu.anthropic.claude-opus-4-6-v1), so nothing here assumes a version suffix. The 'eu.<provider>.'
+# prefix is cris-guard's own rule: this catalog holds EU geographic profiles only.
+PROFILE_ID_MAX_LENGTH = 64
+_PROFILE_ID = re.compile(r"^eu\.[a-z0-9-]+\.[a-zA-Z0-9\-:.]+$")
+
+LIFECYCLE_STATUSES = ("active", "legacy", "end-of-life")
+_LIFECYCLE_DATES = ("legacy_date", "public_extended_access_date", "end_of_life_date")
+_PROFILE_KEYS = {"model_id", "source", "as_of", "routes", "lifecycle", "unconfirmed", "unconfirmed_routes", "note"}
+_LIFECYCLE_KEYS = {"status", *_LIFECYCLE_DATES, "replacement", "source", "unconfirmed"}
+_TOP_KEYS = {"as_of", "source", "method", "not_included", "profiles", "description"}
 
 
 class CatalogError(ValueError):
-    """The catalog file is malformed; the message names the profile, the field and the bad value."""
+    """A catalog file is missing or malformed; the message names the file, the profile, the field and the bad value."""
+
+
+def is_profile_id(value: str) -> bool:
+    """An EU system profile ID in botocore's InferenceProfileId shape (see ``_PROFILE_ID``)."""
+    return len(value) <= PROFILE_ID_MAX_LENGTH and bool(_PROFILE_ID.match(value))
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A model's lifecycle as AWS publishes it (Bedrock User Guide, model-lifecycle.html): Active, then
+    Legacy (still callable, with an announced end-of-life date), then end-of-life (calls fail)."""
+
+    status: str = "active"
+    legacy_date: _dt.date | None = None
+    public_extended_access_date: _dt.date | None = None
+    end_of_life_date: _dt.date | None = None
+    replacement: str | None = None
+    source: str = ""
+    unconfirmed: str = ""
+
+    def is_past_end_of_life(self, today: _dt.date) -> bool:
+        """Past end-of-life on ``today``: the data says so, or the published date has come."""
+        return self.status == "end-of-life" or (self.end_of_life_date is not None and self.end_of_life_date <= today)
+
+    @property
+    def is_legacy(self) -> bool:
+        """Legacy by the data. Deliberately not judged from today's date, so that the review report,
+        which shows this, stays the same for the same templates and catalog (only end-of-life, which
+        refuses synthesis, is judged against the day)."""
+        return self.status == "legacy"
+
+    def describe(self) -> str:
+        """``legacy (legacy since 2026-10-08, end of life 2027-04-08)``; dates, never "N days left"."""
+        parts = []
+        if self.legacy_date:
+            parts.append(f"legacy since {self.legacy_date}")
+        if self.public_extended_access_date:
+            parts.append(f"extended access from {self.public_extended_access_date}")
+        if self.end_of_life_date:
+            parts.append(f"end of life {self.end_of_life_date}")
+        if self.replacement:
+            parts.append(f"replacement {self.replacement}")
+        text = self.status + (f" ({', '.join(parts)})" if parts else "")
+        return text + (" UNCONFIRMED" if self.unconfirmed else "")
+
+    def to_document(self) -> dict:
+        doc: dict = {"status": self.status}
+        for key in _LIFECYCLE_DATES:
+            value = getattr(self, key)
+            if value is not None:
+                doc[key] = value.isoformat()
+        if self.replacement:
+            doc["replacement"] = self.replacement
+        if self.source:
+            doc["source"] = self.source
+        if self.unconfirmed:
+            doc["unconfirmed"] = self.unconfirmed
+        return doc
 
 
 @dataclass(frozen=True)
 class Profile:
-    """One system-defined inference profile and its routes (source Region -> destination Regions)."""
+    """One system-defined inference profile: its routes (source Region -> destination Regions), where
+    the data came from, and its model's lifecycle."""
 
     profile_id: str
     model_id: str
     routes: Mapping[str, tuple[str, ...]]
+    source: str = ""
+    as_of: _dt.date | None = None
+    lifecycle: Lifecycle | None = None  # None: not recorded (a hand-written or refreshed entry may omit it)
+    unconfirmed: str = ""  # the whole entry is second-hand: why
+    unconfirmed_routes: Mapping[str, str] = field(default_factory=dict)  # source Region -> why
+    note: str = ""
+    # Which catalog each route came from (SHIPPED or a project catalog's path); filled in by the loader.
+    route_origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def source_regions(self) -> tuple[str, ...]:
@@ -45,15 +137,40 @@ class Profile:
         """Destination Regions when called from ``source_region``; empty when there is no route."""
         return self.routes.get(source_region, ())
 
+    def route_unconfirmed(self, source_region: str) -> str:
+        """Why the route from ``source_region`` is UNCONFIRMED, or ``""`` when it is first-hand."""
+        return self.unconfirmed_routes.get(source_region, "")
+
+    def origin(self, source_region: str) -> str:
+        """The catalog the route from ``source_region`` came from (``shipped`` or a file path)."""
+        return self.route_origins.get(source_region, SHIPPED)
+
+    def to_document(self) -> dict:
+        doc: dict = {"model_id": self.model_id, "source": self.source,
+                     "as_of": self.as_of.isoformat() if self.as_of else ""}
+        if self.unconfirmed:
+            doc["unconfirmed"] = self.unconfirmed
+        if self.note:
+            doc["note"] = self.note
+        if self.lifecycle is not None:
+            doc["lifecycle"] = self.lifecycle.to_document()
+        doc["routes"] = {src: list(self.routes[src]) for src in sorted(self.routes)}
+        own = {src: why for src, why in sorted(self.unconfirmed_routes.items()) if why != self.unconfirmed}
+        if own:
+            doc["unconfirmed_routes"] = own
+        return doc
+
 
 @dataclass(frozen=True)
 class Catalog:
-    as_of: _dt.date
+    as_of: _dt.date | None
     source: str
     method: str
     profiles: Mapping[str, Profile]
     not_included: str = ""
     origin: str = field(default="", compare=False)
+    # The catalogs layered into this one, first the base: ("shipped",) or ("shipped", "path/to/local.json").
+    layers: tuple[str, ...] = field(default=(SHIPPED,), compare=False)
 
     def get(self, profile_id: str) -> Profile | None:
         return self.profiles.get(profile_id)
@@ -62,105 +179,258 @@ class Catalog:
         profile = self.profiles.get(profile_id)
         return profile.destinations(source_region) if profile else ()
 
+    @property
+    def local_layers(self) -> tuple[str, ...]:
+        """The project catalogs layered over the shipped one (empty for the shipped catalog alone)."""
+        return self.layers[1:]
+
+    def describe(self) -> str:
+        """One line for the summary and the review report header: what is in force."""
+        text = f"{len(self.profiles)} EU profiles: shipped catalog as of {self.as_of} ({self.source})"
+        for path in self.local_layers:
+            count = sum(1 for p in self.profiles.values() if path in p.route_origins.values())
+            text += f" + project catalog {path} ({count} profile{'s' if count != 1 else ''})"
+        return text
+
     def to_document(self) -> dict:
         """The JSON document this catalog is stored as (stable key order, for reviewable diffs)."""
-        doc: dict = {
-            "as_of": self.as_of.isoformat(),
-            "source": self.source,
-            "method": self.method,
-        }
+        doc: dict = {}
+        if self.as_of is not None:
+            doc["as_of"] = self.as_of.isoformat()
+        if self.source:
+            doc["source"] = self.source
+        if self.method:
+            doc["method"] = self.method
         if self.not_included:
             doc["not_included"] = self.not_included
-        doc["profiles"] = {
-            pid: {
-                "model_id": p.model_id,
-                "routes": {src: list(p.routes[src]) for src in sorted(p.routes)},
-            }
-            for pid, p in sorted(self.profiles.items())
-        }
+        doc["profiles"] = {pid: p.to_document() for pid, p in sorted(self.profiles.items())}
         return doc
 
 
-def parse_catalog(doc: object, origin: str = "<catalog>") -> Catalog:
-    """Validate a catalog document and build a :class:`Catalog`; raise :class:`CatalogError`."""
-    if not isinstance(doc, dict):
-        raise CatalogError(f"{origin}: the catalog must be a JSON object with 'as_of', 'source' and 'profiles'")
-    for key in ("as_of", "source", "method", "profiles"):
-        if key not in doc:
-            raise CatalogError(f"{origin}: missing key '{key}'")
+def _date(value: object, where: str) -> _dt.date:
     try:
-        as_of = _dt.date.fromisoformat(str(doc["as_of"]))
+        return _dt.date.fromisoformat(str(value))
     except ValueError:
-        raise CatalogError(f"{origin}: as_of {doc['as_of']!r} is not a date; use YYYY-MM-DD") from None
-    if not str(doc["source"]).startswith("https://"):
-        raise CatalogError(f"{origin}: source {doc['source']!r} must be an https:// URL")
+        raise CatalogError(f"{where}: {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _text(raw: Mapping, key: str, where: str, *, required: bool) -> str:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            raise CatalogError(f"{where}: missing '{key}'; {_NEEDS[key]}")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{where}.{key}: {value!r} must be non-empty text; {_NEEDS.get(key, 'give a value')}")
+    return value.strip()
+
+
+_NEEDS = {
+    "source": "every entry names where its routes came from (an AWS documentation URL, or the account and"
+              " Region a refresh read them in)",
+    "as_of": "every entry needs the date (YYYY-MM-DD) its source was read",
+    "model_id": "give the foundation model ID, the profile ID without its 'eu.' prefix",
+}
+
+
+def parse_catalog(doc: object, origin: str = "<catalog>", *, label: str = SHIPPED) -> Catalog:
+    """Validate a catalog document and build a :class:`Catalog`; raise :class:`CatalogError`.
+
+    ``label`` is recorded as the origin of every route (:data:`SHIPPED` or the project catalog's path).
+    """
+    if not isinstance(doc, dict):
+        raise CatalogError(f"{origin}: a catalog must be a JSON object with a 'profiles' object keyed by profile ID"
+                           " (see 'The profile catalog' in README.md)")
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        raise CatalogError(f"{origin}: unknown key {unknown[0]!r}; the keys are {sorted(_TOP_KEYS)}")
+    if "profiles" not in doc:
+        raise CatalogError(f"{origin}: missing key 'profiles' (an object keyed by profile ID)")
+    as_of = _date(doc["as_of"], f"{origin}: as_of") if "as_of" in doc else None
+    source = str(doc.get("source", ""))
+    if source and not source.startswith("https://"):
+        raise CatalogError(f"{origin}: source {source!r} must be an https:// URL")
     raw_profiles = doc["profiles"]
     if not isinstance(raw_profiles, dict) or not raw_profiles:
         raise CatalogError(f"{origin}: 'profiles' must be a non-empty object keyed by profile ID")
-    profiles = {pid: _parse_profile(pid, raw, origin) for pid, raw in raw_profiles.items()}
+    profiles = {pid: _parse_profile(pid, raw, origin, label) for pid, raw in raw_profiles.items()}
     return Catalog(
         as_of=as_of,
-        source=str(doc["source"]),
-        method=str(doc["method"]),
+        source=source,
+        method=str(doc.get("method", "")),
         profiles=profiles,
         not_included=str(doc.get("not_included", "")),
         origin=origin,
+        layers=(label,),
     )
 
 
-def _parse_profile(pid: str, raw: object, origin: str) -> Profile:
+def _parse_profile(pid: str, raw: object, origin: str, label: str) -> Profile:
     where = f"{origin}: profiles.{pid}"
-    if not _PROFILE_ID.match(pid):
-        raise CatalogError(f"{where}: {pid!r} is not an EU system profile ID (expected 'eu.<provider>.<model>')")
-    if not isinstance(raw, dict) or set(raw) != {"model_id", "routes"}:
-        raise CatalogError(f"{where}: expected exactly the keys 'model_id' and 'routes'")
-    model_id = raw["model_id"]
+    if not is_profile_id(pid):
+        raise CatalogError(
+            f"{where}: {pid!r} is not an EU system profile ID; expected 'eu.<provider>.<model>' of letters, digits,"
+            f" '-', ':' and '.', at most {PROFILE_ID_MAX_LENGTH} characters (botocore's InferenceProfileId)"
+        )
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: must be an object with 'model_id', 'source', 'as_of' and 'routes'")
+    unknown = sorted(set(raw) - _PROFILE_KEYS)
+    if unknown:
+        raise CatalogError(f"{where}: unknown key {unknown[0]!r}; the keys are {sorted(_PROFILE_KEYS)}")
+    model_id = _text(raw, "model_id", where, required=True)
     if model_id != pid[len("eu.") :]:
         raise CatalogError(f"{where}.model_id: {model_id!r} does not match the profile ID; expected {pid[3:]!r}")
-    routes_raw = raw["routes"]
-    if not isinstance(routes_raw, dict) or not routes_raw:
-        raise CatalogError(f"{where}.routes: must map at least one source Region to its destination Regions")
+    source = _text(raw, "source", where, required=True)
+    if "as_of" not in raw:
+        raise CatalogError(f"{where}: missing 'as_of'; {_NEEDS['as_of']}")
+    as_of = _date(raw["as_of"], f"{where}.as_of")
+    routes = _parse_routes(raw.get("routes"), f"{where}.routes")
+    unconfirmed = _text(raw, "unconfirmed", where, required=False)
+    own = raw.get("unconfirmed_routes", {})
+    if not isinstance(own, dict) or not all(isinstance(v, str) and v.strip() for v in own.values()):
+        raise CatalogError(f"{where}.unconfirmed_routes: must map source Regions to the reason each route is UNCONFIRMED")
+    for src in own:
+        if src not in routes:
+            raise CatalogError(f"{where}.unconfirmed_routes: {src!r} is not one of its routes' sources {sorted(routes)}")
+    unconfirmed_routes = {src: own.get(src) or unconfirmed for src in routes if own.get(src) or unconfirmed}
+    lifecycle = _parse_lifecycle(raw["lifecycle"], f"{where}.lifecycle") if "lifecycle" in raw else None
+    return Profile(
+        profile_id=pid, model_id=model_id, routes=routes, source=source, as_of=as_of, lifecycle=lifecycle,
+        unconfirmed=unconfirmed, unconfirmed_routes=unconfirmed_routes, note=str(raw.get("note", "")),
+        route_origins={src: label for src in routes},
+    )
+
+
+def _parse_routes(raw: object, where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict) or not raw:
+        raise CatalogError(f"{where}: must map at least one source Region to its destination Regions")
     routes: dict[str, tuple[str, ...]] = {}
-    for source, dests in routes_raw.items():
+    for source, dests in raw.items():
         if not is_region_code(source):
-            raise CatalogError(f"{where}.routes: {source!r} is not a known Region code")
+            raise CatalogError(f"{where}: {source!r} is not a known Region code")
         if not isinstance(dests, list) or not dests:
-            raise CatalogError(f"{where}.routes.{source}: must be a non-empty list of Region codes")
+            raise CatalogError(f"{where}.{source}: must be a non-empty list of Region codes")
         for dest in dests:
-            if not is_region_code(dest):
-                raise CatalogError(f"{where}.routes.{source}: {dest!r} is not a known Region code")
+            if not isinstance(dest, str) or not is_region_code(dest):
+                raise CatalogError(f"{where}.{source}: {dest!r} is not a known Region code")
         if len(set(dests)) != len(dests):
-            raise CatalogError(f"{where}.routes.{source}: lists a destination twice: {dests}")
+            raise CatalogError(f"{where}.{source}: lists a destination twice: {dests}")
         # Bedrock always authorizes the model in the source Region too (cris-facts §2.3); a route
         # without it means the data was mistyped.
         if source not in dests:
-            raise CatalogError(f"{where}.routes.{source}: the source Region must be among its destinations")
+            raise CatalogError(f"{where}.{source}: the source Region must be among its destinations")
         routes[source] = tuple(sorted(dests))
-    return Profile(profile_id=pid, model_id=model_id, routes=routes)
+    return dict(sorted(routes.items()))
 
 
-def load_catalog(path: Path | str | None = None) -> Catalog:
-    """Load and check the catalog file (default: the one shipped with cris-guard)."""
-    file = Path(path) if path else DEFAULT_CATALOG_PATH
+def _parse_lifecycle(raw: object, where: str) -> Lifecycle:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: must be an object with 'status' ({', '.join(LIFECYCLE_STATUSES)}) and dates")
+    unknown = sorted(set(raw) - _LIFECYCLE_KEYS)
+    if unknown:
+        raise CatalogError(f"{where}: unknown key {unknown[0]!r}; the keys are {sorted(_LIFECYCLE_KEYS)}")
+    status = raw.get("status")
+    if status not in LIFECYCLE_STATUSES:
+        raise CatalogError(f"{where}.status: {status!r} is not one of {list(LIFECYCLE_STATUSES)}")
+    dates = {key: _date(raw[key], f"{where}.{key}") for key in _LIFECYCLE_DATES if raw.get(key) is not None}
+    ordered = [dates[k] for k in _LIFECYCLE_DATES if k in dates]
+    if ordered != sorted(ordered):
+        raise CatalogError(f"{where}: dates out of order {[str(d) for d in ordered]}; legacy, then extended access,"
+                           " then end of life")
+    if status == "end-of-life" and "end_of_life_date" not in dates:
+        raise CatalogError(f"{where}: status 'end-of-life' needs the end_of_life_date AWS published")
+    replacement = raw.get("replacement")
+    if replacement is not None and not (isinstance(replacement, str) and replacement.strip()):
+        raise CatalogError(f"{where}.replacement: {replacement!r} must be a profile or model ID")
+    return Lifecycle(
+        status=status, replacement=replacement, source=str(raw.get("source", "")),
+        unconfirmed=str(raw.get("unconfirmed", "")), **dates,
+    )
+
+
+def layer(base: Catalog, local: Catalog) -> Catalog:
+    """``local`` over ``base``: its profiles are added; for a profile both have, its route from each
+    source Region it lists wins (routes from other sources stay), and so do its provenance, UNCONFIRMED
+    marks and (when it records one) lifecycle."""
+    label = local.layers[-1]
+    profiles = dict(base.profiles)
+    for pid, mine in local.profiles.items():
+        theirs = base.profiles.get(pid)
+        if theirs is None:
+            profiles[pid] = mine
+            continue
+        kept = {src: d for src, d in theirs.routes.items() if src not in mine.routes}
+        profiles[pid] = replace(
+            mine,
+            routes=dict(sorted({**kept, **mine.routes}.items())),
+            lifecycle=mine.lifecycle if mine.lifecycle is not None else theirs.lifecycle,
+            unconfirmed_routes={**{s: w for s, w in theirs.unconfirmed_routes.items() if s in kept},
+                                **mine.unconfirmed_routes},
+            route_origins={**{s: theirs.origin(s) for s in kept}, **{s: label for s in mine.routes}},
+        )
+    return replace(base, profiles=dict(sorted(profiles.items())), layers=(*base.layers, label))
+
+
+def _read_document(file: Path) -> object:
     try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CatalogError(f"{file}: catalog file not found") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{file}: cannot read the catalog file ({exc.__class__.__name__})") from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CatalogError(f"{file}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    return parse_catalog(doc, origin=str(file))
+
+
+def load_catalog(path: Path | str | None = None, *, label: str | None = None) -> Catalog:
+    """Load and check a catalog file (default: the one shipped with cris-guard)."""
+    file = Path(path) if path else DEFAULT_CATALOG_PATH
+    return parse_catalog(_read_document(file), origin=str(file), label=label or (SHIPPED if not path else str(file)))
+
+
+def load_project_catalog(path: Path | str, base: Catalog | None = None, *, label: str | None = None) -> Catalog:
+    """A project catalog file layered over ``base`` (default: the shipped catalog)."""
+    local = load_catalog(path, label=label or str(path))
+    return layer(base or load_catalog(), local)
 
 
 def write_catalog(catalog: Catalog, path: Path | str) -> None:
     Path(path).write_text(json.dumps(catalog.to_document(), indent=2) + "\n", encoding="utf-8")
 
 
+def lifecycle_of(profile: Profile) -> Lifecycle:
+    """The profile's lifecycle, ``active`` when the catalog records none."""
+    return profile.lifecycle or Lifecycle()
+
+
+def unconfirmed_approved(catalog: Catalog, profile_ids: Iterable[str], regions: Iterable[str]) -> list[str]:
+    """``'<pid> from <region>: <why>'`` for each approved route that is UNCONFIRMED."""
+    lines = []
+    for region in regions:
+        for pid in profile_ids:
+            profile = catalog.get(pid)
+            why = profile.route_unconfirmed(region) if profile else ""
+            if why:
+                lines.append(f"{pid} from {region}: {why}")
+    return lines
+
+
 __all__ = [
     "DEFAULT_CATALOG_PATH",
+    "LIFECYCLE_STATUSES",
+    "SHIPPED",
     "Catalog",
     "CatalogError",
+    "Lifecycle",
     "Profile",
+    "is_profile_id",
+    "layer",
+    "lifecycle_of",
     "load_catalog",
+    "load_project_catalog",
     "parse_catalog",
+    "unconfirmed_approved",
     "write_catalog",
 ]

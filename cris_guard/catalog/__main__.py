@@ -1,34 +1,97 @@
-"""``python -m cris_guard.catalog {list,refresh}``: show the catalog, or rebuild it from an account."""
+"""``python -m cris_guard.catalog {list,refresh}``: show the catalog in force, or write a project catalog
+from what an account reports.
+
+Exit status: 0 all good; 1 a check failed (``refresh --dry-run`` found differences, or the AWS API
+refused); 2 bad input (a missing or malformed catalog or configuration), always one line.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import sys
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cris_guard.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog, write_catalog
-from cris_guard.catalog.refresh import RefreshError, diff_catalogs, refresh_catalog
-from cris_guard.regions import EU_MEMBER_STATE_REGIONS
+from cris_guard.catalog import (
+    DEFAULT_CATALOG_PATH,
+    SHIPPED,
+    Catalog,
+    CatalogError,
+    layer,
+    lifecycle_of,
+    load_catalog,
+    write_catalog,
+)
+from cris_guard.catalog.refresh import RefreshError, diff_against_account, refresh_catalog
+from cris_guard.regions import EU_MEMBER_STATE_REGIONS, is_region_code
+
+
+class _BadInput(Exception):
+    pass
+
+
+def _in_force(args: argparse.Namespace) -> tuple[Catalog, Path | None]:
+    """The catalog in force: shipped (or ``--catalog``) plus the configuration's project catalog."""
+    base = load_catalog(args.catalog)
+    if not args.config:
+        return base, None
+    from cris_guard.config import ConfigError, _read_yaml, project_catalog
+
+    try:
+        file, data = _read_yaml(args.config)
+        name = data.get("catalog") if isinstance(data, dict) else None
+        local = (file.parent / name) if isinstance(name, str) and not Path(name).is_absolute() else (Path(name) if name else None)
+        return project_catalog(data, file, base), local
+    except ConfigError as exc:
+        raise _BadInput(str(exc)) from None
 
 
 def _list(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.catalog)
-    print(f"{len(catalog.profiles)} EU inference profiles, as of {catalog.as_of} ({catalog.method})")
+    catalog, _ = _in_force(args)
+    print(f"{len(catalog.profiles)} EU inference profiles in force: shipped catalog as of {catalog.as_of}"
+          + "".join(f" + project catalog {p}" for p in catalog.local_layers))
+    print(f"method: {catalog.method}")
     print(f"source: {catalog.source}")
     for pid, profile in catalog.profiles.items():
-        print(pid)
+        life = lifecycle_of(profile)
+        recorded = "" if profile.lifecycle else " (not recorded)"
+        print(f"{pid}   [{life.describe()}{recorded}]")
+        print(f"    source: {profile.source} (read {profile.as_of})")
         for src in profile.source_regions:
             dests = profile.destinations(src)
-            flag = "" if set(dests) <= EU_MEMBER_STATE_REGIONS else "   (leaves EU member states)"
+            flags = []
+            if not set(dests) <= EU_MEMBER_STATE_REGIONS:
+                flags.append("leaves EU member states")
+            if profile.origin(src) != SHIPPED:
+                flags.append(f"from {profile.origin(src)}")
+            if profile.route_unconfirmed(src):
+                flags.append(f"UNCONFIRMED: {profile.route_unconfirmed(src)}")
+            flag = f"   ({'; '.join(flags)})" if flags else ""
             print(f"    from {src:<13} -> {', '.join(dests)}{flag}")
     if catalog.not_included:
         print(f"not included: {catalog.not_included}")
     return 0
 
 
-def _refresh(args: argparse.Namespace, client_factory=None) -> int:
-    old = load_catalog(args.catalog)
+def _refresh(args: argparse.Namespace, client_factory=None, today: _dt.date | None = None) -> int:
+    bad = [r for r in args.region if not is_region_code(r)]
+    if bad:
+        raise _BadInput(f"--region: {bad[0]!r} is not a known Region code; use e.g. eu-central-1")
+    if not args.output and not args.dry_run:
+        raise _BadInput("refresh: --output is missing; name the project catalog file to write (e.g. --output"
+                        " config/my-catalog.json), or pass --dry-run to only print the differences")
+    output = Path(args.output) if args.output else None
+    if output is not None and output.resolve() == DEFAULT_CATALOG_PATH.resolve():
+        raise _BadInput(f"--output: {output} is cris-guard's shipped catalog, which refresh never rewrites; write a"
+                        " project catalog and name it under `catalog:` in your configuration")
+    in_force, configured = _in_force(args)
+    existing = None
+    if output is not None and output.exists():
+        existing = load_catalog(output, label=str(output))
+        if configured is None or configured.resolve() != output.resolve():
+            in_force = layer(in_force, existing)
     if client_factory is None:
         import boto3
 
@@ -38,37 +101,47 @@ def _refresh(args: argparse.Namespace, client_factory=None) -> int:
             return session.client("bedrock", region_name=region)
 
     try:
-        new = refresh_catalog(old, args.region, client_factory)
+        new, reported = refresh_catalog(existing, args.region, client_factory, today=today)
     except RefreshError as exc:
         print(f"cris-guard: refresh failed: {exc}", file=sys.stderr)
         return 1
-    changes = diff_catalogs(old, new)
-    print(f"catalog refresh from {', '.join(sorted(set(args.region)))}: {len(changes) or 'no'} change(s)")
+    changes = diff_against_account(in_force, reported)
+    print(f"catalog refresh from {', '.join(sorted(set(args.region)))}: {len(changes) or 'no'} difference(s)"
+          " from the catalog in force")
     for line in changes:
         print(f"  {line}")
     if args.dry_run:
-        print("dry run: catalog file not written")
-    else:
-        write_catalog(new, args.catalog or DEFAULT_CATALOG_PATH)
-        print(f"wrote {args.catalog or DEFAULT_CATALOG_PATH}")
+        print("dry run: nothing written" + ("; exit 1 because the catalog in force differs" if changes else ""))
+        return 1 if changes else 0
+    write_catalog(new, output)
+    print(f"wrote {output} ({len(new.profiles)} profiles); name it under `catalog:` in your configuration")
     return 0
 
 
-def main(argv: list[str] | None = None, client_factory=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cris_guard.catalog", description=__doc__)
-    parser.add_argument("--catalog", default=None, help="catalog JSON file (default: the shipped one)")
+def main(argv: list[str] | None = None, client_factory=None, today: _dt.date | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cris_guard.catalog", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--catalog", default=None, help="base catalog JSON file (default: the shipped one)")
+    parser.add_argument("--config", default=None,
+                        help="configuration file: its project catalog (`catalog:`) is layered over the base")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="show every profile and where it routes from each source Region")
-    refresh = sub.add_parser("refresh", help="rebuild routes from a real account (needs AWS credentials)")
+    sub.add_parser("list", help="show every profile in force, where it routes from each source Region, and its lifecycle")
+    refresh = sub.add_parser(
+        "refresh", help="write a project catalog from what an account reports (needs AWS credentials)",
+        description="Example: python -m cris_guard.catalog --config my.yaml refresh --region eu-central-1"
+                    " --region eu-west-1 --output config/my-catalog.json",
+    )
     refresh.add_argument("--region", action="append", required=True, help="source Region to query (repeatable)")
+    refresh.add_argument("--output", default=None, help="project catalog file to write (kept routes from other Regions)")
     refresh.add_argument("--profile", default=None, help="AWS named profile for credentials")
-    refresh.add_argument("--dry-run", action="store_true", help="print the diff, do not write the file")
+    refresh.add_argument("--dry-run", action="store_true",
+                         help="print the differences from the catalog in force, write nothing; exit 1 if there are any")
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             return _list(args)
-        return _refresh(args, client_factory)
-    except CatalogError as exc:
+        return _refresh(args, client_factory, today)
+    except (CatalogError, _BadInput) as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as exc:  # credentials, network, AccessDenied: one line, no traceback
