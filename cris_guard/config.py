@@ -790,7 +790,7 @@ def check_cross_field(config: Config, catalog: Catalog, today: _dt.date | None =
                 continue
             profile = catalog.get(pid)
             if profile is None:
-                problems.append(f"{where}: {_not_in_catalog(pid, catalog)}")
+                problems.append(f"{where}: {_not_in_catalog(pid, catalog, today)}")
                 continue
             lifecycle = lifecycle_of(profile)
             if lifecycle.is_past_end_of_life(today):
@@ -817,10 +817,10 @@ def _catalog_name(origin: str) -> str:
     return "the shipped catalog" if origin == SHIPPED else f"catalog {origin}"
 
 
-def _not_in_catalog(pid: str, catalog: Catalog) -> str:
+def _not_in_catalog(pid: str, catalog: Catalog, today: _dt.date) -> str:
     """Says both ways to add a profile: a refresh with credentials, or a hand-written entry."""
     stem = pid.split("-v")[0].rsplit("-", 1)[0]
-    close = [p for p in catalog.profiles if p != pid and (p.startswith(stem) or pid.split("-v")[0] in p)][:2]
+    close = [p for p in catalog.approvable(today) if p != pid and (p.startswith(stem) or pid.split("-v")[0] in p)][-2:]
     hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
     where = " or ".join(["the shipped catalog", *catalog.local_layers])
     return (

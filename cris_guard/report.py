@@ -1454,7 +1454,7 @@ def build_report(
         header += [
             "",
             f"> {WARN} **The profile catalog has never been refreshed from an AWS account.** Destination Regions"
-            " below are checked against AWS's published table as transcribed, not against what Bedrock reports."
+            " below are checked against AWS's published pages as read, not against what Bedrock reports."
             " Run `python -m cris_guard.catalog --config <your configuration> refresh --region <each source Region>"
             " --output <project catalog>` with credentials, name the file under `catalog:` and commit both.",
         ]

@@ -109,3 +109,23 @@ def two_accounts_example(catalog, tmp_path_factory):
     outdir = tmp_path_factory.mktemp("cdk.out-two-accounts")
     built = build(config, catalog, outdir=str(outdir))
     return config, built, outdir, built.app.synth()
+
+
+@pytest.fixture(scope="session")
+def milan_legacy_example(catalog, tmp_path_factory):
+    """config/examples/milan.yaml (a project catalog entry, UNCONFIRMED routes) with a legacy profile added,
+    synthesized once per session: (config, catalog in force, cdk.out directory, cloud assembly)."""
+    import yaml
+
+    from cris_guard.app_builder import build_app
+    from cris_guard.config import load_project
+
+    folder = tmp_path_factory.mktemp("milan")
+    data = yaml.safe_load((REPO_ROOT / "config" / "examples" / "milan.yaml").read_text())
+    data["applications"][0]["profiles"].append("eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    (folder / "milan-catalog.json").write_text((REPO_ROOT / "config" / "examples" / "milan-catalog.json").read_text())
+    (folder / "milan.yaml").write_text(yaml.safe_dump(data))
+    config, in_force = load_project(folder / "milan.yaml", catalog)
+    outdir = folder / "cdk.out"
+    assembly = build_app(config, in_force, outdir=str(outdir), default_account=TEST_ACCOUNT).synth()
+    return config, in_force, outdir, assembly

@@ -91,7 +91,7 @@ def test_the_budgets_hold_for_the_real_app_at_its_worst_case(catalog, tmp_path):
     the governance stack's own content fits its reservation."""
     from cris_guard.app_builder import build
 
-    every = sorted(catalog.profiles)  # all 19 route from eu-west-1
+    every = sorted(catalog.approvable())  # every approvable profile routes from eu-west-1
 
     def measure(count):
         config = config_with(catalog, [f"application-with-a-long-name-{i:02d}" for i in range(count)], profiles=every,
@@ -109,9 +109,10 @@ def test_the_budgets_hold_for_the_real_app_at_its_worst_case(catalog, tmp_path):
 
 
 def test_an_application_at_its_worst_case_stays_within_its_budget(catalog):
-    # From eu-west-1 every catalog profile routes: 19 profiles, 19 application profiles, enforced.
-    every = sorted(catalog.profiles)
-    assert len(every) == MAX_APPLICATION_PROFILES_PER_APPLICATION
+    # From eu-west-1 every approvable catalog profile routes: up to 19 profiles and application profiles, enforced.
+    every = sorted(catalog.approvable())
+    assert all(catalog.destinations(p, "eu-west-1") for p in every)
+    assert 16 <= len(every) <= MAX_APPLICATION_PROFILES_PER_APPLICATION
     config = config_with(catalog, ["everything"], profiles=every, regions=("eu-west-1",), require_application_profiles=True)
     result = synth(catalog, config, region="eu-west-1")
     access = result["accesses"]["everything"]

@@ -99,8 +99,8 @@ def test_exact_names_in_frankfurt(synthesized):
     resources = synthesized["templates"]["eu-central-1"]["Resources"].values()
     names = sorted(r["Properties"]["InferenceProfileName"] for r in resources)
     assert names == [
+        "acme-genai-claims-assistant-claude-sonnet-4-6-01ffd133",
         "acme-genai-claims-assistant-nova-2-lite-v1-0-7f509730",
-        "claims-assistant-claude-sonnet-4-5-20250929-v1-0-08699d56",
     ]
 
 

@@ -466,6 +466,9 @@ def test_refresh_cli_writes_a_project_file_and_prints_the_diff_against_the_catal
     assert (f"- route {SONNET_45} from eu-central-1: no longer reported (the catalog in force has -> "
             + ", ".join(EU6)) in printed
     assert "marengo" not in printed  # never callable from eu-central-1: unchanged
+    assert ("~ lifecycle eu.amazon.nova-pro-v1:0: active UNCONFIRMED -> legacy (legacy since 2027-01-01, end of"
+            " life 2027-07-01)") in printed
+    assert "~ lifecycle eu.anthropic.claude-sonnet-4-6" not in printed  # ACTIVE, as the catalog says
     assert f"wrote {out} (4 profiles)" in printed
     assert sorted(json.loads(out.read_text())["profiles"]) == sorted(SEEN_FROM_FRANKFURT)
     # the package's own data is never rewritten

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 import yaml
@@ -11,6 +12,7 @@ from cris_guard.config import ConfigError, load_config, parse_config
 
 from .conftest import REPO_ROOT
 
+TODAY = dt.date(2026, 12, 6)  # end of life is judged against the day of synthesis: pinned here
 BASE = {
     "name": "acme-genai",
     "residency": "eu",
@@ -31,7 +33,7 @@ def problems_for(catalog, mutate) -> list[str]:
     data = copy.deepcopy(BASE)
     mutate(data)
     with pytest.raises(ConfigError) as info:
-        parse_config(data, catalog, origin="cfg.yaml")
+        parse_config(data, catalog, origin="cfg.yaml", today=TODAY)
     lines = str(info.value).splitlines()
     assert all(line.startswith("cfg.yaml: ") for line in lines)
     assert all("Traceback" not in line for line in lines)
@@ -141,8 +143,9 @@ def test_bad_value_gets_one_clear_line(catalog, mutate, expected):
             "applications[0].profiles[0]: 'us.anthropic.claude-sonnet-4-6' is not an EU geographic",
         ),
         (
-            "eu.anthropic.claude-sonnet-4-6",
-            "applications[0].profiles[0]: 'eu.anthropic.claude-sonnet-4-6' is not in the profile catalog (as of",
+            "eu.anthropic.claude-sonnet-5",
+            "applications[0].profiles[0]: 'eu.anthropic.claude-sonnet-5' is not in the shipped catalog; did you mean"
+            " 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0' or 'eu.anthropic.claude-sonnet-4-6'? to add it, run",
         ),
         (
             # callable only from eu-central-1, eu-west-1 and eu-west-3: no route from eu-central-1? it has one;
@@ -163,13 +166,13 @@ def test_no_route_from_second_region_is_named(catalog):
     lines = problems_for(
         catalog,
         lambda d: (
-            d.update(source_regions=["eu-west-1", "eu-north-1"]),
-            d["applications"][0].update(profiles=["eu.anthropic.claude-3-haiku-20240307-v1:0"]),
+            d.update(source_regions=["eu-west-1", "eu-south-1"]),
+            d["applications"][0].update(profiles=["eu.mistral.pixtral-large-2502-v1:0"]),
         ),
     )
     assert lines == [
-        "cfg.yaml: applications[0].profiles[0]: 'eu.anthropic.claude-3-haiku-20240307-v1:0' has no route from"
-        " source Region 'eu-north-1' (it is callable from ['eu-central-1', 'eu-west-1', 'eu-west-3']);"
+        "cfg.yaml: applications[0].profiles[0]: 'eu.mistral.pixtral-large-2502-v1:0' has no route from"
+        " source Region 'eu-south-1' (it is callable from ['eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-3']);"
         " remove the profile or the Region"
     ]
 
@@ -197,7 +200,7 @@ def test_route_leaving_residency_is_an_error(catalog):
         parse_config(data, leaky, origin="cfg.yaml")
     assert str(info.value) == (
         "cfg.yaml: applications[0].profiles[1]: 'eu.amazon.nova-2-lite-v1:0' called from 'eu-central-1' routes to"
-        " ['eu-west-2'], outside residency 'eu'; choose another profile or source Region"
+        " ['eu-west-2'] (the shipped catalog), outside residency 'eu'; choose another profile or source Region"
     )
 
 
@@ -238,7 +241,7 @@ def test_application_profile_quota_is_checked_at_config_time(catalog):
         d["applications"] = [
             {
                 "name": f"app-{i:03d}",
-                "profiles": list(catalog.profiles)[:10],
+                "profiles": catalog.approvable()[:10],
                 "monthly_budget_usd": 1,
                 "trusted_services": ["lambda.amazonaws.com"],
             }

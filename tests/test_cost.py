@@ -33,7 +33,7 @@ def test_names_are_pinned_because_a_new_name_replaces_the_profile_and_its_arn():
     # Changing these values means every deployed profile is replaced and every client must switch
     # to a new ARN: update them only together with a migration note in docs/cost.md.
     assert application_profile_name("acme-genai", "claims-assistant", "eu-central-1", SONNET) == (
-        "claims-assistant-claude-sonnet-4-5-20250929-v1-0-08699d56"
+        "acme-genai-claims-assistant-claude-sonnet-4-6-01ffd133"
     )
     assert application_profile_name("acme-genai", "claims-assistant", "eu-central-1", NOVA) == (
         "acme-genai-claims-assistant-nova-2-lite-v1-0-7f509730"

@@ -422,7 +422,7 @@ def test_fails_when_too_many_profiles_for_one_dashboard():
 
 def test_fails_when_the_body_exceeds_its_byte_budget():
     with pytest.raises(DashboardLimitError, match="byte budget"):
-        _build("Budget", [MonitoredModel(label=SONNET, model_id=SONNET)], max_body_bytes=10_000)
+        _build("Budget", [MonitoredModel(label=SONNET, model_id=SONNET)], max_body_bytes=5_000)
 
 
 def test_fails_when_the_stack_is_in_another_region():

@@ -229,7 +229,7 @@ def test_a_profile_without_a_route_from_the_source_region_fails(catalog):
     with pytest.raises(PolicyError, match=r"'claims-assistant'.*marengo.*no route from source Region 'eu-central-1'"):
         ip.approved_profiles("claims-assistant", ["eu.twelvelabs.marengo-embed-3-0-v1:0"], catalog, "eu-central-1")
     with pytest.raises(PolicyError, match=r"'claims-assistant'.*not in the profile catalog"):
-        ip.approved_profiles("claims-assistant", ["eu.anthropic.claude-sonnet-4-6"], catalog, "eu-central-1")
+        ip.approved_profiles("claims-assistant", ["eu.anthropic.claude-sonnet-5"], catalog, "eu-central-1")
 
 
 @pytest.mark.parametrize(

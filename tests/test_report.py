@@ -114,14 +114,18 @@ def test_header_names_config_catalog_versions_and_warns_about_a_transcribed_cata
         "",
         "- Configuration: `config/default.yaml`, residency **eu**, source Regions eu-central-1, eu-west-1, 2 applications",
         f"- Assembly: `cdk.out`, 2 stacks ({CENTRAL}, {WEST}), account 111122223333",
-        f"- Profile catalog: 19 EU profiles as of {catalog.as_of}, source {catalog.source}",
+        f"- Profile catalog: 23 EU profiles: shipped catalog as of {catalog.as_of} ({catalog.source})",
         f"- Catalog method: {catalog.method}",
         f"- Tools: {versions}",
     ]
     assert lines[8].startswith("> ⚠ **The profile catalog has never been refreshed from an AWS account.**")
     # Nothing that depends on the day the report is written (a diff of two reports is what changed).
-    text = "\n".join(lines).replace(f"as of {catalog.as_of}", "as of <the catalog's date>")
-    assert not re.search(r"generated|days before|\b20\d\d-\d\d-\d\d\b", text)
+    # The profile-catalog section shows the catalog's own dates (when a page was read, lifecycle dates):
+    # data, not the day of writing.
+    start = lines.index("## Profile catalog")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("## "))
+    text = "\n".join(lines[:start] + lines[end:]).replace(f"as of {catalog.as_of}", "as of <the catalog's date>")
+    assert not re.search(r"generated|days before|left|\b20\d\d-\d\d-\d\d\b", text)
 
 
 def test_no_warning_once_the_catalog_was_refreshed(assembly, default_config, catalog):
@@ -169,7 +173,7 @@ def test_access_lines_show_role_trust_routes_profiles_policies_and_denies(lines,
         "",
         "Application profiles ✔: `eu.amazon.nova-2-lite-v1:0` → `ApplicationAccessclaimsassistantProfileseuamazonnova2litev1094227E74`,"
         " `eu.anthropic.claude-sonnet-4-6` →"
-        " `ApplicationAccessclaimsassistantProfileseuanthropicclaudesonnet4520250929v1020E19FBC`",
+        " `ApplicationAccessclaimsassistantProfileseuanthropicclaudesonnet463F1219D1`",
         "",
         "1 managed policy (at most 10 per role) ✔; every policy must carry the denies DenyGlobalCrossRegionInference,"
         " DenyNonEuInferenceProfiles, DenyFoundationModelsWithoutProfile, DenyOutsideEuMemberStateRegions:",
@@ -629,7 +633,7 @@ def test_a_multi_account_report_has_one_part_per_account(multi_report):
     assert lines[3] == ("- Assembly: `cdk.out`, 3 stacks (dev/acme-genai-eu-west-3, prod/acme-genai-eu-central-1,"
                         " prod/acme-genai-eu-west-1), account 111122223333, 444455556666")
     headings = [x for x in lines if x.startswith("## ")]
-    assert headings == ["## Account prod (111122223333)", "## Account dev (444455556666)", "## cdk-nag acknowledgments",
+    assert headings == ["## Profile catalog", "## Account prod (111122223333)", "## Account dev (444455556666)", "## cdk-nag acknowledgments",
                         "## CloudFormation limits", "## Deployment"]
     prod = lines[lines.index("## Account prod (111122223333)"):lines.index("## Account dev (444455556666)")]
     assert prod[2] == ("Stage `prod` ✔: 2 stacks (acme-genai-eu-central-1, acme-genai-eu-west-1) in account 111122223333;"
@@ -853,3 +857,23 @@ def test_the_github_actions_example_runs_make_test_and_posts_the_report():
     assert setup["actions/upload-artifact"]["path"] == f"cdk.out/{rp.REPORT_FILE_NAME}"
     assert "65_536" in workflow_file.read_text()
     assert setup["marocchino/sticky-pull-request-comment"]["path"] == "cdk.out/review-report-comment.md"
+
+
+def test_the_catalog_section_shows_lifecycle_origin_and_unconfirmed_marks(milan_legacy_example):
+    config, in_force, outdir, _ = milan_legacy_example
+    report = rp.build_report(config, in_force, rp.read_assembly(outdir), scenario_run=None, config_label="milan.yaml")
+    lines = report.render().splitlines()
+    assert report.passed, [f"{c.where}: {c.text}" for c in report.failures]
+    assert "- Profile catalog: 24 EU profiles: shipped catalog as of 2026-12-06 (https://docs.aws.amazon.com/bedrock/" \
+           "latest/userguide/inference-profiles-support.html) + project catalog milan-catalog.json (1 profile)" in lines
+    assert not any("never been refreshed" in line for line in lines)  # a project catalog is in force
+    assert ("| `eu.anthropic.claude-opus-5` | legal-copilot | active | `milan-catalog.json`: eu-south-1 |"
+            " https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-opus-5.html, 2026-12-06 |"
+            " eu-south-1: the model card lists the EU source Regions but not the destinations; verify with"
+            " GetInferenceProfile from eu-south-1 |") in lines
+    assert ("| `eu.anthropic.claude-sonnet-4-5-20250929-v1:0` | legal-copilot | ⚠ legacy (legacy since 2026-10-08,"
+            " extended access from 2027-01-08, end of life 2027-04-08) | shipped: eu-south-1 |") in "\n".join(lines)
+    assert ("- ⚠ eu.anthropic.claude-sonnet-4-5-20250929-v1:0 (approved for legal-copilot) is legacy since 2026-10-08,"
+            " end of life 2027-04-08; plan the move to an active profile") in lines
+    # the access section checks the granted destinations against the catalog in force, project entry included
+    assert not [c for c in report.checks if not c.passed]

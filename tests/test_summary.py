@@ -45,7 +45,7 @@ def test_a_multi_account_summary_lists_each_account_and_its_stage(multi_account_
     assert lines[prod + 4] == "    account: 111122223333"
     assert lines[dev + 1:dev + 4] == ["  Stacks (1):", lines[dev + 2], "    account: 444455556666"]
     assert "StackSet-ready: no (2 file assets, CheckBootstrapVersion rule, names account 444455556666)" in lines[dev + 2]
-    assert "    eu-west-3     eu.anthropic.claude-sonnet-4-6       -> eu-central-1, eu-north-1, eu-south-1,"\
+    assert f"    eu-west-3     {'eu.anthropic.claude-sonnet-4-6':<50} -> eu-central-1, eu-north-1, eu-south-1,"\
            " eu-south-2, eu-west-1, eu-west-3" in lines
     assert "    budgets (once per account) in eu-west-3: one per application + the account" in lines
     assert any(line.startswith("  dev/acme-genai-eu-west-3.ApplicationAccessclaimsassistantRoleArn") for line in lines)
@@ -60,3 +60,18 @@ def test_a_corrupt_nested_assembly_is_one_line(multi_account_assembly, tmp_path,
     assert main(["--assembly", str(target)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(f"cris-guard: {target}/assembly-dev/manifest.json: not valid JSON (")
+
+
+def test_summary_names_the_project_catalog_unconfirmed_routes_and_legacy_profiles(milan_legacy_example):
+    """config/examples/milan.yaml approves a profile from its project catalog; a legacy one warns."""
+    config, in_force, outdir, _ = milan_legacy_example
+    lines = render_summary(config, in_force, outdir).splitlines()
+    assert lines[1] == ("  profile catalog: 24 EU profiles: shipped catalog as of 2026-12-06 (https://docs.aws.amazon.com/bedrock/"
+                        "latest/userguide/inference-profiles-support.html) + project catalog milan-catalog.json (1 profile)")
+    assert lines[2] == ("  warning: eu.anthropic.claude-sonnet-4-5-20250929-v1:0 (approved for legal-copilot) is legacy since"
+                        " 2026-10-08, end of life 2027-04-08; plan the move to an active profile")
+    assert (f"  eu-south-1    {'eu.anthropic.claude-opus-5':<50} -> eu-central-1, eu-north-1, eu-south-1, eu-south-2,"
+            " eu-west-1, eu-west-3  [project catalog milan-catalog.json]  UNCONFIRMED (the model card lists the EU source"
+            " Regions but not the destinations; verify with GetInferenceProfile from eu-south-1)") in lines
+    assert (f"  eu-south-1    {'eu.anthropic.claude-sonnet-4-6':<50} -> eu-central-1, eu-north-1, eu-south-1, eu-south-2,"
+            " eu-west-1, eu-west-3") in lines

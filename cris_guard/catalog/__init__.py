@@ -179,6 +179,11 @@ class Catalog:
         profile = self.profiles.get(profile_id)
         return profile.destinations(source_region) if profile else ()
 
+    def approvable(self, today: _dt.date | None = None) -> list[str]:
+        """Profile IDs a configuration may approve on ``today`` (default: today): not past end of life."""
+        today = today or _dt.date.today()
+        return [pid for pid, p in self.profiles.items() if not lifecycle_of(p).is_past_end_of_life(today)]
+
     @property
     def local_layers(self) -> tuple[str, ...]:
         """The project catalogs layered over the shipped one (empty for the shipped catalog alone)."""

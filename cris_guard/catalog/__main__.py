@@ -105,7 +105,7 @@ def _refresh(args: argparse.Namespace, client_factory=None, today: _dt.date | No
     except RefreshError as exc:
         print(f"cris-guard: refresh failed: {exc}", file=sys.stderr)
         return 1
-    changes = diff_against_account(in_force, reported)
+    changes = diff_against_account(in_force, reported, new)
     print(f"catalog refresh from {', '.join(sorted(set(args.region)))}: {len(changes) or 'no'} difference(s)"
           " from the catalog in force")
     for line in changes:

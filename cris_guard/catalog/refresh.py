@@ -163,9 +163,12 @@ def refresh_catalog(
     return catalog, reported
 
 
-def diff_against_account(in_force: Catalog, reported: Mapping[str, Mapping[str, Reported]]) -> list[str]:
+def diff_against_account(
+    in_force: Catalog, reported: Mapping[str, Mapping[str, Reported]], refreshed: Catalog | None = None
+) -> list[str]:
     """What the account reported from each queried Region against the catalog in force: lines for the
-    pull request. ``+``: new to the catalog in force; ``-``: no longer reported; ``~``: destinations changed."""
+    pull request. ``+``: new to the catalog in force; ``-``: no longer reported; ``~``: destinations or
+    (with ``refreshed``, the catalog :func:`refresh_catalog` built) lifecycle status or end of life changed."""
     lines: list[str] = []
     seen_anywhere = {pid for seen in reported.values() for pid in seen}
     for pid in sorted(seen_anywhere - set(in_force.profiles)):
@@ -186,6 +189,10 @@ def diff_against_account(in_force: Catalog, reported: Mapping[str, Mapping[str, 
             else:
                 change = [f"+{r}" for r in sorted(after - before)] + [f"-{r}" for r in sorted(before - after)]
                 lines.append(f"~ route {pid} from {region}: {' '.join(change)}")
+        fresh = refreshed.get(pid) if refreshed is not None else None
+        now, was = (fresh.lifecycle if fresh else None), profile.lifecycle
+        if now is not None and (was is None or (now.status, now.end_of_life_date) != (was.status, was.end_of_life_date)):
+            lines.append(f"~ lifecycle {pid}: {was.describe() if was else 'not recorded'} -> {now.describe()}")
     return lines
 
 
