@@ -62,6 +62,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _TAG_CHARS = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
+# botocore bedrock GuardrailCrossRegionGuardrailProfileId: [a-z0-9-]+[.]guardrail[.]v[0-9:]+, 15-30 characters.
+_GUARDRAIL_PROFILE_SHAPE = re.compile(r"^(?=.{15,30}$)[a-z0-9-]+\.guardrail\.v[0-9:]+$")
 # CloudWatch Logs CreateLogGroup: 1-512 of a-z A-Z 0-9 _ - / . # (botocore logs model, LogGroupName).
 _LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 
@@ -162,6 +164,39 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+GuardrailArn = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            _GUARDRAIL_ARN,
+            "use a guardrail ARN such as arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
+            " (no version suffix, no wildcards)",
+        )
+    ),
+]
+
+
+class GuardrailUse(_Model):
+    """A guardrail named in Converse/InvokeModel calls, and the cross-Region guardrail profile it uses.
+
+    ``profile`` (e.g. ``eu.guardrail.v1:0``; the Standard tier requires one) must be in the catalog's
+    ``guardrail_profiles``: the role then also gets ``bedrock:ApplyGuardrail`` on that profile in the
+    guardrail's Region and exactly the profile's destination Regions from there (Bedrock User Guide,
+    guardrail-profile-permissions.html)."""
+
+    arn: GuardrailArn
+    profile: str | None = None
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_id(cls, value: str | None) -> str | None:
+        if value is not None and not _GUARDRAIL_PROFILE_SHAPE.match(value):
+            raise ValueError(
+                f"{value!r} is not a guardrail profile ID; use one such as eu.guardrail.v1:0 (the ID, not the ARN)"
+            )
+        return value
+
+
 class Application(_Model):
     """A team's workload: which EU profiles it may call, who may assume its role, what it may spend."""
 
@@ -191,6 +226,26 @@ class Application(_Model):
         ],
         Field(max_length=10),
     ] = Field(default_factory=list)
+    # Guardrails with the cross-Region guardrail profile each uses (guardrail_arns: those without one).
+    guardrails: Annotated[list[GuardrailUse], Field(max_length=10)] = Field(default_factory=list)
+    # The Responses API on bedrock-runtime (/openai/v1/responses): bedrock:InvokeModel on the account's
+    # default project, and GetInvoke/CancelInvoke/DeleteInvoke for stored responses, in the source Region.
+    responses_api: bool = False
+
+    def guardrail_uses(self) -> list[GuardrailUse]:
+        """Every guardrail the application names: ``guardrail_arns`` (no profile) then ``guardrails``."""
+        return [GuardrailUse(arn=arn) for arn in self.guardrail_arns] + list(self.guardrails)
+
+    @model_validator(mode="after")
+    def _guardrails_once(self) -> Application:
+        arns = [g.arn for g in self.guardrail_uses()]
+        repeated = sorted({a for a in arns if arns.count(a) > 1})
+        if repeated:
+            raise ValueError(f"guardrails: {repeated[0]!r} is listed twice (guardrail_arns and guardrails together);"
+                             " list each guardrail once")
+        if len(arns) > 10:
+            raise ValueError(f"guardrails: {len(arns)} guardrails in guardrail_arns and guardrails together; at most 10")
+        return self
 
     @field_validator("profiles", "guardrail_arns", "trusted_services", "trusted_role_arns")
     @classmethod
@@ -484,6 +539,10 @@ class Config(_Model):
     budgets: Budgets = Field(default_factory=Budgets)
     cost: Cost = Field(default_factory=Cost)
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    # Guardrails the organization enforces (AWS Organizations Bedrock policy): they belong to the
+    # management account, and every application's calls in the guardrail's Region apply them, so every
+    # application role gets bedrock:ApplyGuardrail on them (and on their guardrail profile's Regions).
+    enforced_guardrails: Annotated[list[GuardrailUse], Field(max_length=10)] = Field(default_factory=list)
     # A project catalog layered over the shipped one (path relative to this file; see README "The
     # profile catalog"). Read by load_project, not here: this model does no file I/O.
     catalog: str | None = None
@@ -557,7 +616,10 @@ class Config(_Model):
         if target is None:
             return self
         applications = [
-            a.model_copy(update={"guardrail_arns": [g for g in a.guardrail_arns if _guardrail_account(g) == target.id]})
+            a.model_copy(update={
+                "guardrail_arns": [g for g in a.guardrail_arns if _guardrail_account(g) == target.id],
+                "guardrails": [g for g in a.guardrails if _guardrail_account(g.arn) == target.id],
+            })
             for a in self.applications
             if target.applications is None or a.name in target.applications
         ]
@@ -626,7 +688,7 @@ def check_accounts(config: Config, catalog: Catalog, today: _dt.date | None = No
     """Problems of a multi-account configuration: duplicate account names or IDs, unknown application
     names, and every per-account problem of :func:`check_cross_field`, prefixed with the account."""
     if config.accounts is None:
-        return check_cross_field(config, catalog, today) + _check_guardrail(config)
+        return check_cross_field(config, catalog, today) + _check_enforced_guardrails(config, catalog) + _check_guardrail(config)
     known = [a.name for a in config.applications]
     problems = [
         *_repeats([t.name for t in config.accounts], "accounts", "name",
@@ -654,10 +716,10 @@ def check_accounts(config: Config, catalog: Catalog, today: _dt.date | None = No
             f"accounts[{i}] ({target.name}): {_path_in_file(p, config, derived)}"
             for p in check_cross_field(derived, catalog, today)
         )
-    return problems + _check_guardrail(config)
+    return problems + _check_enforced_guardrails(config, catalog) + _check_guardrail(config)
 
 
-_APPLICATION_PATH = re.compile(r"^applications\[(\d+)\](\.guardrail_arns\[(\d+)\])?")
+_APPLICATION_PATH = re.compile(r"^applications\[(\d+)\](\.(guardrail_arns|guardrails)\[(\d+)\])?")
 
 
 def _path_in_file(problem: str, config: Config, derived: Config) -> str:
@@ -670,8 +732,9 @@ def _path_in_file(problem: str, config: Config, derived: Config) -> str:
     top = [a.name for a in config.applications].index(application.name)
     path = f"applications[{top}]"
     if match.group(2):
-        arn = application.guardrail_arns[int(match.group(3))]
-        path += f".guardrail_arns[{config.applications[top].guardrail_arns.index(arn)}]"
+        field = match.group(3)
+        entry = getattr(application, field)[int(match.group(4))]
+        path += f".{field}[{getattr(config.applications[top], field).index(entry)}]"
     return path + problem[match.end():]
 
 
@@ -706,11 +769,11 @@ def _check_account_settings(config: Config) -> list[str]:
                 )
     for a, application in enumerate(config.applications):
         owners = [t.id for t in config.accounts if t.applications is None or application.name in t.applications]
-        for j, arn in enumerate(application.guardrail_arns):
+        for j, (path, arn) in enumerate(_guardrail_paths(a, application)):
             account = _guardrail_account(arn)
             if account not in owners:
                 problems.append(
-                    f"applications[{a}].guardrail_arns[{j}]: {arn!r} belongs to account {account!r}, which does not"
+                    f"{path}: {arn!r} belongs to account {account!r}, which does not"
                     f" run {application.name!r}; use a guardrail of one of {owners}"
                 )
     return problems
@@ -759,8 +822,13 @@ def check_cross_field(config: Config, catalog: Catalog, today: _dt.date | None =
                 f" inference profiles in {without_profiles}, so every call from there would be denied; set it to"
                 " false or remove those source Regions"
             )
-        for j, arn in enumerate(app.guardrail_arns):
-            where = f"applications[{i}].guardrail_arns[{j}]"
+        if app.responses_api and app.require_application_profiles:
+            problems.append(
+                f"applications[{i}].responses_api: true with require_application_profiles: true, but the Responses"
+                " API does not accept application inference profiles (Bedrock User Guide, inference-responses-api.html),"
+                " so every Responses call would be denied; set one of them to false"
+            )
+        for where, arn in _guardrail_paths(i, app):
             parts = guardrail_arn_parts(arn)
             if parts is None:  # already refused by the model; kept for direct callers
                 continue
@@ -772,8 +840,11 @@ def check_cross_field(config: Config, catalog: Catalog, today: _dt.date | None =
             if config.account is not None and parts["account"] != config.account:
                 problems.append(
                     f"{where}: {arn!r} belongs to account {parts['account']!r}, not the configured account"
-                    f" {config.account!r}; use a guardrail of account {config.account}"
+                    f" {config.account!r}; use a guardrail of account {config.account} (a guardrail your"
+                    " organization enforces from its management account goes under enforced_guardrails)"
                 )
+        for j, use in enumerate(app.guardrails):
+            problems += _check_guardrail_profile(f"applications[{i}].guardrails[{j}]", use, catalog)
         for j, pid in enumerate(app.profiles):
             where = f"applications[{i}].profiles[{j}]"
             if not pid.startswith("eu."):
@@ -810,6 +881,59 @@ def check_cross_field(config: Config, catalog: Catalog, today: _dt.date | None =
                         f"{where}: {pid!r} called from {region!r} routes to {outside} ({_catalog_name(profile.origin(region))}),"
                         " outside residency 'eu'; choose another profile or source Region"
                     )
+    return problems
+
+
+def _guardrail_paths(i: int, app: Application) -> list[tuple[str, str]]:
+    """``(path in the file, ARN)`` of each guardrail the application names."""
+    return [(f"applications[{i}].guardrail_arns[{j}]", arn) for j, arn in enumerate(app.guardrail_arns)] + [
+        (f"applications[{i}].guardrails[{j}].arn", g.arn) for j, g in enumerate(app.guardrails)
+    ]
+
+
+def _check_guardrail_profile(where: str, use: GuardrailUse, catalog: Catalog) -> list[str]:
+    """A guardrail's profile must be in the catalog, route from the guardrail's Region, and stay in the EU."""
+    if use.profile is None:
+        return []
+    parts = guardrail_arn_parts(use.arn)
+    if parts is None:
+        return []
+    profile = catalog.guardrail_profile(use.profile)
+    if profile is None:
+        known = sorted(catalog.guardrail_profiles)
+        return [f"{where}.profile: {use.profile!r} is not a guardrail profile of the catalog in force (it has {known});"
+                " under residency 'eu' use an eu. guardrail profile, or add it to a project catalog's"
+                " guardrail_profiles with its source and date"]
+    region = parts["region"]
+    dests = profile.destinations(region)
+    if not dests:
+        return [f"{where}.profile: {use.profile!r} has no route from the guardrail's Region {region!r} (callable from"
+                f" {list(profile.source_regions)}); use a guardrail in one of those Regions or no profile"]
+    outside = [d for d in dests if d not in EU_MEMBER_STATE_REGIONS]
+    if outside:
+        return [f"{where}.profile: {use.profile!r} used from {region!r} routes to {outside}"
+                f" ({_catalog_name(profile.origin(region))}), outside residency 'eu'; use a guardrail without a"
+                " cross-Region profile, or one in another Region"]
+    return []
+
+
+def _check_enforced_guardrails(config: Config, catalog: Catalog) -> list[str]:
+    problems: list[str] = []
+    regions = config.all_source_regions
+    arns = [g.arn for g in config.enforced_guardrails]
+    for j, use in enumerate(config.enforced_guardrails):
+        where = f"enforced_guardrails[{j}]"
+        if arns.index(use.arn) != j:
+            problems.append(f"{where}: {use.arn!r} is listed twice; list each guardrail once")
+            continue
+        parts = guardrail_arn_parts(use.arn)
+        if parts is not None and parts["region"] not in regions:
+            problems.append(
+                f"{where}: {use.arn!r} is in {parts['region']!r}, not a source Region of the configuration, so no"
+                f" application calls Bedrock there (an organization enforces a guardrail per Region); use one of {regions}"
+            )
+            continue
+        problems += _check_guardrail_profile(where, use, catalog)
     return problems
 
 

@@ -19,9 +19,22 @@ resources. The shape follows AWS's documented geographic-CRIS pattern (cris-fact
 * ``AllowGuardrails`` — ``bedrock:ApplyGuardrail`` on exactly the application's configured guardrail
   ARNs (``arn:<partition>:bedrock:<region>:<account>:guardrail/<id>``, no version: AWS's "Set up
   permissions to use guardrails" and the ``GuardrailSummary.arn`` pattern) whose Region is this
-  source Region, only when there are any. A Converse/InvokeModel request naming a guardrail needs it.
-  Guardrail profiles (cross-Region guardrail inference, ``guardrail-profile/…``) are not granted:
-  whether they are authorized separately is UNCONFIRMED.
+  source Region, only when there are any, and organization-enforced guardrails of this Region (another
+  account's ARN). A Converse/InvokeModel request naming a guardrail needs it. A guardrail that uses a
+  cross-Region **guardrail profile** (``eu.guardrail.v1:0``) also needs ``bedrock:ApplyGuardrail`` on
+  ``arn:<partition>:bedrock:<r>:<account>:guardrail-profile/<id>`` for exactly the profile's destination
+  Regions from the source Region, the source among them (Bedrock User Guide,
+  guardrail-profiles-permissions.html; the catalog's ``guardrail_profiles`` hold the routes). For an
+  enforced guardrail of another account, the profile ARNs carry the guardrail's account: UNCONFIRMED
+  (AWS's example shows one account only).
+* ``AllowResponsesProject`` (only with ``responses_api``) — the Responses API on bedrock-runtime:
+  ``bedrock:InvokeModel`` on the account's default project in the source Region (a stored response
+  authorizes the project as well as the inference target), and ``bedrock:GetInvoke``,
+  ``bedrock:CancelInvoke``, ``bedrock:DeleteInvoke`` on it for stored responses (Bedrock User Guide,
+  inference-responses-api.html and inference-prereq.html). The project ARN
+  ``arn:<partition>:bedrock:<region>:<account>:project/default`` follows the API reference's
+  ProjectSummary pattern and the documented ID ``default``; AWS prints no literal example (UNCONFIRMED).
+  The inference target is still one of the approved profiles, under every deny below.
 * Four explicit denies, present in *every* policy (see "Why the denies are repeated"):
   ``DenyGlobalCrossRegionInference``, ``DenyNonEuInferenceProfiles``,
   ``DenyFoundationModelsWithoutProfile`` and ``DenyOutsideEuMemberStateRegions``; plus
@@ -134,6 +147,16 @@ SID_ALLOW_PROFILES = "AllowInferenceProfiles"
 SID_ALLOW_APPLICATION_PROFILES = "AllowApplicationInferenceProfiles"
 SID_ALLOW_MODELS_PREFIX = "AllowModelsThroughProfiles"
 SID_ALLOW_GUARDRAILS = "AllowGuardrails"
+SID_ALLOW_RESPONSES = "AllowResponsesProject"
+# The Responses API: InvokeModel on the default project when a response is created, and the stored-
+# response actions (module docstring). No InvokeModelWithResponseStream on the project: AWS names only
+# InvokeModel for the project check.
+RESPONSES_ACTIONS: tuple[str, ...] = (
+    "bedrock:InvokeModel", "bedrock:GetInvoke", "bedrock:CancelInvoke", "bedrock:DeleteInvoke",
+)
+RESPONSES_PROJECT_ID = "default"
+# botocore GuardrailCrossRegionGuardrailProfileId; this catalog's profiles are EU ones.
+GUARDRAIL_PROFILE_ID = re.compile(r"^eu\.guardrail\.v[0-9:]+$")
 SID_DENY_GLOBAL = "DenyGlobalCrossRegionInference"
 SID_DENY_NON_EU_PROFILES = "DenyNonEuInferenceProfiles"
 SID_DENY_MODELS_WITHOUT_PROFILE = "DenyFoundationModelsWithoutProfile"
@@ -147,6 +170,28 @@ _MODEL_ID = re.compile(r"^[a-z0-9-]+\.[A-Za-z0-9.:_-]+$")
 
 class PolicyError(ValueError):
     """The application's access cannot be expressed safely; the message names the application."""
+
+
+@dataclass(frozen=True)
+class GuardrailGrant:
+    """A guardrail to grant ``bedrock:ApplyGuardrail`` on, with the guardrail profile it uses (if any) and
+    that profile's destination Regions from the guardrail's Region."""
+
+    arn: str
+    profile_id: str | None = None
+    destinations: tuple[str, ...] = ()
+
+    def resources(self) -> tuple[str, ...]:
+        """The guardrail, then the guardrail profile in each destination Region (in the guardrail's
+        partition and account)."""
+        if self.profile_id is None:
+            return (self.arn,)
+        parts = guardrail_arn_parts(self.arn)
+        assert parts is not None
+        return (self.arn, *(
+            f"arn:{parts['partition']}:bedrock:{r}:{parts['account']}:guardrail-profile/{self.profile_id}"
+            for r in sorted(self.destinations)
+        ))
 
 
 @dataclass(frozen=True)
@@ -297,26 +342,57 @@ def guardrail_arn_parts(arn: str) -> dict[str, str] | None:
     return match.groupdict() if match else None
 
 
-def guardrails_in_region(application: str, source_region: str, guardrail_arns: Iterable[str]) -> tuple[str, ...]:
-    """The guardrail ARNs whose Region is ``source_region``, sorted and de-duplicated.
+def guardrails_in_region(
+    application: str, source_region: str, guardrail_arns: Iterable[str | GuardrailGrant]
+) -> tuple[GuardrailGrant, ...]:
+    """The guardrails whose Region is ``source_region``, sorted and de-duplicated (a plain ARN is a
+    guardrail without a profile).
 
     Guardrails are regional: a guardrail in another Region is granted by that Region's access, so it
     is left out here rather than refused. Anything that is not a plain guardrail ARN (a wildcard, a
-    version suffix, a guardrail profile) raises :class:`PolicyError`.
+    version suffix, a guardrail-profile ARN) raises :class:`PolicyError`, and so does a guardrail
+    profile whose destinations leave the EU member states or miss the source Region.
     """
     if isinstance(guardrail_arns, str):
         raise PolicyError(f"application {application!r}: guardrail_arns must be a list of ARNs, not one string")
-    kept = set()
-    for arn in guardrail_arns:
-        parts = guardrail_arn_parts(arn)
+    kept: dict[str, GuardrailGrant] = {}
+    for item in guardrail_arns:
+        grant = item if isinstance(item, GuardrailGrant) else GuardrailGrant(arn=item)
+        parts = guardrail_arn_parts(grant.arn)
         if parts is None:
             raise PolicyError(
-                f"application {application!r}: {arn!r} is not a guardrail ARN; use"
+                f"application {application!r}: {grant.arn!r} is not a guardrail ARN; use"
                 " arn:<partition>:bedrock:<region>:<account>:guardrail/<id> (no version, no wildcards)"
             )
-        if parts["region"] == source_region:
-            kept.add(arn)
-    return tuple(sorted(kept))
+        if parts["region"] != source_region:
+            continue
+        if grant.profile_id is not None:
+            where = f"application {application!r}, guardrail {grant.arn!r}, profile {grant.profile_id!r}"
+            if not GUARDRAIL_PROFILE_ID.match(grant.profile_id):
+                raise PolicyError(f"{where}: not an EU guardrail profile ID (eu.guardrail.v<version>)")
+            if source_region not in grant.destinations:
+                raise PolicyError(f"{where}: the source Region must be among its destinations")
+            for region in grant.destinations:
+                if not _REGION.match(region) or region not in EU_MEMBER_STATE_REGIONS:
+                    raise PolicyError(f"{where}: routes to {region!r}, outside the EU member-state Regions; refusing"
+                                      " to grant it")
+        if kept.get(grant.arn, grant) != grant:
+            raise PolicyError(f"application {application!r}: guardrail {grant.arn!r} is given twice with different profiles")
+        kept[grant.arn] = grant
+    return tuple(kept[arn] for arn in sorted(kept))
+
+
+def guardrail_grants(uses: Iterable[tuple[str, str | None]], catalog: Catalog) -> tuple[GuardrailGrant, ...]:
+    """``(guardrail ARN, profile ID or None)`` pairs as grants, with each profile's destinations from the
+    guardrail's Region looked up in the catalog (empty when the catalog has no route: the grant then
+    fails validation, which the configuration check reports first)."""
+    grants = []
+    for arn, profile_id in uses:
+        parts = guardrail_arn_parts(arn)
+        profile = catalog.guardrail_profile(profile_id) if profile_id else None
+        destinations = profile.destinations(parts["region"]) if (profile and parts) else ()
+        grants.append(GuardrailGrant(arn=arn, profile_id=profile_id, destinations=destinations))
+    return tuple(grants)
 
 
 @dataclass(frozen=True)
@@ -371,7 +447,8 @@ def access_statements(
     profiles: Sequence[ApprovedProfile],
     application_profile_arns: Mapping[str, str] | None = None,
     require_application_profiles: bool = False,
-    guardrail_arns: Iterable[str] = (),
+    guardrail_arns: Iterable[str | GuardrailGrant] = (),
+    responses_api: bool = False,
 ) -> AccessStatements:
     """The statements for one application in one source Region, in a deterministic order.
 
@@ -381,8 +458,9 @@ def access_statements(
     UNCONFIRMED (cris-facts §2.5, §6.3), so each model statement accepts both; the residency denies
     do not depend on the answer.
 
-    ``guardrail_arns``: the application's guardrails in any Region; only those in ``source_region``
-    are granted (``AllowGuardrails``, last among the Allows, absent when there are none).
+    ``guardrail_arns``: the application's guardrails in any Region (ARNs, or :class:`GuardrailGrant`
+    with a guardrail profile); only those in ``source_region`` are granted (``AllowGuardrails``, after
+    the model statements, absent when there are none). ``responses_api`` adds ``AllowResponsesProject``.
     """
     _validate_profiles(application, source_region, profiles)
     guardrails = guardrails_in_region(application, source_region, guardrail_arns)
@@ -454,9 +532,15 @@ def access_statements(
             SplittableStatement(
                 sid=SID_ALLOW_GUARDRAILS,
                 actions=GUARDRAIL_ACTIONS,
-                atoms=tuple(Atom(resources=(arn,)) for arn in guardrails),
+                atoms=tuple(Atom(resources=g.resources()) for g in guardrails),
             )
         )
+    if responses_api:
+        # Regional: the default project of this account in the source Region. The inference target of a
+        # Responses call is authorized by the profile statements above and fenced by the same denies.
+        project = f"arn:{PARTITION}:bedrock:{source_region}:{ACCOUNT}:project/{RESPONSES_PROJECT_ID}"
+        allows.append(SplittableStatement(sid=SID_ALLOW_RESPONSES, actions=RESPONSES_ACTIONS,
+                                          atoms=(Atom(resources=(project,)),)))
     return AccessStatements(
         allows=tuple(allows),
         denies=tuple(residency_denies(require_application_profiles=require_application_profiles)),
@@ -626,7 +710,8 @@ def plan_policies(
     profiles: Sequence[ApprovedProfile],
     application_profile_arns: Mapping[str, str] | None = None,
     require_application_profiles: bool = False,
-    guardrail_arns: Iterable[str] = (),
+    guardrail_arns: Iterable[str | GuardrailGrant] = (),
+    responses_api: bool = False,
     max_chars: int = MANAGED_POLICY_MAX_CHARS,
     max_policies: int = MAX_MANAGED_POLICIES_PER_ROLE,
 ) -> PolicyPlan:
@@ -638,6 +723,7 @@ def plan_policies(
         application_profile_arns=application_profile_arns,
         require_application_profiles=require_application_profiles,
         guardrail_arns=guardrail_arns,
+        responses_api=responses_api,
     )
     lengths = worst_case_lengths(source_region, (application_profile_arns or {}).keys())
     return pack(
@@ -697,7 +783,9 @@ __all__ = [
     "approved_profiles",
     "check_trust",
     "foundation_model_arn",
+    "GuardrailGrant",
     "guardrail_arn_parts",
+    "guardrail_grants",
     "guardrails_in_region",
     "pack",
     "plan_policies",

@@ -70,6 +70,7 @@ from cris_guard.stacks.access import (
     STACK_OUTPUT_LIMIT,
     STACK_RESOURCE_LIMIT,
     STACK_TEMPLATE_BYTE_LIMIT,
+    application_guardrails,
     check_stack_limits,
 )
 
@@ -199,6 +200,8 @@ _ACCOUNT_RE = r"(?:\$\{AWS::AccountId\}|[0-9]{12}|\*|)"
 _MODEL_ARN = re.compile(rf"^arn:{_PARTITION_RE}:bedrock:(?P<region>[^:]*):{_ACCOUNT_RE}:foundation-model/(?P<model>.+)$")
 _PROFILE_ARN = re.compile(rf"^arn:{_PARTITION_RE}:bedrock:(?P<region>[^:]*):{_ACCOUNT_RE}:inference-profile/(?P<profile>.+)$")
 _APPLICATION_PROFILE = re.compile(r"^\$\{ApplicationProfileArn:(?P<profile>[^}]+)\}$")
+# The Responses API's project (iam_policy.SID_ALLOW_RESPONSES).
+_PROJECT_ARN = re.compile(rf"^arn:{_PARTITION_RE}:bedrock:(?P<region>[^:]*):{_ACCOUNT_RE}:project/(?P<project>.+)$")
 
 
 def _placeholder_form(value: Any, region: str, application_profiles: Mapping[str, str]) -> Any:
@@ -285,6 +288,8 @@ class AccessReview:
     problems: list[str] = field(default_factory=list)  # grants the report cannot attribute, etc.
     guardrails: list[str] = field(default_factory=list)  # bedrock:ApplyGuardrail resources in the policies
     expected_guardrails: list[str] = field(default_factory=list)  # from the configuration, this Region
+    projects: list[str] = field(default_factory=list)  # Responses API projects granted inference (this Region)
+    responses_api: bool = False  # configured
 
 
 def _application_profiles_in(stack: AssemblyStack) -> dict[str, dict[str, str]]:
@@ -345,7 +350,7 @@ def review_access(
             name = scenarios._tags(resource).get(APPLICATION_TAG_KEY)
             if not name:
                 continue
-            reviews.append(_review_role(stack, logical_id, applications.get(name), name, catalog,
+            reviews.append(_review_role(stack, logical_id, applications.get(name), name, config, catalog,
                                         by_application.get(name, {})))
     expected = [(app.name, region) for region in config.source_regions for app in config.applications]
     seen = {(r.application, r.region) for r in reviews}
@@ -363,6 +368,7 @@ def _review_role(
     role: str,
     application: Application | None,
     name: str,
+    config: Config,
     catalog: Catalog,
     own_application_profiles: Mapping[str, str],
 ) -> AccessReview:
@@ -410,13 +416,15 @@ def _review_role(
         ))
         for statement in statements:
             _collect_grants(statement, f"{logical_id}#{statement.get('Sid', '?')}", region, catalog,
-                            granted, granted_profiles, review.problems)
+                            granted, granted_profiles, review.problems, review.projects)
             if statement.get("Effect") == "Allow" and any(
                 _covers(_as_list(statement.get("Action")), a) for a in iam_policy.GUARDRAIL_ACTIONS
             ):
                 review.guardrails += [_show(r) for r in _as_list(statement.get("Resource"))]
     if application is not None:
-        review.expected_guardrails = list(iam_policy.guardrails_in_region(name, region, application.guardrail_arns))
+        grants = iam_policy.guardrails_in_region(name, region, application_guardrails(config, application, catalog))
+        review.expected_guardrails = [r for g in grants for r in g.resources()]
+        review.responses_api = application.responses_api
 
     review.routes = [
         _route_review(pid, region, catalog, granted.get(pid, ()), profile_granted=pid in granted_profiles)
@@ -458,6 +466,7 @@ def _collect_grants(
     granted: dict[str, set[str]],
     granted_profiles: set[str],
     problems: list[str],
+    projects: list[str],
 ) -> None:
     """Attribute an Allow statement's Bedrock invoke grants to profiles: model ARNs to the profiles that
     fence them (``bedrock:InferenceProfileArn``), profile ARNs to themselves. Anything else is a problem."""
@@ -481,6 +490,8 @@ def _collect_grants(
                 granted[pid].add(model["region"] or "(Region-less)")
         elif profile and "*" not in resource:
             granted_profiles.add(profile)
+        elif (project := _PROJECT_ARN.match(resource)) and project["region"] == region and "*" not in resource:
+            projects.append(resource)
         else:
             problems.append(f"{where} grants inference on {resource}, which is not a profile of this"
                             " source Region or a fenced model")
@@ -583,6 +594,13 @@ def _application_block(section: Section, review: AccessReview, app: Application 
         mark = section.check(same, where, f"guardrails granted {review.guardrails}, configured {review.expected_guardrails}")
         lines.append(f"Guardrails (bedrock:ApplyGuardrail) {mark}: {', '.join(_code(g) for g in review.guardrails) or '(none)'}"
                      + ("" if same else f"; configured: {', '.join(review.expected_guardrails) or '(none)'}"))
+
+    if review.projects or review.responses_api:
+        ok = bool(review.projects) == review.responses_api
+        mark = section.check(ok, where, f"Responses API projects granted {review.projects}, responses_api"
+                                        f" {review.responses_api}")
+        lines.append(f"Responses API (project grant) {mark}: {', '.join(_code(p) for p in review.projects) or '(none)'}"
+                     + ("" if ok else f"; configured responses_api: {str(review.responses_api).lower()}"))
 
     managed = sum(p.kind == "managed" for p in review.policies)
     limit = iam_policy.MAX_MANAGED_POLICIES_PER_ROLE

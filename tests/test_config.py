@@ -415,7 +415,8 @@ def test_a_guardrail_of_another_account_is_refused_when_the_account_is_set(catal
 
     assert problems_for(catalog, mutate) == [
         f"cfg.yaml: applications[0].guardrail_arns[0]: '{GUARDRAIL}' belongs to account '111122223333', not the"
-        " configured account '444455556666'; use a guardrail of account 444455556666"
+        " configured account '444455556666'; use a guardrail of account 444455556666 (a guardrail your"
+        " organization enforces from its management account goes under enforced_guardrails)"
     ]
     # without a configured account, the guardrail's account is not checked
     data = copy.deepcopy(BASE)

@@ -47,7 +47,12 @@ LIFECYCLE_STATUSES = ("active", "legacy", "end-of-life")
 _LIFECYCLE_DATES = ("legacy_date", "public_extended_access_date", "end_of_life_date")
 _PROFILE_KEYS = {"model_id", "source", "as_of", "routes", "lifecycle", "unconfirmed", "unconfirmed_routes", "note"}
 _LIFECYCLE_KEYS = {"status", *_LIFECYCLE_DATES, "replacement", "source", "unconfirmed"}
-_TOP_KEYS = {"as_of", "source", "method", "not_included", "profiles", "description"}
+_TOP_KEYS = {"as_of", "source", "method", "not_included", "profiles", "guardrail_profiles", "description"}
+_GUARDRAIL_PROFILE_KEYS = {"source", "as_of", "routes", "unconfirmed", "unconfirmed_routes", "note"}
+# botocore's GuardrailCrossRegionGuardrailProfileId (bedrock 2023-04-20): [a-z0-9-]+[.]guardrail[.]v[0-9:]+,
+# 15-30 characters. The catalog holds the EU one only ('eu.guardrail.v1:0', Bedrock User Guide,
+# guardrails-cross-region-support.html); a project catalog may add later versions.
+_GUARDRAIL_PROFILE_ID = re.compile(r"^eu\.guardrail\.v[0-9:]+$")
 
 
 class CatalogError(ValueError):
@@ -161,6 +166,53 @@ class Profile:
         return doc
 
 
+def is_guardrail_profile_id(value: str) -> bool:
+    """An EU guardrail profile ID in botocore's GuardrailCrossRegionGuardrailProfileId shape."""
+    return 15 <= len(value) <= 30 and bool(_GUARDRAIL_PROFILE_ID.match(value))
+
+
+@dataclass(frozen=True)
+class GuardrailProfile:
+    """A cross-Region guardrail profile (``eu.guardrail.v1:0``): a guardrail that uses it is evaluated in
+    any of its destination Regions, and a caller needs ``bedrock:ApplyGuardrail`` on the profile in each
+    (Bedrock User Guide, guardrail-profiles-permissions.html). No API lists these profiles (botocore has
+    no ListGuardrailProfiles), so ``refresh`` cannot read them: they come from AWS's page or by hand."""
+
+    profile_id: str
+    routes: Mapping[str, tuple[str, ...]]
+    source: str = ""
+    as_of: _dt.date | None = None
+    unconfirmed: str = ""
+    unconfirmed_routes: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+    route_origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def source_regions(self) -> tuple[str, ...]:
+        return tuple(sorted(self.routes))
+
+    def destinations(self, source_region: str) -> tuple[str, ...]:
+        return self.routes.get(source_region, ())
+
+    def route_unconfirmed(self, source_region: str) -> str:
+        return self.unconfirmed_routes.get(source_region, "")
+
+    def origin(self, source_region: str) -> str:
+        return self.route_origins.get(source_region, SHIPPED)
+
+    def to_document(self) -> dict:
+        doc: dict = {"source": self.source, "as_of": self.as_of.isoformat() if self.as_of else ""}
+        if self.unconfirmed:
+            doc["unconfirmed"] = self.unconfirmed
+        if self.note:
+            doc["note"] = self.note
+        doc["routes"] = {src: list(self.routes[src]) for src in sorted(self.routes)}
+        own = {src: why for src, why in sorted(self.unconfirmed_routes.items()) if why != self.unconfirmed}
+        if own:
+            doc["unconfirmed_routes"] = own
+        return doc
+
+
 @dataclass(frozen=True)
 class Catalog:
     as_of: _dt.date | None
@@ -171,9 +223,13 @@ class Catalog:
     origin: str = field(default="", compare=False)
     # The catalogs layered into this one, first the base: ("shipped",) or ("shipped", "path/to/local.json").
     layers: tuple[str, ...] = field(default=(SHIPPED,), compare=False)
+    guardrail_profiles: Mapping[str, GuardrailProfile] = field(default_factory=dict)
 
     def get(self, profile_id: str) -> Profile | None:
         return self.profiles.get(profile_id)
+
+    def guardrail_profile(self, profile_id: str) -> GuardrailProfile | None:
+        return self.guardrail_profiles.get(profile_id)
 
     def destinations(self, profile_id: str, source_region: str) -> tuple[str, ...]:
         profile = self.profiles.get(profile_id)
@@ -209,6 +265,8 @@ class Catalog:
         if self.not_included:
             doc["not_included"] = self.not_included
         doc["profiles"] = {pid: p.to_document() for pid, p in sorted(self.profiles.items())}
+        if self.guardrail_profiles:
+            doc["guardrail_profiles"] = {gid: g.to_document() for gid, g in sorted(self.guardrail_profiles.items())}
         return doc
 
 
@@ -256,9 +314,13 @@ def parse_catalog(doc: object, origin: str = "<catalog>", *, label: str = SHIPPE
     if source and not source.startswith("https://"):
         raise CatalogError(f"{origin}: source {source!r} must be an https:// URL")
     raw_profiles = doc["profiles"]
-    if not isinstance(raw_profiles, dict) or not raw_profiles:
+    if not isinstance(raw_profiles, dict) or (not raw_profiles and not doc.get("guardrail_profiles")):
         raise CatalogError(f"{origin}: 'profiles' must be a non-empty object keyed by profile ID")
     profiles = {pid: _parse_profile(pid, raw, origin, label) for pid, raw in raw_profiles.items()}
+    raw_guardrails = doc.get("guardrail_profiles", {})
+    if not isinstance(raw_guardrails, dict):
+        raise CatalogError(f"{origin}: 'guardrail_profiles' must be an object keyed by guardrail profile ID")
+    guardrail_profiles = {gid: _parse_guardrail_profile(gid, raw, origin, label) for gid, raw in raw_guardrails.items()}
     return Catalog(
         as_of=as_of,
         source=source,
@@ -267,6 +329,42 @@ def parse_catalog(doc: object, origin: str = "<catalog>", *, label: str = SHIPPE
         not_included=str(doc.get("not_included", "")),
         origin=origin,
         layers=(label,),
+        guardrail_profiles=guardrail_profiles,
+    )
+
+
+def _provenance(raw: Mapping, where: str, routes: Mapping[str, tuple[str, ...]]) -> tuple[str, _dt.date, str, dict[str, str]]:
+    """``source``, ``as_of``, ``unconfirmed`` and the per-route UNCONFIRMED reasons of an entry."""
+    source = _text(raw, "source", where, required=True)
+    if "as_of" not in raw:
+        raise CatalogError(f"{where}: missing 'as_of'; {_NEEDS['as_of']}")
+    as_of = _date(raw["as_of"], f"{where}.as_of")
+    unconfirmed = _text(raw, "unconfirmed", where, required=False)
+    own = raw.get("unconfirmed_routes", {})
+    if not isinstance(own, dict) or not all(isinstance(v, str) and v.strip() for v in own.values()):
+        raise CatalogError(f"{where}.unconfirmed_routes: must map source Regions to the reason each route is UNCONFIRMED")
+    for src in own:
+        if src not in routes:
+            raise CatalogError(f"{where}.unconfirmed_routes: {src!r} is not one of its routes' sources {sorted(routes)}")
+    return source, as_of, unconfirmed, {src: own.get(src) or unconfirmed for src in routes if own.get(src) or unconfirmed}
+
+
+def _parse_guardrail_profile(gid: str, raw: object, origin: str, label: str) -> GuardrailProfile:
+    where = f"{origin}: guardrail_profiles.{gid}"
+    if not isinstance(gid, str) or not is_guardrail_profile_id(gid):
+        raise CatalogError(f"{where}: {gid!r} is not an EU guardrail profile ID; expected 'eu.guardrail.v<version>'"
+                           " such as eu.guardrail.v1:0 (botocore's GuardrailCrossRegionGuardrailProfileId)")
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: must be an object with 'source', 'as_of' and 'routes'")
+    unknown = sorted(set(raw) - _GUARDRAIL_PROFILE_KEYS)
+    if unknown:
+        raise CatalogError(f"{where}: unknown key {unknown[0]!r}; the keys are {sorted(_GUARDRAIL_PROFILE_KEYS)}")
+    routes = _parse_routes(raw.get("routes"), f"{where}.routes")
+    source, as_of, unconfirmed, unconfirmed_routes = _provenance(raw, where, routes)
+    return GuardrailProfile(
+        profile_id=gid, routes=routes, source=source, as_of=as_of, unconfirmed=unconfirmed,
+        unconfirmed_routes=unconfirmed_routes, note=str(raw.get("note", "")),
+        route_origins={src: label for src in routes},
     )
 
 
@@ -285,19 +383,8 @@ def _parse_profile(pid: str, raw: object, origin: str, label: str) -> Profile:
     model_id = _text(raw, "model_id", where, required=True)
     if model_id != pid[len("eu.") :]:
         raise CatalogError(f"{where}.model_id: {model_id!r} does not match the profile ID; expected {pid[3:]!r}")
-    source = _text(raw, "source", where, required=True)
-    if "as_of" not in raw:
-        raise CatalogError(f"{where}: missing 'as_of'; {_NEEDS['as_of']}")
-    as_of = _date(raw["as_of"], f"{where}.as_of")
     routes = _parse_routes(raw.get("routes"), f"{where}.routes")
-    unconfirmed = _text(raw, "unconfirmed", where, required=False)
-    own = raw.get("unconfirmed_routes", {})
-    if not isinstance(own, dict) or not all(isinstance(v, str) and v.strip() for v in own.values()):
-        raise CatalogError(f"{where}.unconfirmed_routes: must map source Regions to the reason each route is UNCONFIRMED")
-    for src in own:
-        if src not in routes:
-            raise CatalogError(f"{where}.unconfirmed_routes: {src!r} is not one of its routes' sources {sorted(routes)}")
-    unconfirmed_routes = {src: own.get(src) or unconfirmed for src in routes if own.get(src) or unconfirmed}
+    source, as_of, unconfirmed, unconfirmed_routes = _provenance(raw, where, routes)
     lifecycle = _parse_lifecycle(raw["lifecycle"], f"{where}.lifecycle") if "lifecycle" in raw else None
     return Profile(
         profile_id=pid, model_id=model_id, routes=routes, source=source, as_of=as_of, lifecycle=lifecycle,
@@ -373,7 +460,22 @@ def layer(base: Catalog, local: Catalog) -> Catalog:
                                 **mine.unconfirmed_routes},
             route_origins={**{s: theirs.origin(s) for s in kept}, **{s: label for s in mine.routes}},
         )
-    return replace(base, profiles=dict(sorted(profiles.items())), layers=(*base.layers, label))
+    guardrails = dict(base.guardrail_profiles)
+    for gid, mine in local.guardrail_profiles.items():
+        theirs = base.guardrail_profiles.get(gid)
+        if theirs is None:
+            guardrails[gid] = mine
+            continue
+        kept = {src: d for src, d in theirs.routes.items() if src not in mine.routes}
+        guardrails[gid] = replace(
+            mine,
+            routes=dict(sorted({**kept, **mine.routes}.items())),
+            unconfirmed_routes={**{s: w for s, w in theirs.unconfirmed_routes.items() if s in kept},
+                                **mine.unconfirmed_routes},
+            route_origins={**{s: theirs.origin(s) for s in kept}, **{s: label for s in mine.routes}},
+        )
+    return replace(base, profiles=dict(sorted(profiles.items())), layers=(*base.layers, label),
+                   guardrail_profiles=dict(sorted(guardrails.items())))
 
 
 def _read_document(file: Path) -> object:
@@ -428,6 +530,8 @@ __all__ = [
     "SHIPPED",
     "Catalog",
     "CatalogError",
+    "GuardrailProfile",
+    "is_guardrail_profile_id",
     "Lifecycle",
     "Profile",
     "is_profile_id",

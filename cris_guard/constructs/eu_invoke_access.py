@@ -43,7 +43,11 @@ class EuInvokeAccess(Construct):
       names a guardrail needs it. Guardrails are regional, so ARNs of other Regions are left out (pass
       the application's full list to each Region's access); a value that is not a plain guardrail ARN
       (``arn:<partition>:bedrock:<region>:<account>:guardrail/<id>``, no version, no wildcard) raises
-      :class:`PolicyError`. Guardrail profiles (cross-Region guardrail inference) are not granted.
+      :class:`PolicyError`. An entry may be an :class:`iam_policy.GuardrailGrant` naming the guardrail
+      profile the guardrail uses and its destinations (:func:`iam_policy.guardrail_grants` looks them up
+      in the catalog): the profile is then granted in exactly those Regions, all EU member states.
+    - ``responses_api`` (default false) grants the Responses API's default project in the source Region
+      (statement ``AllowResponsesProject``).
     - :meth:`grant_invoke` attaches the same managed policies to a role, user or group the team
       already has.
 
@@ -62,7 +66,8 @@ class EuInvokeAccess(Construct):
         trusted_role_arns: Sequence[str] = (),
         application_profile_arns: Mapping[str, str] | None = None,
         require_application_profiles: bool = False,
-        guardrail_arns: Sequence[str] = (),
+        guardrail_arns: Sequence[str | iam_policy.GuardrailGrant] = (),
+        responses_api: bool = False,
         max_managed_policies: int = iam_policy.MAX_MANAGED_POLICIES_PER_ROLE,
     ) -> None:
         super().__init__(scope, id)
@@ -92,16 +97,19 @@ class EuInvokeAccess(Construct):
         self.profiles: tuple[ApprovedProfile, ...] = tuple(profiles)
         self.require_application_profiles = require_application_profiles
         # The guardrails granted here: those of this source Region (validated, sorted, de-duplicated).
-        self.guardrail_arns: tuple[str, ...] = iam_policy.guardrails_in_region(
+        self.guardrails: tuple[iam_policy.GuardrailGrant, ...] = iam_policy.guardrails_in_region(
             application, source_region, guardrail_arns
         )
+        self.guardrail_arns: tuple[str, ...] = tuple(g.arn for g in self.guardrails)
+        self.responses_api = responses_api
         self.plan: PolicyPlan = iam_policy.plan_policies(
             application=application,
             source_region=source_region,
             profiles=profiles,
             application_profile_arns=planned_arns,
             require_application_profiles=require_application_profiles,
-            guardrail_arns=self.guardrail_arns,
+            guardrail_arns=self.guardrails,
+            responses_api=responses_api,
             max_policies=max_managed_policies,
         )
 

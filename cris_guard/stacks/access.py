@@ -29,7 +29,13 @@ from constructs import Construct
 from cris_guard.catalog import Catalog
 from cris_guard.config import Application, Config
 from cris_guard.constructs.eu_invoke_access import EuInvokeAccess
-from cris_guard.iam_policy import MAX_MANAGED_POLICIES_PER_ROLE, PolicyError, approved_profiles
+from cris_guard.iam_policy import (
+    MAX_MANAGED_POLICIES_PER_ROLE,
+    GuardrailGrant,
+    PolicyError,
+    approved_profiles,
+    guardrail_grants,
+)
 
 # CloudFormation limits (cris-facts §7, CloudFormation quotas page).
 # Resources per template: 500 (raised from 200 in October 2020).
@@ -189,8 +195,10 @@ def add_application_access(
             trusted_role_arns=application.trusted_role_arns,
             application_profile_arns=profile_arns,
             require_application_profiles=application.require_application_profiles,
-            # All of the application's guardrails; EuInvokeAccess keeps those of source_region.
-            guardrail_arns=application.guardrail_arns,
+            # All of the application's guardrails and the organization's enforced ones; EuInvokeAccess
+            # keeps those of source_region.
+            guardrail_arns=application_guardrails(config, application, catalog),
+            responses_api=application.responses_api,
         )
         cdk.CfnOutput(
             scope,
@@ -235,6 +243,13 @@ def check_stack_limits(assembly) -> list[str]:
             if value > limit:
                 problems.append(f"stack {stack.stack_name}: {value} {what}, more than CloudFormation's {limit}")
     return problems
+
+
+def application_guardrails(config: Config, application: Application, catalog: Catalog) -> tuple[GuardrailGrant, ...]:
+    """The application's guardrails, then the organization's enforced ones, each with its guardrail
+    profile's routes from the catalog."""
+    uses = [*application.guardrail_uses(), *config.enforced_guardrails]
+    return guardrail_grants([(u.arn, u.profile) for u in uses], catalog)
 
 
 def application_profiles_for(scope: Construct, config: Config, application: Application, source_region: str):
