@@ -56,6 +56,8 @@ _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
 _ORG_TARGET = re.compile(r"^(r-[0-9a-z]{4,32}|[0-9]{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")
 # IAM principal ARN patterns an SCP may exempt: IAM's glob characters allowed, nothing else exotic.
 _PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:(aws|\*)(-[a-z]+)*:iam::([0-9]{12}|\*):role/[\w+=,.@/*?-]{1,512}$")
+# Principals that may use Bedrock API keys: roles, and the IAM users long-term API keys belong to.
+_KEY_PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:(aws|\*)(-[a-z]+)*:iam::([0-9]{12}|\*):(role|user)/[\w+=,.@/*?-]{1,512}$")
 # Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 is not the point; catching
 # "platform-team@example" and "a b@c.d" before SNS silently never confirms a subscription is.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -483,6 +485,42 @@ class OrganizationGuardrail(_Model):
         | None
     ) = None
 
+    # Bedrock API keys (bearer tokens): "deny" refuses bedrock:CallWithBearerToken and
+    # bedrock-mantle:CallWithBearerToken for everyone but api_key_exempt_principal_arn_patterns. A long-term
+    # key is an IAM user that carries no cris-guard policy, so only the SCP binds it (Bedrock User Guide,
+    # api-keys-permissions.html: "To fully prevent all API key-based access, you must deny both actions").
+    api_keys: Literal["deny", "allow"] = "deny"
+    api_key_exempt_principal_arn_patterns: (
+        Annotated[
+            list[
+                Annotated[
+                    str,
+                    AfterValidator(
+                        _check(
+                            _KEY_PRINCIPAL_ARN_PATTERN,
+                            "use an IAM role or user ARN pattern such as arn:aws:iam::111122223333:user/BedrockAPIKey-*",
+                        )
+                    ),
+                ]
+            ],
+            Field(min_length=1),
+        ]
+        | None
+    ) = None
+    # "all-region-less" (default): deny every Bedrock call whose aws:RequestedRegion is "unspecified" — all
+    # global CRIS, and also Region-less features such as Nova web grounding. "global-profiles": AWS's
+    # narrower example, only when bedrock:InferenceProfileArn is a global. profile (docs/organization.md).
+    global_deny: Literal["all-region-less", "global-profiles"] = "all-region-less"
+
+    @model_validator(mode="after")
+    def _exemptions_need_the_deny(self) -> OrganizationGuardrail:
+        if self.api_keys == "allow" and self.api_key_exempt_principal_arn_patterns is not None:
+            raise ValueError(
+                "organization_guardrail.api_key_exempt_principal_arn_patterns: set, but api_keys is 'allow', so"
+                " there is no deny to exempt from; remove the patterns or set api_keys: deny"
+            )
+        return self
+
     @field_validator("management_account", mode="before")
     @classmethod
     def _quoted_account(cls, value: Any) -> Any:
@@ -498,7 +536,7 @@ class OrganizationGuardrail(_Model):
         return value
 
     @field_validator("target_ids", "allowed_regions", "exempt_role_arn_patterns", "deployer_role_arn_patterns",
-                     mode="before")
+                     "api_key_exempt_principal_arn_patterns", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -518,7 +556,7 @@ class OrganizationGuardrail(_Model):
     def _unique_allowed(cls, value: list[str] | None) -> list[str] | None:
         return _optional_unique(value, "Region", "[] is empty, which would deny every direct call; list Regions or remove the key")
 
-    @field_validator("exempt_role_arn_patterns", "deployer_role_arn_patterns")
+    @field_validator("exempt_role_arn_patterns", "deployer_role_arn_patterns", "api_key_exempt_principal_arn_patterns")
     @classmethod
     def _unique_patterns(cls, value: list[str] | None) -> list[str] | None:
         return value if value is None else _no_duplicates(value, "pattern")

@@ -39,6 +39,7 @@ PROFILE_ONLY_ACTIONS: frozenset[str] = frozenset({"bedrock:GetInferenceProfile"}
 JOB_ACTIONS: frozenset[str] = frozenset({"bedrock:CreateModelInvocationJob", "bedrock:CreateEvaluationJob"})
 # bedrock-mantle's inference action; its resource is a mantle project in the Region called.
 MANTLE_INFERENCE_ACTION = "bedrock-mantle:CreateInference"
+GUARDRAIL_ACTION = "bedrock:ApplyGuardrail"
 SUPPORTED_ACTIONS: frozenset[str] = INVOKE_ACTIONS | PROFILE_ONLY_ACTIONS
 
 REQUESTED_REGION_KEY = "aws:RequestedRegion"
@@ -174,6 +175,45 @@ def mantle_inference_checks(*, partition: str, account: str, region: str, projec
             context={REQUESTED_REGION_KEY: region},
         )
     ]
+
+
+def guardrail_checks(
+    *, partition: str, guardrail_arn: str, source_region: str, profile_id: str | None,
+    destinations: Sequence[str], principal: str,
+) -> list[Request]:
+    """The checks for applying a guardrail (ApplyGuardrail, or Converse/InvokeModel naming it) from
+    ``source_region``: the guardrail itself, and, when it uses a guardrail profile, the profile in every
+    destination Region from the source, each in its own Region (Bedrock User Guide,
+    guardrail-profiles-permissions.html; the guardrail profile ARN carries the guardrail's account).
+    Which condition keys these checks carry beyond ``aws:RequestedRegion`` is not documented."""
+    account = guardrail_arn.split(":")[4]
+    checks = [Request(principal=principal, action=GUARDRAIL_ACTION, resource=guardrail_arn,
+                      context={REQUESTED_REGION_KEY: source_region})]
+    for region in ([] if profile_id is None else sorted(destinations)):
+        checks.append(Request(
+            principal=principal, action=GUARDRAIL_ACTION,
+            resource=f"arn:{partition}:bedrock:{region}:{account}:guardrail-profile/{profile_id}",
+            context={REQUESTED_REGION_KEY: region},
+        ))
+    return checks
+
+
+def responses_project_arn(*, partition: str, region: str, account: str) -> str:
+    """The account's default project, which the Responses API authorizes (inference-responses-api.html)."""
+    return f"arn:{partition}:bedrock:{region}:{account}:project/default"
+
+
+def responses_project_checks(*, action: str, partition: str, account: str, region: str, principal: str) -> list[Request]:
+    """The project check of a Responses API call: ``bedrock:InvokeModel`` when a response is created
+    (besides the inference target's checks), GetInvoke/CancelInvoke/DeleteInvoke on stored responses."""
+    return [Request(principal=principal, action=action,
+                    resource=responses_project_arn(partition=partition, region=region, account=account),
+                    context={REQUESTED_REGION_KEY: region})]
+
+
+def bearer_token_checks(*, action: str, region: str, principal: str) -> list[Request]:
+    """A call made with a Bedrock API key: ``bedrock:CallWithBearerToken`` (or the mantle one) on ``*``."""
+    return [Request(principal=principal, action=action, resource="*", context={REQUESTED_REGION_KEY: region})]
 
 
 def call_decision(decisions: Sequence[Decision]) -> CallDecision:

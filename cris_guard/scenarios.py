@@ -52,6 +52,7 @@ from cris_guard import cris_checks, scp
 from cris_guard.catalog import Catalog
 from cris_guard.config import Config, ConfigError, load_project, parse_config
 from cris_guard.cost import APPLICATION_TAG_KEY
+from cris_guard.iam_policy import guardrail_arn_parts
 from cris_guard.policy_eval import Decision, Request, evaluate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,15 @@ ACTIONS = {
     "CreateEvaluationJob": "bedrock:CreateEvaluationJob",
     # The bedrock-mantle endpoint's inference action, on a mantle project.
     "bedrock-mantle:CreateInference": cris_checks.MANTLE_INFERENCE_ACTION,
+    # A guardrail on its own (the ApplyGuardrail API), on a `guardrail` target.
+    "ApplyGuardrail": cris_checks.GUARDRAIL_ACTION,
+    # Stored responses of the Responses API, on a `responses_project` target.
+    "GetInvoke": "bedrock:GetInvoke",
+    "CancelInvoke": "bedrock:CancelInvoke",
+    "DeleteInvoke": "bedrock:DeleteInvoke",
+    # A call made with a Bedrock API key, on a `bearer_token` target.
+    "CallWithBearerToken": "bedrock:CallWithBearerToken",
+    "bedrock-mantle:CallWithBearerToken": "bedrock-mantle:CallWithBearerToken",
 }
 ActionName = Literal[
     "InvokeModel",
@@ -80,9 +90,20 @@ ActionName = Literal[
     "CreateModelInvocationJob",
     "CreateEvaluationJob",
     "bedrock-mantle:CreateInference",
+    "ApplyGuardrail",
+    "GetInvoke",
+    "CancelInvoke",
+    "DeleteInvoke",
+    "CallWithBearerToken",
+    "bedrock-mantle:CallWithBearerToken",
 ]
 JOB_ACTION_NAMES = frozenset({"CreateModelInvocationJob", "CreateEvaluationJob"})
 MANTLE_ACTION_NAMES = frozenset({"bedrock-mantle:CreateInference"})
+INVOKE_ACTION_NAMES = frozenset({"InvokeModel", "InvokeModelWithResponseStream"})
+GUARDRAIL_ACTION_NAMES = frozenset({"ApplyGuardrail"})
+STORED_RESPONSE_ACTION_NAMES = frozenset({"GetInvoke", "CancelInvoke", "DeleteInvoke"})
+BEARER_TOKEN_ACTION_NAMES = frozenset({"CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"})
+_PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:(iam|sts)::[0-9]{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
 Expectation = Literal["allow", "deny", "explicit-deny"]
 
 # "A later, broader grant elsewhere": what explicit-deny expectations are evaluated against. The grant
@@ -202,6 +223,22 @@ class Scenario(_Model):
     presented_profile: str | None = None
     destinations: list[str] | None = None
     mantle_project: str | None = None
+    # A guardrail the call names (with profiles: Converse/InvokeModel with that guardrail; alone: the
+    # ApplyGuardrail API), and the guardrail profile it uses: its checks are added in every destination
+    # Region of the profile from the source Region (catalog guardrail_profiles; outside the catalog: the
+    # source Region only).
+    guardrail: str | None = None
+    guardrail_profile: str | None = None
+    # "responses": calls through `profiles` are Responses API calls, which also check the account's
+    # default project (InvokeModel) in the source Region.
+    api: Literal["invoke", "responses"] = "invoke"
+    # Target: the Responses API's stored responses on the default project (GetInvoke, CancelInvoke, DeleteInvoke).
+    responses_project: Literal["default"] | None = None
+    # Target: a call made with a Bedrock API key (CallWithBearerToken, bedrock-mantle:CallWithBearerToken).
+    bearer_token: bool = False
+    # Who calls, when not the application's role: an IAM role, user or assumed-role ARN (e.g. the IAM
+    # user a long-term API key creates). Mostly with identity: allow-all, so that only the SCPs decide.
+    principal: str | None = None
     # What-if SCPs of this file (ScenarioFile.service_control_policies) added for this scenario only.
     service_control_policies: list[str] | None = None
     # "role": the application role's policies from the templates. "allow-all": instead of them, one
@@ -237,13 +274,46 @@ class Scenario(_Model):
             return [a.name for a in config.applications]
         return [self.application] if isinstance(self.application, str) else list(self.application)
 
+    @field_validator("principal")
+    @classmethod
+    def _principal_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _PRINCIPAL.match(value):
+            raise ValueError(f"{value!r} is not an IAM role, user or assumed-role ARN with an account ID")
+        return value
+
     @model_validator(mode="after")
     def _target(self) -> Scenario:
-        targets = [t for t in ("profiles", "application_profiles", "model", "mantle_project") if getattr(self, t) is not None]
+        names = ("profiles", "application_profiles", "model", "mantle_project", "responses_project")
+        targets = [t for t in names if getattr(self, t) is not None]
+        if self.bearer_token:
+            targets.append("bearer_token")
+        if self.guardrail is not None and not targets:
+            targets.append("guardrail")
         if len(targets) != 1:
             raise ValueError(
-                f"give exactly one of profiles, application_profiles, model or mantle_project (got {targets or 'none'})"
+                "give exactly one of profiles, application_profiles, model, mantle_project, responses_project,"
+                f" bearer_token or guardrail (got {targets or 'none'})"
             )
+        (target,) = targets
+        actions = set(self.actions)
+        special = {"guardrail": GUARDRAIL_ACTION_NAMES, "responses_project": STORED_RESPONSE_ACTION_NAMES,
+                   "bearer_token": BEARER_TOKEN_ACTION_NAMES}
+        for kind, allowed in special.items():
+            if target == kind and not actions <= allowed:
+                raise ValueError(f"{kind} takes only the actions {sorted(allowed)} (got {sorted(actions - allowed)})")
+            if target != kind and actions & allowed:
+                raise ValueError(f"{sorted(actions & allowed)} apply only to {kind} targets")
+        if target in special:
+            if self.guardrail_profile is not None and self.guardrail is None:
+                raise ValueError("guardrail_profile needs guardrail")
+            return self
+        if self.guardrail_profile is not None and self.guardrail is None:
+            raise ValueError("guardrail_profile needs guardrail")
+        if self.guardrail is not None and (target != "profiles" or not actions <= INVOKE_ACTION_NAMES):
+            raise ValueError("guardrail applies to profiles with InvokeModel/InvokeModelWithResponseStream"
+                             " (Converse with a guardrail), or alone with actions: [ApplyGuardrail]")
+        if self.api == "responses" and (target != "profiles" or not actions <= INVOKE_ACTION_NAMES):
+            raise ValueError("api: responses applies to profiles with InvokeModel/InvokeModelWithResponseStream")
         jobs = JOB_ACTION_NAMES.intersection(self.actions)
         if jobs and self.model is None:
             raise ValueError(f"{sorted(jobs)} apply only to model targets (a job is checked on the model it names)")
@@ -772,8 +842,19 @@ def expand(
             for region in regions:
                 for action_name in s.actions:
                     call = _Call(loaded.label, s, application, region, action_name,
-                                 _principal(config, application, region, account), account, partition, where, scps)
-                    if s.profiles is not None:
+                                 s.principal or _principal(config, application, region, account), account,
+                                 partition, where, scps)
+                    if s.bearer_token:
+                        cases.append(call.case("a Bedrock API key call", cris_checks.bearer_token_checks(
+                            action=call.action, region=region, principal=call.principal)))
+                    elif s.responses_project is not None:
+                        cases.append(call.case(f"Responses API project {s.responses_project}",
+                                               cris_checks.responses_project_checks(
+                                                   action=call.action, partition=partition, account=account,
+                                                   region=region, principal=call.principal)))
+                    elif s.guardrail is not None and s.profiles is None:
+                        cases.append(call.case(f"guardrail {s.guardrail}", _guardrail_checks(call, catalog)))
+                    elif s.profiles is not None:
                         cases.extend(_profile_cases(call, catalog))
                     elif s.application_profiles is not None:
                         enforced = apps[application].require_application_profiles
@@ -809,11 +890,38 @@ class _Call:
 
 def _profile_cases(call: _Call, catalog: Catalog) -> list[Case]:
     s = call.scenario
+    extra: list[Request] = []
+    what = ""
+    if s.api == "responses":
+        extra += cris_checks.responses_project_checks(action="bedrock:InvokeModel", partition=call.partition,
+                                                      account=call.account, region=call.region, principal=call.principal)
+        what += " (Responses API)"
+    if s.guardrail is not None:
+        extra += _guardrail_checks(call, catalog)
+        what += f" with guardrail {s.guardrail.rsplit('/', 1)[-1]}" + (f" ({s.guardrail_profile})" if s.guardrail_profile else "")
     return [
-        call.case(f"profile {pid}", _profile_call(s, pid, call.region, call.action, call.principal, catalog,
-                                                  call.account, call.partition, call.where))
+        call.case(f"profile {pid}{what}", [*_profile_call(s, pid, call.region, call.action, call.principal, catalog,
+                                                          call.account, call.partition, call.where), *extra])
         for pid in s.profiles or ()
     ]
+
+
+def _guardrail_checks(call: _Call, catalog: Catalog) -> list[Request]:
+    s = call.scenario
+    parts = guardrail_arn_parts(s.guardrail or "")
+    if parts is None:
+        raise ScenarioError(f"{call.where}: guardrail {s.guardrail!r} is not a guardrail ARN"
+                            " (arn:aws:bedrock:<region>:<account>:guardrail/<id>)")
+    if parts["region"] != call.region:
+        raise ScenarioError(f"{call.where}: guardrail {s.guardrail!r} is in {parts['region']}, but the call is from"
+                            f" {call.region}; guardrails are regional: set source_regions: [{parts['region']}]")
+    profile = catalog.guardrail_profile(s.guardrail_profile) if s.guardrail_profile else None
+    destinations = profile.destinations(call.region) if profile else (call.region,)
+    if s.guardrail_profile and profile is not None and not destinations:
+        raise ScenarioError(f"{call.where}: {s.guardrail_profile} has no route from {call.region}")
+    return cris_checks.guardrail_checks(partition=call.partition, guardrail_arn=s.guardrail,
+                                        source_region=call.region, profile_id=s.guardrail_profile,
+                                        destinations=destinations, principal=call.principal)
 
 
 def _application_profile_cases(call: _Call, catalog: Catalog, inventory: Inventory, enforced: bool) -> list[Case]:

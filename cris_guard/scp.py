@@ -17,7 +17,12 @@ The statements, each with one job (tests/test_scp.py proves each matters):
   (``global.``, ``us.``, …; regions.NON_EU_PROFILE_PREFIXES). Resource-based, so it refuses the
   *originating* call on the profile, which carries no ``bedrock:InferenceProfileArn`` (cris-facts §2.3).
 * ``DenyGlobalCrossRegionInference`` — ``bedrock:*`` when ``aws:RequestedRegion`` is ``"unspecified"``:
-  the Region-less model check only global CRIS makes (§2.4; AWS's deny, §2.5).
+  the Region-less model check only global CRIS makes (§2.4; Bedrock User Guide,
+  global-cross-region-inference.html). This is stricter than AWS's SCP example, which adds
+  ``ArnLike bedrock:InferenceProfileArn …inference-profile/global.*``: it also refuses Region-less
+  features such as Nova web grounding (``bedrock:InvokeTool`` on ``system-tool/amazon.nova_grounding``,
+  evaluated as ``unspecified``). ``global_deny: global-profiles`` selects AWS's narrower form; global CRIS
+  stays refused either way (``DenyNonEuInferenceProfiles`` and ``DenyModelsThroughNonEuProfiles``).
 * ``DenyModelsThroughNonEuProfiles`` — ``bedrock:*`` when ``bedrock:InferenceProfileArn`` is present
   and is neither an ``eu.`` system profile nor an application profile: AWS's "restrict to one
   geography" SCP adapted to the EU (§2.5). An allow-list, so it also refuses a geography prefix that
@@ -41,7 +46,17 @@ The statements, each with one job (tests/test_scp.py proves each matters):
   ``eu.`` call from Frankfurt the moment it is routed to Stockholm. The exemption cannot reach the
   originating profile check (no key there), so calls still have to *start* in an allowed Region (§2.5).
   Being an allow-list of Regions, it also refuses reads (GetInferenceProfile, List*) and control-plane
-  calls in the other EU Regions.
+  calls in the other EU Regions. EU guardrail profiles (``guardrail-profile/eu.guardrail.*``) are left out
+  of it (``NotResource``) the same way: a guardrail that uses one is checked on the profile in every
+  destination Region (Bedrock User Guide, guardrail-profiles-permissions.html), and which condition keys
+  those checks carry is not documented. ``DenyBedrockOutsideEuMemberStates`` still refuses them outside
+  the EU member states.
+* ``DenyBedrockApiKeys`` (unless ``api_keys: allow``) — ``bedrock:CallWithBearerToken`` and
+  ``bedrock-mantle:CallWithBearerToken`` for every principal but ``api_key_exempt_principal_arn_patterns``.
+  A long-term Bedrock API key creates an IAM user that carries none of cris-guard's policies; denying
+  both actions is AWS's way to stop API-key access (Bedrock User Guide, api-keys-permissions.html, read
+  2026-12; the full example JSON for the mantle action is UNCONFIRMED, the AWS sample SCP in
+  aws-samples/service-control-policy-examples denies both).
 * ``ProtectBedrockInvocationLogging`` / ``ProtectCrisGuardTrail`` — nobody but the exempt roles may
   change or delete Bedrock's model invocation logging configuration (an account/Region singleton with
   no resource ARN, so ``Resource: *``) or stop, change or delete the cris-guard trail (by its fixed
@@ -101,7 +116,9 @@ SID_DENY_GLOBAL = "DenyGlobalCrossRegionInference"
 SID_DENY_NON_EU_PROFILE_ROUTING = "DenyModelsThroughNonEuProfiles"
 SID_DENY_OUTSIDE_EU = "DenyBedrockOutsideEuMemberStates"
 SID_DENY_OUTSIDE_ALLOWED = "DenyBedrockOutsideAllowedRegions"
+SID_DENY_API_KEYS = "DenyBedrockApiKeys"
 SID_PROTECT_LOGGING = "ProtectBedrockInvocationLogging"
+API_KEY_ACTIONS: tuple[str, ...] = ("bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken")
 SID_PROTECT_TRAIL = "ProtectCrisGuardTrail"
 SID_PROTECT_EXEMPT_ROLES = "ProtectExemptRoles"
 SID_PROTECT_STACKS = "ProtectCrisGuardStacks"
@@ -196,6 +213,18 @@ _EU_ROUTING_PROFILES: tuple[str, ...] = (
     _any_system_profile("eu.*"),
     cris_checks.application_inference_profile_arn(partition=PARTITION, region="*", account="*", profile_id="*"),
 )
+# Every EU guardrail profile, in any Region and account (catalog guardrail_profiles; cris_guard.catalog).
+EU_GUARDRAIL_PROFILES = f"arn:{PARTITION}:bedrock:*:*:guardrail-profile/eu.guardrail.*"
+
+
+def _global_deny_condition(guardrail: OrganizationGuardrail) -> dict:
+    condition: dict = {"StringEquals": {REQUESTED_REGION_KEY: UNSPECIFIED_REGION}}
+    if guardrail.global_deny == "global-profiles":
+        # AWS's SCP example (global-cross-region-inference.html): only Region-less checks made for a global. profile.
+        condition["ArnLike"] = {INFERENCE_PROFILE_ARN_KEY: _any_system_profile("global.*")}
+    return condition
+
+
 # A CDK bootstrap CloudFormation execution role, of any qualifier and partition (rollout-facts A2).
 _CDK_BOOTSTRAP_EXEC_ROLE = re.compile(r":role/cdk-([^/]*)-cfn-exec-role-")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
@@ -288,7 +317,7 @@ def build_scp(config: Config) -> dict:
             "Effect": "Deny",
             "Action": "bedrock:*",
             "Resource": "*",
-            "Condition": {"StringEquals": {REQUESTED_REGION_KEY: UNSPECIFIED_REGION}},
+            "Condition": _global_deny_condition(guardrail),
         },
         {
             "Sid": SID_DENY_NON_EU_PROFILE_ROUTING,
@@ -316,7 +345,8 @@ def build_scp(config: Config) -> dict:
                 "Sid": SID_DENY_OUTSIDE_ALLOWED,
                 "Effect": "Deny",
                 "Action": services,
-                "Resource": "*",
+                # Guardrail-profile routing, like inference-profile routing, may reach any EU destination.
+                "NotResource": EU_GUARDRAIL_PROFILES,
                 "Condition": {
                     "StringNotEquals": {REQUESTED_REGION_KEY: [*guardrail.allowed_regions, UNSPECIFIED_REGION]},
                     # The CRIS exemption: without it this is the classic Region deny that breaks CRIS.
@@ -324,6 +354,11 @@ def build_scp(config: Config) -> dict:
                 },
             }
         )
+    if guardrail.api_keys == "deny":
+        api_keys: dict = {"Sid": SID_DENY_API_KEYS, "Effect": "Deny", "Action": list(API_KEY_ACTIONS), "Resource": "*"}
+        if guardrail.api_key_exempt_principal_arn_patterns:
+            api_keys["Condition"] = {"ArnNotLike": {_PRINCIPAL_ARN_KEY: list(guardrail.api_key_exempt_principal_arn_patterns)}}
+        statements.append(api_keys)
     statements += [
         {
             "Sid": SID_PROTECT_LOGGING,
