@@ -489,7 +489,8 @@ def check_size(document: Mapping) -> int:
         raise ScpTooLarge(
             f"organization_guardrail: the SCP is {size:,} characters, over the {SCP_SIZE_LIMIT:,}-character SCP"
             f" limit by {size - SCP_SIZE_LIMIT:,} (counted with whitespace); list fewer or shorter"
-            " exempt_role_arn_patterns, deployer_role_arn_patterns or allowed_regions"
+            " exempt_role_arn_patterns, deployer_role_arn_patterns, api_key_exempt_principal_arn_patterns or"
+            " allowed_regions"
         )
     return size
 

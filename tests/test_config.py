@@ -456,3 +456,66 @@ def test_values_that_would_be_silently_ignored_or_fail_at_deploy_are_refused(cat
     lines = problems_for(catalog, mutate)
     assert len(lines) == 1, lines
     assert expected in lines[0]
+
+
+# --- guardrail profiles, enforced guardrails, Responses API ----------------------------------------------
+
+FRA_GUARDRAIL = "arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
+ORG_GUARDRAIL = "arn:aws:bedrock:eu-central-1:999988887777:guardrail/orgbaseline1"
+
+
+def test_guardrails_with_profiles_enforced_guardrails_and_responses_are_accepted(catalog):
+    data = copy.deepcopy(BASE)
+    data["applications"][0].update(guardrails=[{"arn": FRA_GUARDRAIL, "profile": "eu.guardrail.v1:0"}],
+                                   responses_api=True)
+    data["enforced_guardrails"] = [{"arn": ORG_GUARDRAIL, "profile": "eu.guardrail.v1:0"}]
+    config = parse_config(data, catalog, today=TODAY)
+    assert [(g.arn, g.profile) for g in config.applications[0].guardrail_uses()] == [(FRA_GUARDRAIL, "eu.guardrail.v1:0")]
+    assert config.applications[0].responses_api is True
+    assert config.enforced_guardrails[0].arn == ORG_GUARDRAIL
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["applications"][0].update(guardrails=[{"arn": FRA_GUARDRAIL, "profile": "eu.guardrail.v9:0"}]),
+         "applications[0].guardrails[0].profile: 'eu.guardrail.v9:0' is not a guardrail profile of the catalog in"
+         " force (it has ['eu.guardrail.v1:0'])"),
+        (lambda d: d["applications"][0].update(guardrails=[{"arn": FRA_GUARDRAIL, "profile": "us.guardrail.v1:0"}]),
+         "applications[0].guardrails[0].profile: 'us.guardrail.v1:0' is not a guardrail profile of the catalog"),
+        (lambda d: d["applications"][0].update(guardrails=[{"arn": FRA_GUARDRAIL, "profile": "arn:aws:bedrock:x"}]),
+         "applications[0].guardrails[0].profile: 'arn:aws:bedrock:x' is not a guardrail profile ID; use one such as"
+         " eu.guardrail.v1:0"),
+        (lambda d: d["applications"][0].update(guardrail_arns=[FRA_GUARDRAIL], guardrails=[{"arn": FRA_GUARDRAIL}]),
+         f"applications[0]: guardrails: '{FRA_GUARDRAIL}' is listed twice"),
+        (lambda d: d["applications"][0].update(responses_api=True, require_application_profiles=True),
+         "applications[0].responses_api: true with require_application_profiles: true, but the Responses API does"
+         " not accept application inference profiles"),
+        (lambda d: d.update(enforced_guardrails=[{"arn": "arn:aws:bedrock:eu-west-3:999988887777:guardrail/org1"}]),
+         "enforced_guardrails[0]: 'arn:aws:bedrock:eu-west-3:999988887777:guardrail/org1' is in 'eu-west-3', not a"
+         " source Region of the configuration"),
+        (lambda d: d.update(enforced_guardrails=[{"arn": ORG_GUARDRAIL}, {"arn": ORG_GUARDRAIL}]),
+         f"enforced_guardrails[1]: '{ORG_GUARDRAIL}' is listed twice"),
+    ],
+)
+def test_bad_guardrail_settings_get_one_clear_line(catalog, mutate, expected):
+    lines = problems_for(catalog, mutate)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"cfg.yaml: {expected}"), lines[0]
+
+
+def test_a_guardrail_profile_routing_outside_the_eu_is_refused_naming_its_catalog(catalog):
+    from cris_guard.catalog import layer, parse_catalog
+
+    local = parse_catalog({"guardrail_profiles": {"eu.guardrail.v2:0": {
+        "source": "hand-written", "as_of": "2026-12-06",
+        "routes": {"eu-central-1": ["eu-central-1", "eu-west-2"]}}}, "profiles": {}}, "g.json", label="g.json")
+    data = copy.deepcopy(BASE)
+    data["applications"][0]["guardrails"] = [{"arn": FRA_GUARDRAIL, "profile": "eu.guardrail.v2:0"}]
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, layer(catalog, local), origin="cfg.yaml", today=TODAY)
+    assert str(info.value) == (
+        "cfg.yaml: applications[0].guardrails[0].profile: 'eu.guardrail.v2:0' used from 'eu-central-1' routes to"
+        " ['eu-west-2'] (catalog g.json), outside residency 'eu'; use a guardrail without a cross-Region profile,"
+        " or one in another Region"
+    )

@@ -503,3 +503,51 @@ def test_apply_guardrail_is_allowed_on_the_granted_guardrail_only(catalog):
     decisions = evaluate(policies, requests)
     assert [d.decision for d in decisions] == ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
     assert decisions[0].deciding == ("claims-assistant/Policy1#AllowGuardrails",)
+
+
+# --- guardrail profiles, enforced guardrails, the Responses API ------------------------------------------
+
+EU6 = ["eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"]
+ORG_GUARDRAIL = "arn:aws:bedrock:eu-central-1:999988887777:guardrail/orgbaseline1"
+
+
+def test_a_guardrail_with_the_eu_guardrail_profile_is_granted_in_exactly_its_destinations(catalog):
+    grants = ip.guardrail_grants([(GUARDRAIL_FRA, "eu.guardrail.v1:0"), (ORG_GUARDRAIL, None)], catalog)
+    result = plan([SONNET], catalog=catalog, guardrail_arns=grants)
+    (statement,) = [s for s in _all_statements(result) if s["Sid"] == "AllowGuardrails"]
+    assert statement == {
+        "Sid": "AllowGuardrails", "Effect": "Allow", "Action": "bedrock:ApplyGuardrail",
+        "Resource": [
+            GUARDRAIL_FRA,
+            *[f"arn:aws:bedrock:{r}:111122223333:guardrail-profile/eu.guardrail.v1:0" for r in EU6],
+            ORG_GUARDRAIL,  # the organization's enforced guardrail (management account), no profile
+        ],
+    }
+    # Nothing wider: no wildcard Region or account, no other geography's guardrail profile.
+    text = json.dumps(statement)
+    assert ":*:" not in text and "us.guardrail" not in text and "eu-west-2" not in text
+
+
+def test_a_guardrail_profile_that_leaves_the_eu_or_misses_the_source_is_refused(catalog):
+    leaky = ip.GuardrailGrant(GUARDRAIL_FRA, "eu.guardrail.v1:0", ("eu-central-1", "il-central-1"))
+    with pytest.raises(PolicyError, match=r"routes to 'il-central-1', outside the EU member-state Regions"):
+        plan([SONNET], catalog=catalog, guardrail_arns=[leaky])
+    elsewhere = ip.GuardrailGrant(GUARDRAIL_FRA, "eu.guardrail.v1:0", ("eu-west-1",))
+    with pytest.raises(PolicyError, match="the source Region must be among its destinations"):
+        plan([SONNET], catalog=catalog, guardrail_arns=[elsewhere])
+    us = ip.GuardrailGrant(GUARDRAIL_FRA, "us.guardrail.v1:0", ("eu-central-1",))
+    with pytest.raises(PolicyError, match="not an EU guardrail profile ID"):
+        plan([SONNET], catalog=catalog, guardrail_arns=[us])
+
+
+def test_the_responses_api_grants_the_default_project_of_the_source_region_only(catalog):
+    result = plan([SONNET], catalog=catalog, responses_api=True)
+    (statement,) = [s for s in _all_statements(result) if s["Sid"] == "AllowResponsesProject"]
+    assert statement == {
+        "Sid": "AllowResponsesProject", "Effect": "Allow",
+        "Action": ["bedrock:InvokeModel", "bedrock:GetInvoke", "bedrock:CancelInvoke", "bedrock:DeleteInvoke"],
+        "Resource": "arn:${AWS::Partition}:bedrock:eu-central-1:${AWS::AccountId}:project/default",
+    }
+    # The residency denies are unchanged, and without responses_api there is no project grant.
+    assert _all_statements(result)[-len(EXPECTED_DENIES):] == EXPECTED_DENIES
+    assert "project/" not in json.dumps(plan([SONNET], catalog=catalog).documents)

@@ -292,7 +292,7 @@ def test_enforcement_trade_off_is_pinned(shipped, catalog):
     [
         ("scenarios: [{name: bad-1, application: a, expect: allow, profiles: [p], colour: red}]", "colour"),
         ("scenarios: [{name: bad-2, application: a, expect: allow, profiles: [p], model: m, regions: [r]}]",
-         "exactly one of profiles, application_profiles, model or mantle_project"),
+         "exactly one of profiles, application_profiles, model, mantle_project, responses_project, bearer_token or guardrail"),
         ("scenarios: [{name: bad-3, application: a, expect: maybe, profiles: [p]}]", "expect"),
         ("scenarios: [{name: bad-4, application: a, expect: deny, model: m, regions: [unspecified]}]", "needs presented_profile"),
         ("scenarios: [{name: bad-5, application: a, expect: deny, model: m, regions: [r], actions: [GetInferenceProfile]}]",
@@ -317,6 +317,20 @@ def test_enforcement_trade_off_is_pinned(shipped, catalog):
          r"scenarios\.0\.identity .*'role' or 'allow-all'"),
         ("config_overrides: {organization_guardrail: 7}\nscenarios: [{name: bad-15, application: a, expect: deny,"
          " profiles: [p]}]", "config_overrides.organization_guardrail"),
+        ("scenarios: [{name: bad-16, application: a, expect: deny, bearer_token: true}]",
+         r"bearer_token takes only the actions \['CallWithBearerToken', 'bedrock-mantle:CallWithBearerToken'\]"),
+        ("scenarios: [{name: bad-17, application: a, expect: deny, profiles: [p], actions: [GetInvoke]}]",
+         r"\['GetInvoke'\] apply only to responses_project targets"),
+        ("scenarios: [{name: bad-18, application: a, expect: deny, profiles: [p], guardrail_profile: eu.guardrail.v1:0}]",
+         "guardrail_profile needs guardrail"),
+        ("scenarios: [{name: bad-19, application: a, expect: deny, model: m, regions: [r], api: responses}]",
+         "api: responses applies to profiles"),
+        ("scenarios: [{name: bad-20, application: a, expect: deny, bearer_token: true, principal: BedrockAPIKey,"
+         " actions: [CallWithBearerToken]}]", "is not an IAM role, user or assumed-role ARN"),
+        ("scenarios: [{name: bad-21, application: a, expect: deny, guardrail: g, actions: [InvokeModel]}]",
+         r"guardrail takes only the actions \['ApplyGuardrail'\]"),
+        ("scenarios: [{name: bad-22, application: a, expect: deny, responses_project: other, actions: [GetInvoke]}]",
+         "responses_project"),
     ],
 )
 def test_scenario_files_are_strictly_validated(tmp_path, body, message):
@@ -406,10 +420,15 @@ def test_the_guardrail_file_evaluates_identity_policies_and_the_scp_together(shi
     outcomes = sc.evaluate_cases(classic, entry.inventory)
     for o in outcomes:
         assert o.passed, o.line()
-        assert "on arn:aws:bedrock:eu-north-1::foundation-model/" in o.detail  # the first routed destination
+        # the first routed destination: of the model, or of the guardrail's EU guardrail profile
+        routed = ("on arn:aws:bedrock:eu-north-1::foundation-model/" if o.case.target.startswith("profile")
+                  else "on arn:aws:bedrock:eu-north-1:111122223333:guardrail-profile/eu.guardrail.v1:0")
+        assert routed in o.detail
         assert o.detail.endswith("decided by scp/classic-region-allow-list#DenyOutsideAllowedRegions")
     # The same calls without the classic SCP: allowed by the role and by cris-guard's SCP.
-    same = [dataclasses.replace(c, service_control_policies={GUARDRAIL_SCP: document}) for c in classic]
+    same = [dataclasses.replace(c, service_control_policies={GUARDRAIL_SCP: document})
+            for c in classic if c.scenario.identity == "role"]
+    assert same
     assert all(cris_checks.call_decision(decisions).allowed for decisions in _decisions(same, entry.inventory))
 
 

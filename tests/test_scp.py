@@ -16,7 +16,7 @@ import yaml
 from cfnlint.api import ManualArgs, lint
 
 from cris_guard import iam_policy, nag, scp
-from cris_guard.config import parse_config
+from cris_guard.config import ConfigError, parse_config
 from cris_guard.policy_eval import Request, evaluate
 from cris_guard.stacks.organization_stack import add_organization_guardrail
 from cris_guard.stacks.region_stack import logging_handler_role_name, trail_name
@@ -64,12 +64,12 @@ def narrowed(catalog, default_config):
 def test_statements_and_their_order(plain, narrowed):
     assert scp.sids(scp.build_scp(plain)) == [
         "DenyNonEuInferenceProfiles", "DenyGlobalCrossRegionInference", "DenyModelsThroughNonEuProfiles",
-        "DenyBedrockOutsideEuMemberStates", "ProtectBedrockInvocationLogging", "ProtectCrisGuardTrail",
+        "DenyBedrockOutsideEuMemberStates", "DenyBedrockApiKeys", "ProtectBedrockInvocationLogging", "ProtectCrisGuardTrail",
         "ProtectExemptRoles", "ProtectCrisGuardStacks", "ProtectExecutionRolePassing",
     ]
     assert scp.sids(scp.build_scp(narrowed)) == [
         scp.SID_DENY_NON_EU_PROFILES, scp.SID_DENY_GLOBAL, scp.SID_DENY_NON_EU_PROFILE_ROUTING, scp.SID_DENY_OUTSIDE_EU,
-        scp.SID_DENY_OUTSIDE_ALLOWED, scp.SID_PROTECT_LOGGING, scp.SID_PROTECT_TRAIL, scp.SID_PROTECT_EXEMPT_ROLES,
+        scp.SID_DENY_OUTSIDE_ALLOWED, scp.SID_DENY_API_KEYS, scp.SID_PROTECT_LOGGING, scp.SID_PROTECT_TRAIL, scp.SID_PROTECT_EXEMPT_ROLES,
         scp.SID_PROTECT_STACKS, scp.SID_PROTECT_EXEC_ROLE_PASSING,
     ]
     document = scp.build_scp(narrowed)
@@ -101,7 +101,8 @@ def test_inference_statements_exactly(narrowed):
     }
     assert scp.statement(document, scp.SID_DENY_OUTSIDE_ALLOWED) == {
         "Sid": "DenyBedrockOutsideAllowedRegions", "Effect": "Deny", "Action": SERVICES,
-        "Resource": "*",
+        # EU guardrail profiles are routed like eu. inference profiles (guardrail-profiles-permissions.html).
+        "NotResource": "arn:${AWS::Partition}:bedrock:*:*:guardrail-profile/eu.guardrail.*",
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1", "unspecified"]},
                       "ArnNotLike": {"bedrock:InferenceProfileArn": EU_ROUTING}},
     }
@@ -243,8 +244,8 @@ def test_size_counts_every_character_with_the_worst_case_partition(narrowed):
 
 def test_default_configuration_sizes(plain, narrowed):
     # The figures docs/organization.md quotes; update both together.
-    assert scp.policy_size(scp.build_scp(plain)) == 3916
-    assert scp.policy_size(scp.build_scp(narrowed)) == 4333
+    assert scp.policy_size(scp.build_scp(plain)) == 4063
+    assert scp.policy_size(scp.build_scp(narrowed)) == 4541
 
 
 def test_size_is_in_utf8_bytes_and_refuses_unknown_placeholders():
@@ -266,7 +267,8 @@ def test_scp_too_large_is_one_line_naming_size_limit_and_fix():
         scp.check_size(_padded(5121))
     assert str(info.value) == (
         "organization_guardrail: the SCP is 5,121 characters, over the 5,120-character SCP limit by 1 (counted with"
-        " whitespace); list fewer or shorter exempt_role_arn_patterns, deployer_role_arn_patterns or allowed_regions"
+        " whitespace); list fewer or shorter exempt_role_arn_patterns, deployer_role_arn_patterns,"
+        " api_key_exempt_principal_arn_patterns or allowed_regions"
     )
     assert isinstance(info.value, ValueError)
 
@@ -304,6 +306,7 @@ ADMIN = ROLE_SESSION.format("admin")
 HANDLER = ROLE_SESSION.format("acme-genai-bedrock-logging-config-eu-central-1")
 CFN_EXEC = ROLE_SESSION.format(f"cdk-hnb659fds-cfn-exec-role-{TEST_ACCOUNT}-eu-central-1")
 DEPLOYER = ROLE_SESSION.format(f"cdk-hnb659fds-deploy-role-{TEST_ACCOUNT}-eu-central-1")
+API_KEY_USER = f"arn:aws:iam::{TEST_ACCOUNT}:user/BedrockAPIKey-abcd"
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [
     {"Sid": "AllowAll", "Effect": "Allow",
      "Action": ["bedrock:*", "bedrock-agentcore:*", "bedrock-mantle:*", "cloudformation:*", "cloudtrail:*", "iam:*"],
@@ -374,6 +377,11 @@ PROBES: dict[str, list[Request]] = {
     ],
     # A stack of another name that runs with the exempt execution role.
     scp.SID_PROTECT_EXEC_ROLE_PASSING: [_call(ADMIN, "iam:PassRole", CFN_EXEC_ROLE)],
+    # API keys: the IAM user a long-term key creates, and a role's short-term key, on both endpoints.
+    scp.SID_DENY_API_KEYS: [
+        _call(API_KEY_USER, "bedrock:CallWithBearerToken", "*"),
+        _call(ADMIN, "bedrock-mantle:CallWithBearerToken", "*"),
+    ],
 }
 # A model check of a call through an application profile, whichever ARN Bedrock presents there
 # (UNCONFIRMED, cris-facts §6.3): the application profile's or the eu. system profile's.
@@ -404,6 +412,9 @@ PASSES: list[Request] = [
     _call(ADMIN, "cloudformation:DescribeStacks", GOVERNANCE_STACK),
     # Bedrock reads and guardrails in an allowed Region.
     _call(ADMIN, "bedrock:ApplyGuardrail", f"arn:aws:bedrock:eu-west-1:{TEST_ACCOUNT}:guardrail/abc123def456", "eu-west-1"),
+    # A guardrail's EU guardrail profile checked in its destination Regions, allowed_regions or not.
+    *[_call(ADMIN, "bedrock:ApplyGuardrail", f"arn:aws:bedrock:{r}:{TEST_ACCOUNT}:guardrail-profile/eu.guardrail.v1:0", r)
+      for r in EU6],
 ]
 
 
@@ -605,3 +616,72 @@ def test_no_guardrail_stack_without_the_configuration_key(default_config):
     app = cdk.App()
     assert add_organization_guardrail(app, default_config) is None
     assert app.node.children == []
+
+
+# --- API keys and the global-deny variant ---------------------------------------------------------------
+
+
+def test_api_key_statement_exactly_and_its_exemptions(catalog, default_config):
+    exempt = ["arn:aws:iam::*:user/BedrockAPIKey-legacy-*", "arn:aws:iam::111122223333:role/crm-*"]
+    config = _with_guardrail(catalog, default_config, api_key_exempt_principal_arn_patterns=exempt)
+    assert scp.statement(scp.build_scp(config), scp.SID_DENY_API_KEYS) == {
+        "Sid": "DenyBedrockApiKeys", "Effect": "Deny",
+        "Action": ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"], "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": exempt}},
+    }
+    document = _rendered(config)
+    legacy = f"arn:aws:iam::{TEST_ACCOUNT}:user/BedrockAPIKey-legacy-crm"
+    assert _decisions(document, [_call(legacy, "bedrock:CallWithBearerToken", "*"),
+                                 _call(API_KEY_USER, "bedrock:CallWithBearerToken", "*")]) == ["Allowed", "ExplicitlyDenied"]
+    # The size check counts the exemptions with the rest.
+    assert scp.policy_size(scp.build_scp(config)) == scp.policy_size(scp.build_scp(_with_guardrail(catalog, default_config))) + 139
+
+
+def test_api_keys_allow_drops_the_statement(catalog, default_config):
+    config = _with_guardrail(catalog, default_config, api_keys="allow")
+    assert scp.SID_DENY_API_KEYS not in scp.sids(scp.build_scp(config))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"api_key_exempt_principal_arn_patterns": ["BedrockAPIKey-*"]},
+         "organization_guardrail.api_key_exempt_principal_arn_patterns[0]: 'BedrockAPIKey-*' is invalid; use an IAM"
+         " role or user ARN pattern such as arn:aws:iam::111122223333:user/BedrockAPIKey-*"),
+        ({"api_key_exempt_principal_arn_patterns": ["arn:aws:s3:::bucket"]}, "[0]: 'arn:aws:s3:::bucket' is invalid"),
+        ({"api_keys": "allow", "api_key_exempt_principal_arn_patterns": ["arn:aws:iam::*:user/x"]},
+         "api_key_exempt_principal_arn_patterns: set, but api_keys is 'allow'"),
+        ({"api_keys": "maybe"}, "organization_guardrail.api_keys: 'maybe' is not allowed"),
+        ({"global_deny": "none"}, "organization_guardrail.global_deny: 'none' is not allowed"),
+    ],
+)
+def test_bad_api_key_and_global_deny_settings_are_one_line(catalog, default_config, fields, message):
+    data = default_config.model_dump(mode="python", exclude_none=True)
+    data["organization_guardrail"] = {**GUARDRAIL, **fields}
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, catalog, origin="c.yaml")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_global_deny_variants(catalog, default_config):
+    strict = scp.statement(scp.build_scp(_with_guardrail(catalog, default_config)), scp.SID_DENY_GLOBAL)
+    assert strict["Condition"] == {"StringEquals": {"aws:RequestedRegion": "unspecified"}}
+    narrow_config = _with_guardrail(catalog, default_config, global_deny="global-profiles")
+    narrow = scp.statement(scp.build_scp(narrow_config), scp.SID_DENY_GLOBAL)
+    assert narrow["Condition"] == {
+        "StringEquals": {"aws:RequestedRegion": "unspecified"},
+        "ArnLike": {"bedrock:InferenceProfileArn": "arn:${AWS::Partition}:bedrock:*:*:inference-profile/global.*"},
+    }
+    # A Region-less check without a profile key, as Nova web grounding makes (bedrock:InvokeTool on
+    # system-tool/amazon.nova_grounding; the pinned simulator has no resource type for system-tool, so a
+    # Region-less model check without bedrock:InferenceProfileArn stands in for it). Refused by the
+    # default, allowed by AWS's narrower form.
+    grounding = _model("unspecified")
+    assert _decisions(_rendered(_with_guardrail(catalog, default_config)), [grounding]) == ["ExplicitlyDenied"]
+    # Global CRIS stays refused with the narrower form: its Region-less model check and its profile check.
+    document = _rendered(narrow_config)
+    assert _decisions(document, [grounding, _model("unspecified", f"global.{MODEL}"),
+                                 _call(ADMIN, "bedrock:InvokeModel",
+                                       f"arn:aws:bedrock:eu-central-1:{TEST_ACCOUNT}:inference-profile/global.{MODEL}")]
+                      ) == ["Allowed", "ExplicitlyDenied", "ExplicitlyDenied"]
