@@ -290,6 +290,8 @@ class AccessReview:
     expected_guardrails: list[str] = field(default_factory=list)  # from the configuration, this Region
     projects: list[str] = field(default_factory=list)  # Responses API projects granted inference (this Region)
     responses_api: bool = False  # configured
+    account: str | None = None  # the stack's account, when the template names one
+    enforced: tuple[str, ...] = ()  # the configuration's organization-enforced guardrail ARNs
 
 
 def _application_profiles_in(stack: AssemblyStack) -> dict[str, dict[str, str]]:
@@ -388,7 +390,8 @@ def _review_role(
     review = AccessReview(
         application=name, region=region, stack=stack.name, role=role, trusted=trusted, routes=[],
         application_profiles=dict(sorted(own_application_profiles.items())), policies=[],
-        expected_denies=tuple(expected_denies),
+        expected_denies=tuple(expected_denies), account=stack.account,
+        enforced=tuple(g.arn for g in config.enforced_guardrails),
     )
     if application is None:
         review.problems.append(f"role {role} is tagged for application {name!r}, which is not in the configuration")
@@ -592,7 +595,7 @@ def _application_block(section: Section, review: AccessReview, app: Application 
     if review.guardrails or review.expected_guardrails:
         same = sorted(set(review.guardrails)) == sorted(set(review.expected_guardrails))
         mark = section.check(same, where, f"guardrails granted {review.guardrails}, configured {review.expected_guardrails}")
-        lines.append(f"Guardrails (bedrock:ApplyGuardrail) {mark}: {', '.join(_code(g) for g in review.guardrails) or '(none)'}"
+        lines.append(f"Guardrails (bedrock:ApplyGuardrail) {mark}: {_guardrail_text(review.guardrails, review.account, review.enforced)}"
                      + ("" if same else f"; configured: {', '.join(review.expected_guardrails) or '(none)'}"))
 
     if review.projects or review.responses_api:
@@ -617,6 +620,31 @@ def _application_block(section: Section, review: AccessReview, app: Application 
         lines.append(f"| {_code(policy.logical_id)}{' (inline)' if policy.kind == 'inline' else ''}"
                      f" | {_size_cell(section, where, policy)} | {_deny_cell(section, where, policy, review)} |")
     lines.append("")
+
+
+_GUARDRAIL_RESOURCE = re.compile(
+    r"^arn:[^:]+:bedrock:(?P<region>[^:]+):(?P<account>[^:]+):(?P<kind>guardrail|guardrail-profile)/(?P<id>.+)$")
+
+
+def _guardrail_text(resources: Sequence[str], account: str | None, enforced: Sequence[str] = ()) -> str:
+    """``guardrail `abc` (eu-west-3) with profile `eu.guardrail.v1:0` in eu-central-1, …`` per guardrail; the
+    profile ARNs follow their guardrail in the policy (iam_policy.GuardrailGrant.resources)."""
+    parts: list[str] = []
+    for resource in resources:
+        match = _GUARDRAIL_RESOURCE.match(resource)
+        if match is None:
+            parts.append(_code(resource))
+        elif match["kind"] == "guardrail":
+            other = f", account {match['account']}" if account and match["account"] != account else ""
+            other += ", enforced by the organization" if resource in enforced else ""
+            parts.append(f"guardrail {_code(match['id'])} ({match['region']}{other})")
+        elif parts and " with profile " in parts[-1] and f"`{match['id']}`" in parts[-1]:
+            parts[-1] += f", {match['region']}"
+        elif parts:
+            parts[-1] += f" with profile {_code(match['id'])} in {match['region']}"
+        else:
+            parts.append(_code(resource))
+    return "; ".join(parts) or "(none)"
 
 
 def _size_cell(section: Section, where: str, policy: PolicyReview) -> str:

@@ -877,3 +877,24 @@ def test_the_catalog_section_shows_lifecycle_origin_and_unconfirmed_marks(milan_
             " end of life 2027-04-08; plan the move to an active profile") in lines
     # the access section checks the granted destinations against the catalog in force, project entry included
     assert not [c for c in report.checks if not c.passed]
+
+
+def test_guardrail_profiles_enforced_guardrails_and_the_responses_api_are_reviewed(catalog, tmp_path):
+    from cris_guard.app_builder import build_app
+    from cris_guard.config import load_project
+
+    config, in_force = load_project(REPO_ROOT / "config" / "examples" / "stockholm-paris.yaml", catalog)
+    build_app(config, in_force, outdir=str(tmp_path)).synth()
+    report = rp.build_report(config, in_force, rp.read_assembly(tmp_path), scenario_run=None, config_label="sp.yaml")
+    lines = report.render().splitlines()
+    assert report.passed, [f"{c.where}: {c.text}" for c in report.failures]
+    eu6 = "eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3"
+    assert (f"Guardrails (bedrock:ApplyGuardrail) ✔: guardrail `abc123def456` (eu-west-3) with profile"
+            f" `eu.guardrail.v1:0` in {eu6}; guardrail `orgbaseline1` (eu-west-3, account 999988887777, enforced by"
+            f" the organization) with profile `eu.guardrail.v1:0` in {eu6}") in lines
+    assert ("Responses API (project grant) ✔: `arn:${AWS::Partition}:bedrock:eu-north-1:${AWS::AccountId}:project/default`"
+            in lines)
+    # A policy without the guardrail profile it needs fails the check (the review compares with the config).
+    wrong = config.model_copy(update={"enforced_guardrails": []})
+    broken = rp.build_report(wrong, in_force, rp.read_assembly(tmp_path), scenario_run=None, config_label="sp.yaml")
+    assert any("guardrails granted" in c.text for c in broken.failures)
