@@ -570,9 +570,53 @@ def test_list_command_shows_lifecycle_origin_and_unconfirmed_marks(local_file, t
                      r" 2027-01-08, end of life 2027-04-08\)\]$", out, re.M)
     assert ("from eu-west-2     -> eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-2, eu-west-3"
             "   (leaves EU member states)") in out
+    guardrails = out[out.index("eu.guardrail.v1:0   [guardrail profile"):]
+    assert "    from eu-central-1  -> eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3\n" in guardrails
+    assert ("    from il-central-1  -> eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3,"
+            " il-central-1   (leaves EU member states)") in guardrails
     config_path = _write_config(tmp_path, [OPUS_5])
     assert catalog_cli(["--config", str(config_path), "list"]) == 0
     out = capsys.readouterr().out
     assert "24 EU inference profiles in force: shipped catalog as of 2026-12-06 + project catalog team-catalog.json" in out
     assert ("from eu-south-1    -> " + ", ".join(EU6) + "   (from team-catalog.json; UNCONFIRMED: the card lists EU"
             " sources but not destinations; assumed EU-6)") in out
+
+
+# ---- guardrail profiles ---------------------------------------------------------------------------------
+
+def test_shipped_eu_guardrail_profile_routes(catalog):
+    profile = catalog.guardrail_profile("eu.guardrail.v1:0")
+    assert profile.source == "https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-cross-region-support.html"
+    for source in EU6:
+        assert profile.destinations(source) == EU6
+    assert profile.destinations("il-central-1") == tuple(sorted((*EU6, "il-central-1")))
+    # London has its own uk.guardrail.v1:0 and Zurich is in no guardrail profile.
+    assert profile.destinations("eu-west-2") == () and profile.destinations("eu-central-2") == ()
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "entry", "message"),
+    [
+        ("us.guardrail.v1:0", {"source": "x", "as_of": "2026-12-06", "routes": {"us-east-1": ["us-east-1"]}},
+         "'us.guardrail.v1:0' is not an EU guardrail profile ID"),
+        ("eu.guardrail.v2:0", {"as_of": "2026-12-06", "routes": {"eu-west-1": ["eu-west-1"]}},
+         "guardrail_profiles.eu.guardrail.v2:0: missing 'source'"),
+        ("eu.guardrail.v2:0", {"source": "x", "as_of": "soon", "routes": {"eu-west-1": ["eu-west-1"]}},
+         "guardrail_profiles.eu.guardrail.v2:0.as_of: 'soon' is not a date"),
+        ("eu.guardrail.v2:0", {"source": "x", "as_of": "2026-12-06", "routes": {"eu-west-1": ["eu-west-3"]}},
+         "routes.eu-west-1: the source Region must be among its destinations"),
+    ],
+)
+def test_bad_guardrail_profile_entries_are_one_line(entry_id, entry, message):
+    with pytest.raises(CatalogError) as info:
+        parse_catalog({"profiles": {}, "guardrail_profiles": {entry_id: entry}}, origin="g.json")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_project_catalog_layers_guardrail_profile_routes(catalog):
+    local = parse_catalog({"profiles": {}, "guardrail_profiles": {"eu.guardrail.v1:0": {
+        "source": "hand", "as_of": "2026-12-06", "routes": {"eu-west-1": ["eu-west-1", "eu-west-3"]}}}},
+        "g.json", label="g.json")
+    merged = layer(catalog, local).guardrail_profile("eu.guardrail.v1:0")
+    assert merged.destinations("eu-west-1") == ("eu-west-1", "eu-west-3") and merged.origin("eu-west-1") == "g.json"
+    assert merged.destinations("eu-central-1") == EU6 and merged.origin("eu-central-1") == SHIPPED

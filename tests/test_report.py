@@ -820,7 +820,7 @@ def test_a_guardrail_grant_the_configuration_does_not_name_is_flagged(assembly, 
         )
 
     text, section = access_lines(with_template(assembly, CENTRAL, add_guardrail), default_config, catalog)
-    assert f"Guardrails (bedrock:ApplyGuardrail) ✘: `{guardrail}`; configured: (none)" in text
+    assert "Guardrails (bedrock:ApplyGuardrail) ✘: guardrail `abc123def456` (eu-central-1); configured: (none)" in text
     assert len(failed(section)) == 1
     configured = default_config.model_copy(
         update={

@@ -70,6 +70,17 @@ def _list(args: argparse.Namespace) -> int:
                 flags.append(f"UNCONFIRMED: {profile.route_unconfirmed(src)}")
             flag = f"   ({'; '.join(flags)})" if flags else ""
             print(f"    from {src:<13} -> {', '.join(dests)}{flag}")
+    for gid, guardrail in catalog.guardrail_profiles.items():
+        print(f"{gid}   [guardrail profile: ApplyGuardrail is checked in each destination]")
+        print(f"    source: {guardrail.source} (read {guardrail.as_of})")
+        for src in guardrail.source_regions:
+            flags = [] if set(guardrail.destinations(src)) <= EU_MEMBER_STATE_REGIONS else ["leaves EU member states"]
+            if guardrail.origin(src) != SHIPPED:
+                flags.append(f"from {guardrail.origin(src)}")
+            if guardrail.route_unconfirmed(src):
+                flags.append(f"UNCONFIRMED: {guardrail.route_unconfirmed(src)}")
+            flag = f"   ({'; '.join(flags)})" if flags else ""
+            print(f"    from {src:<13} -> {', '.join(guardrail.destinations(src))}{flag}")
     if catalog.not_included:
         print(f"not included: {catalog.not_included}")
     return 0
