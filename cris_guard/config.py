@@ -213,21 +213,7 @@ class Application(_Model):
     # Guardrails the application names in Converse/InvokeModel: bedrock:ApplyGuardrail is granted on
     # each, in its own Region's access only (guardrails are regional). At most 10, which keeps the
     # per-application template and policy budgets (stacks/access.py) valid.
-    guardrail_arns: Annotated[
-        list[
-            Annotated[
-                str,
-                AfterValidator(
-                    _check(
-                        _GUARDRAIL_ARN,
-                        "use a guardrail ARN such as arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123def456"
-                        " (no version suffix, no wildcards)",
-                    )
-                ),
-            ]
-        ],
-        Field(max_length=10),
-    ] = Field(default_factory=list)
+    guardrail_arns: Annotated[list[GuardrailArn], Field(max_length=10)] = Field(default_factory=list)
     # Guardrails with the cross-Region guardrail profile each uses (guardrail_arns: those without one).
     guardrails: Annotated[list[GuardrailUse], Field(max_length=10)] = Field(default_factory=list)
     # The Responses API on bedrock-runtime (/openai/v1/responses): bedrock:InvokeModel on the account's
@@ -417,6 +403,11 @@ class AccountTarget(_Model):
         )
 
 
+def _patterns(pattern: re.Pattern[str], fix: str) -> Any:
+    """A non-empty list of principal ARN patterns, each checked against ``pattern``."""
+    return Annotated[list[Annotated[str, AfterValidator(_check(pattern, fix))]], Field(min_length=1)]
+
+
 class OrganizationGuardrail(_Model):
     """An SCP for the organization's management account (see cris_guard/scp.py and docs/organization.md)."""
 
@@ -445,68 +436,22 @@ class OrganizationGuardrail(_Model):
     # Principals (IAM role ARN patterns) that may still change Bedrock invocation logging and the
     # cris-guard trail. Default: the CDK bootstrap CloudFormation execution role and cris-guard's
     # logging handler roles (cris_guard/scp.py: default_exempt_principals).
-    exempt_role_arn_patterns: (
-        Annotated[
-            list[
-                Annotated[
-                    str,
-                    AfterValidator(
-                        _check(
-                            _PRINCIPAL_ARN_PATTERN,
-                            "use an IAM role ARN or pattern such as arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*",
-                        )
-                    ),
-                ]
-            ],
-            Field(min_length=1),
-        ]
-        | None
-    ) = None
+    exempt_role_arn_patterns: _patterns(_PRINCIPAL_ARN_PATTERN, "use an IAM role ARN or pattern such as arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*") | None = None
     # Principals (IAM role ARN patterns) that may still change, delete or roll back cris-guard's
     # CloudFormation stacks, and pass the CDK bootstrap execution role to CloudFormation: CloudFormation
     # acts with a stack's service role for whoever may operate on the stack, and that role is exempt.
     # Default: the CDK bootstrap deploy role, which `cdk deploy` and CDK Pipelines assume
     # (cris_guard/scp.py: default_deployer_principals).
-    deployer_role_arn_patterns: (
-        Annotated[
-            list[
-                Annotated[
-                    str,
-                    AfterValidator(
-                        _check(
-                            _PRINCIPAL_ARN_PATTERN,
-                            "use an IAM role ARN or pattern such as arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*",
-                        )
-                    ),
-                ]
-            ],
-            Field(min_length=1),
-        ]
-        | None
-    ) = None
+    deployer_role_arn_patterns: _patterns(_PRINCIPAL_ARN_PATTERN, "use an IAM role ARN or pattern such as arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*") | None = None
 
     # Bedrock API keys (bearer tokens): "deny" refuses bedrock:CallWithBearerToken and
     # bedrock-mantle:CallWithBearerToken for everyone but api_key_exempt_principal_arn_patterns. A long-term
     # key is an IAM user that carries no cris-guard policy, so only the SCP binds it (Bedrock User Guide,
     # api-keys-permissions.html: "To fully prevent all API key-based access, you must deny both actions").
     api_keys: Literal["deny", "allow"] = "deny"
-    api_key_exempt_principal_arn_patterns: (
-        Annotated[
-            list[
-                Annotated[
-                    str,
-                    AfterValidator(
-                        _check(
-                            _KEY_PRINCIPAL_ARN_PATTERN,
-                            "use an IAM role or user ARN pattern such as arn:aws:iam::111122223333:user/BedrockAPIKey-*",
-                        )
-                    ),
-                ]
-            ],
-            Field(min_length=1),
-        ]
-        | None
-    ) = None
+    api_key_exempt_principal_arn_patterns: _patterns(
+        _KEY_PRINCIPAL_ARN_PATTERN, "use an IAM role or user ARN pattern such as arn:aws:iam::111122223333:user/BedrockAPIKey-*"
+    ) | None = None
     # "all-region-less" (default): deny every Bedrock call whose aws:RequestedRegion is "unspecified" — all
     # global CRIS, and also Region-less features such as Nova web grounding. "global-profiles": AWS's
     # narrower example, only when bedrock:InferenceProfileArn is a global. profile (docs/organization.md).

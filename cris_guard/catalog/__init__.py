@@ -117,22 +117,17 @@ class Lifecycle:
         return doc
 
 
-@dataclass(frozen=True)
-class Profile:
-    """One system-defined inference profile: its routes (source Region -> destination Regions), where
-    the data came from, and its model's lifecycle."""
+class _Routed:
+    """What a profile and a guardrail profile share: routes per source Region, their provenance, and the
+    catalog each route came from. Subclasses are frozen dataclasses with the attributes used here."""
 
-    profile_id: str
-    model_id: str
     routes: Mapping[str, tuple[str, ...]]
-    source: str = ""
-    as_of: _dt.date | None = None
-    lifecycle: Lifecycle | None = None  # None: not recorded (a hand-written or refreshed entry may omit it)
-    unconfirmed: str = ""  # the whole entry is second-hand: why
-    unconfirmed_routes: Mapping[str, str] = field(default_factory=dict)  # source Region -> why
-    note: str = ""
-    # Which catalog each route came from (SHIPPED or a project catalog's path); filled in by the loader.
-    route_origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+    source: str
+    as_of: _dt.date | None
+    unconfirmed: str
+    unconfirmed_routes: Mapping[str, str]
+    note: str
+    route_origins: Mapping[str, str]
 
     @property
     def source_regions(self) -> tuple[str, ...]:
@@ -150,20 +145,57 @@ class Profile:
         """The catalog the route from ``source_region`` came from (``shipped`` or a file path)."""
         return self.route_origins.get(source_region, SHIPPED)
 
-    def to_document(self) -> dict:
-        doc: dict = {"model_id": self.model_id, "source": self.source,
-                     "as_of": self.as_of.isoformat() if self.as_of else ""}
+    def _document(self, head: dict, middle: dict) -> dict:
+        """``head``, provenance, ``middle``, routes: the stored key order (reviewable diffs)."""
+        doc: dict = {**head, "source": self.source, "as_of": self.as_of.isoformat() if self.as_of else ""}
         if self.unconfirmed:
             doc["unconfirmed"] = self.unconfirmed
         if self.note:
             doc["note"] = self.note
-        if self.lifecycle is not None:
-            doc["lifecycle"] = self.lifecycle.to_document()
+        doc.update(middle)
         doc["routes"] = {src: list(self.routes[src]) for src in sorted(self.routes)}
         own = {src: why for src, why in sorted(self.unconfirmed_routes.items()) if why != self.unconfirmed}
         if own:
             doc["unconfirmed_routes"] = own
         return doc
+
+    def layered_over(self, theirs: _Routed | None, label: str, **keep):
+        """This entry of a project catalog (``label``) over the same entry of the base catalog: its route
+        from each source Region it lists wins, the base's other routes (with their origins and
+        UNCONFIRMED marks) stay. ``keep`` names fields to take from ``theirs`` instead."""
+        if theirs is None:
+            return self
+        kept = {src: d for src, d in theirs.routes.items() if src not in self.routes}
+        return replace(
+            self,  # type: ignore[type-var]
+            routes=dict(sorted({**kept, **self.routes}.items())),
+            unconfirmed_routes={**{s: w for s, w in theirs.unconfirmed_routes.items() if s in kept},
+                                **self.unconfirmed_routes},
+            route_origins={**{s: theirs.origin(s) for s in kept}, **{s: label for s in self.routes}},
+            **keep,
+        )
+
+
+@dataclass(frozen=True)
+class Profile(_Routed):
+    """One system-defined inference profile: its routes (source Region -> destination Regions), where
+    the data came from, and its model's lifecycle."""
+
+    profile_id: str
+    model_id: str
+    routes: Mapping[str, tuple[str, ...]]
+    source: str = ""
+    as_of: _dt.date | None = None
+    lifecycle: Lifecycle | None = None  # None: not recorded (a hand-written or refreshed entry may omit it)
+    unconfirmed: str = ""  # the whole entry is second-hand: why
+    unconfirmed_routes: Mapping[str, str] = field(default_factory=dict)  # source Region -> why
+    note: str = ""
+    # Which catalog each route came from (SHIPPED or a project catalog's path); filled in by the loader.
+    route_origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def to_document(self) -> dict:
+        middle = {"lifecycle": self.lifecycle.to_document()} if self.lifecycle is not None else {}
+        return self._document({"model_id": self.model_id}, middle)
 
 
 def is_guardrail_profile_id(value: str) -> bool:
@@ -172,7 +204,7 @@ def is_guardrail_profile_id(value: str) -> bool:
 
 
 @dataclass(frozen=True)
-class GuardrailProfile:
+class GuardrailProfile(_Routed):
     """A cross-Region guardrail profile (``eu.guardrail.v1:0``): a guardrail that uses it is evaluated in
     any of its destination Regions, and a caller needs ``bedrock:ApplyGuardrail`` on the profile in each
     (Bedrock User Guide, guardrail-profiles-permissions.html). No API lists these profiles (botocore has
@@ -187,30 +219,8 @@ class GuardrailProfile:
     note: str = ""
     route_origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
-    @property
-    def source_regions(self) -> tuple[str, ...]:
-        return tuple(sorted(self.routes))
-
-    def destinations(self, source_region: str) -> tuple[str, ...]:
-        return self.routes.get(source_region, ())
-
-    def route_unconfirmed(self, source_region: str) -> str:
-        return self.unconfirmed_routes.get(source_region, "")
-
-    def origin(self, source_region: str) -> str:
-        return self.route_origins.get(source_region, SHIPPED)
-
     def to_document(self) -> dict:
-        doc: dict = {"source": self.source, "as_of": self.as_of.isoformat() if self.as_of else ""}
-        if self.unconfirmed:
-            doc["unconfirmed"] = self.unconfirmed
-        if self.note:
-            doc["note"] = self.note
-        doc["routes"] = {src: list(self.routes[src]) for src in sorted(self.routes)}
-        own = {src: why for src, why in sorted(self.unconfirmed_routes.items()) if why != self.unconfirmed}
-        if own:
-            doc["unconfirmed_routes"] = own
-        return doc
+        return self._document({}, {})
 
 
 @dataclass(frozen=True)
@@ -448,32 +458,11 @@ def layer(base: Catalog, local: Catalog) -> Catalog:
     profiles = dict(base.profiles)
     for pid, mine in local.profiles.items():
         theirs = base.profiles.get(pid)
-        if theirs is None:
-            profiles[pid] = mine
-            continue
-        kept = {src: d for src, d in theirs.routes.items() if src not in mine.routes}
-        profiles[pid] = replace(
-            mine,
-            routes=dict(sorted({**kept, **mine.routes}.items())),
-            lifecycle=mine.lifecycle if mine.lifecycle is not None else theirs.lifecycle,
-            unconfirmed_routes={**{s: w for s, w in theirs.unconfirmed_routes.items() if s in kept},
-                                **mine.unconfirmed_routes},
-            route_origins={**{s: theirs.origin(s) for s in kept}, **{s: label for s in mine.routes}},
-        )
+        life = {} if theirs is None or mine.lifecycle is not None else {"lifecycle": theirs.lifecycle}
+        profiles[pid] = mine.layered_over(theirs, label, **life)
     guardrails = dict(base.guardrail_profiles)
     for gid, mine in local.guardrail_profiles.items():
-        theirs = base.guardrail_profiles.get(gid)
-        if theirs is None:
-            guardrails[gid] = mine
-            continue
-        kept = {src: d for src, d in theirs.routes.items() if src not in mine.routes}
-        guardrails[gid] = replace(
-            mine,
-            routes=dict(sorted({**kept, **mine.routes}.items())),
-            unconfirmed_routes={**{s: w for s, w in theirs.unconfirmed_routes.items() if s in kept},
-                                **mine.unconfirmed_routes},
-            route_origins={**{s: theirs.origin(s) for s in kept}, **{s: label for s in mine.routes}},
-        )
+        guardrails[gid] = mine.layered_over(base.guardrail_profiles.get(gid), label)
     return replace(base, profiles=dict(sorted(profiles.items())), layers=(*base.layers, label),
                    guardrail_profiles=dict(sorted(guardrails.items())))
 

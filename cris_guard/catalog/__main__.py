@@ -48,6 +48,20 @@ def _in_force(args: argparse.Namespace) -> tuple[Catalog, Path | None]:
         raise _BadInput(str(exc)) from None
 
 
+def _print_routes(entry) -> None:
+    """One line per source Region: destinations, and whether they leave the EU, come from a project
+    catalog or are UNCONFIRMED."""
+    for src in entry.source_regions:
+        dests = entry.destinations(src)
+        flags = [] if set(dests) <= EU_MEMBER_STATE_REGIONS else ["leaves EU member states"]
+        if entry.origin(src) != SHIPPED:
+            flags.append(f"from {entry.origin(src)}")
+        if entry.route_unconfirmed(src):
+            flags.append(f"UNCONFIRMED: {entry.route_unconfirmed(src)}")
+        flag = f"   ({'; '.join(flags)})" if flags else ""
+        print(f"    from {src:<13} -> {', '.join(dests)}{flag}")
+
+
 def _list(args: argparse.Namespace) -> int:
     catalog, _ = _in_force(args)
     print(f"{len(catalog.profiles)} EU inference profiles in force: shipped catalog as of {catalog.as_of}"
@@ -59,28 +73,11 @@ def _list(args: argparse.Namespace) -> int:
         recorded = "" if profile.lifecycle else " (not recorded)"
         print(f"{pid}   [{life.describe()}{recorded}]")
         print(f"    source: {profile.source} (read {profile.as_of})")
-        for src in profile.source_regions:
-            dests = profile.destinations(src)
-            flags = []
-            if not set(dests) <= EU_MEMBER_STATE_REGIONS:
-                flags.append("leaves EU member states")
-            if profile.origin(src) != SHIPPED:
-                flags.append(f"from {profile.origin(src)}")
-            if profile.route_unconfirmed(src):
-                flags.append(f"UNCONFIRMED: {profile.route_unconfirmed(src)}")
-            flag = f"   ({'; '.join(flags)})" if flags else ""
-            print(f"    from {src:<13} -> {', '.join(dests)}{flag}")
+        _print_routes(profile)
     for gid, guardrail in catalog.guardrail_profiles.items():
         print(f"{gid}   [guardrail profile: ApplyGuardrail is checked in each destination]")
         print(f"    source: {guardrail.source} (read {guardrail.as_of})")
-        for src in guardrail.source_regions:
-            flags = [] if set(guardrail.destinations(src)) <= EU_MEMBER_STATE_REGIONS else ["leaves EU member states"]
-            if guardrail.origin(src) != SHIPPED:
-                flags.append(f"from {guardrail.origin(src)}")
-            if guardrail.route_unconfirmed(src):
-                flags.append(f"UNCONFIRMED: {guardrail.route_unconfirmed(src)}")
-            flag = f"   ({'; '.join(flags)})" if flags else ""
-            print(f"    from {src:<13} -> {', '.join(guardrail.destinations(src))}{flag}")
+        _print_routes(guardrail)
     if catalog.not_included:
         print(f"not included: {catalog.not_included}")
     return 0
