@@ -18,10 +18,12 @@ export CDK_DISABLE_VERSION_CHECK := 1
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cris-guard needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# cris-guard itself, editable and without dependencies (the pins above are the ones used): .venv/bin/cris-guard
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -30,10 +32,10 @@ node_modules/.installed: package.json package-lock.json
 
 ## synth: synthesize CONFIG (default config/default.yaml) into cdk.out/ and print a summary
 synth: setup
-	@$(PY) -m cris_guard.config $(CONFIG)
+	@$(PY) -m cris_guard check $(CONFIG)
 	@rm -rf cdk.out
 	$(CDK) synth --no-notices --quiet -c config=$(CONFIG) > /dev/null
-	@$(PY) -m cris_guard.summary --config $(CONFIG) --assembly cdk.out
+	@$(PY) -m cris_guard summary --config $(CONFIG) --assembly cdk.out
 
 ## test: the whole test suite, cfn-lint on every synthesized template, and the access scenarios
 test: synth
@@ -46,7 +48,7 @@ check-scenarios:
 ifeq ($(SCENARIOS),)
 	@echo "access scenarios: none for $(CONFIG); pass SCENARIOS=path/to/dir (see docs/iam.md)"
 else
-	$(PY) -m cris_guard.scenarios --config $(CONFIG) --scenarios $(SCENARIOS) --assembly cdk.out
+	$(PY) -m cris_guard scenarios --config $(CONFIG) --scenarios $(SCENARIOS) --assembly cdk.out
 endif
 
 # Every template, including those of account Stages (cdk.out/assembly-<account>/).
@@ -60,7 +62,7 @@ scenarios: synth check-scenarios
 
 ## report: the Markdown review report of cdk.out for pull requests (exit 1 on any failed check or scenario)
 report:
-	$(PY) -m cris_guard.report --config $(CONFIG) --assembly cdk.out $(if $(SCENARIOS),--scenarios $(SCENARIOS),--no-scenarios)
+	$(PY) -m cris_guard report --config $(CONFIG) --assembly cdk.out $(if $(SCENARIOS),--scenarios $(SCENARIOS),--no-scenarios)
 
 bench: setup
 	$(PY) bench/scale.py

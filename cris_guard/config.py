@@ -1083,12 +1083,11 @@ def load_config(path: Path | str | None = None, catalog: Catalog | None = None) 
     return load_project(path, catalog)[0]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m cris_guard.config [file]``: validate a configuration without synthesizing it."""
+def command(path: Path | str | None = None) -> int:
+    """``cris-guard check CONFIG``: validate a configuration without synthesizing it; 0 valid (warnings
+    on stderr), 2 invalid."""
     import sys
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    path = args[0] if args else None
     try:
         config, catalog = load_project(path)
     except ConfigError as exc:
@@ -1104,6 +1103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     return 0
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m cris_guard.config [file]``: an alias of ``cris-guard check`` (kept for one release)."""
+    import sys
+
+    from cris_guard.cli import main as cli_main
+
+    return cli_main(["check", *(sys.argv[1:] if argv is None else argv)])
 
 if __name__ == "__main__":
     raise SystemExit(main())

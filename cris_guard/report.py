@@ -25,7 +25,6 @@ and return :class:`Section` objects; :func:`main` is the thin CLI around them.
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import fnmatch
 import importlib.metadata
@@ -1542,28 +1541,22 @@ def catalog_age_warning(catalog: Catalog, today: _dt.date) -> str | None:
             " `python -m cris_guard.catalog refresh --region <each source Region> --output <project catalog>`")
 
 
-def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _dt.date.today) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cris_guard.report",
-        description="Write the Markdown review report of a synthesized cloud assembly (exit 1 on any failed check).",
-    )
-    parser.add_argument("--config", type=Path, default=None, help="configuration file (default: config/default.yaml)")
-    parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="cloud assembly directory (default: cdk.out)")
-    parser.add_argument("--scenarios", type=Path, default=None,
-                        help="access scenario directory (default: scenarios/ for config/default.yaml, none otherwise)")
-    parser.add_argument("--no-scenarios", action="store_true", help="do not evaluate access scenarios")
-    parser.add_argument("--out", type=Path, default=None, help=f"report file (default: <assembly>/{REPORT_FILE_NAME})")
-    args = parser.parse_args(argv)
+def command(
+    *, config_path: Path | None = None, assembly_dir: Path = Path("cdk.out"), scenario_dir: Path | None = None,
+    no_scenarios: bool = False, out: Path | None = None, today: Callable[[], _dt.date] = _dt.date.today,
+) -> int:
+    """``cris-guard report``: write the Markdown review report of a synthesized cloud assembly; 0 every
+    check passed, 1 a check or scenario failed, 2 bad input."""
     try:
-        config, catalog = load_project(args.config)
-        assembly = read_assembly(args.assembly)
+        config, catalog = load_project(config_path)
+        assembly = read_assembly(assembly_dir)
     except (ConfigError, AssemblyError) as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
     warning = catalog_age_warning(catalog, today())
     if warning:
         print(warning, file=sys.stderr)
-    directory = None if args.no_scenarios else (args.scenarios or default_scenario_dir(args.config))
+    directory = None if no_scenarios else (scenario_dir or default_scenario_dir(config_path))
     runs: ScenarioRun | dict[str | None, ScenarioRun] | None = None
     # The guardrail stack goes along, to the accounts it binds (scenarios.without_unbound_scps: not the
     # management account, not an account that account-ID targets leave out): the scenario runner
@@ -1580,14 +1573,21 @@ def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _
         runs = run_scenarios(directory, config, catalog,
                              scenarios.without_unbound_scps(config, config.account, assembly.stacks))
     report = build_report(config, catalog, assembly, scenario_run=runs,
-                          config_label=str(args.config or "config/default.yaml"), assembly_label=str(args.assembly))
-    out = args.out or args.assembly / REPORT_FILE_NAME
+                          config_label=str(config_path or "config/default.yaml"), assembly_label=str(assembly_dir))
+    out = out or assembly_dir / REPORT_FILE_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.render(), encoding="utf-8")
     print(f"cris-guard review report: {out}")
     print(report.verdict())
     return 0 if report.passed else 1
 
+
+
+def main(argv: Sequence[str] | None = None, *, today: Callable[[], _dt.date] = _dt.date.today) -> int:
+    """``python -m cris_guard.report``: an alias of ``cris-guard report`` (kept for one release)."""
+    from cris_guard.cli import main as cli_main
+
+    return cli_main(["report", *(sys.argv[1:] if argv is None else argv)], today=today)
 
 if __name__ == "__main__":
     sys.exit(main())

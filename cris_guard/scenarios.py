@@ -30,7 +30,6 @@ Run ``python -m cris_guard.scenarios [--config FILE] [--scenarios DIR]``; exit c
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
 import copy
 import hashlib
@@ -1229,25 +1228,19 @@ def synthesize(
         return build(directory)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cris_guard.scenarios",
-        description="Evaluate the access scenarios against the synthesized templates (offline IAM evaluation).",
-    )
-    parser.add_argument("--config", type=Path, default=None, help="configuration file (default: config/default.yaml)")
-    parser.add_argument("--scenarios", type=Path, default=DEFAULT_SCENARIO_DIR, help="directory of *.yaml scenario files")
-    parser.add_argument("--assembly", type=Path, default=None,
-                        help="evaluate an existing cdk.out instead of synthesizing (files with config_overrides are skipped)")
-    parser.add_argument("--verbose", "-v", action="store_true", help="print every call, not only failures")
-    args = parser.parse_args(argv)
+def command(
+    *, config_path: Path | None = None, scenario_dir: Path = DEFAULT_SCENARIO_DIR, assembly: Path | None = None,
+    verbose: bool = False,
+) -> int:
+    """``cris-guard scenarios``: evaluate the access scenarios; 0 all held, 1 one failed, 2 bad input."""
     try:
-        config, catalog = load_project(args.config)
-        files = load_scenario_dir(args.scenarios)
+        config, catalog = load_project(config_path)
+        files = load_scenario_dir(scenario_dir)
         check_scenario_accounts(files, config)
         # Files with config_overrides need a synthesis of their own: only the single-account run without
         # --assembly makes one. Otherwise (a given cdk.out, or one synthesis for every account) they are
         # skipped here and left to pytest.
-        if config.multi_account or args.assembly is not None:
+        if config.multi_account or assembly is not None:
             skipped = [f.label for f in files if f.content.config_overrides is not None]
             files = [f for f in files if f.content.config_overrides is None]
         else:
@@ -1255,7 +1248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports: list[tuple[str, Report]] = []
         if config.multi_account:
             # Each account's stacks are evaluated with its own configuration.
-            stacks = (stacks_from_directory(args.assembly) if args.assembly is not None
+            stacks = (stacks_from_directory(assembly) if assembly is not None
                       else synthesize(config, catalog))
             for entry in per_account(config, stacks):
                 account = entry.config.account or DEFAULT_ACCOUNT
@@ -1264,17 +1257,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 reports.append((f"account {entry.stage} ({account})", report))
         else:
             account = config.account or DEFAULT_ACCOUNT
-            if args.assembly is not None:
-                stacks = stacks_from_directory(args.assembly)
+            if assembly is not None:
+                stacks = stacks_from_directory(assembly)
                 report = run(files, config, catalog, lambda _config: stacks, account=account)
             else:
                 report = run(files, config, catalog, lambda c: synthesize(c, catalog, account=account), account=account)
             reports.append((f"account {account}", report))
     except (ConfigError, ScenarioError, UnresolvableError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"cris-guard: {line}", file=sys.stderr)
         return 2
     header = [
-        f"cris-guard access scenarios: {args.scenarios} against {args.config or 'config/default.yaml'}"
+        f"cris-guard access scenarios: {scenario_dir} against {config_path or 'config/default.yaml'}"
         f" (partition {EVALUATION_PARTITION})",
         "evaluator: @cloud-copilot/iam-simulate (AGPL-3.0-or-later, run as a separate Node process)",
         *([f"skipped (need their own synthesis, not --assembly): {', '.join(skipped)}"] if skipped else []),
@@ -1282,9 +1276,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(header))
     for title, report in reports:
         report.header = ["", f"== {title} =="] if config.multi_account else [f"({title})", ""]
-        print(report.render(verbose=args.verbose))
+        print(report.render(verbose=verbose))
     return 0 if all(report.passed for _, report in reports) else 1
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m cris_guard.scenarios``: an alias of ``cris-guard scenarios`` (kept for one release)."""
+    from cris_guard.cli import main as cli_main
+
+    return cli_main(["scenarios", *(sys.argv[1:] if argv is None else argv)])
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,6 @@ account (Stage); every stack says whether its template could be a StackSet as it
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -105,27 +104,29 @@ def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cris_guard.summary", description=__doc__)
-    parser.add_argument("--config", default=None, help="configuration file (default: config/default.yaml)")
-    parser.add_argument("--assembly", default="cdk.out", help="cloud assembly directory (default: cdk.out)")
-    args = parser.parse_args(argv)
+def command(*, config_path: Path | None = None, assembly_dir: Path = Path("cdk.out")) -> int:
+    """``cris-guard summary``: what was synthesized, read from the cloud assembly; 0, or 2 on bad input."""
     try:
-        config, catalog = load_project(args.config)
+        config, catalog = load_project(config_path)
     except ConfigError as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
-    assembly = Path(args.assembly)
-    if not (assembly / "manifest.json").exists():
-        print(f"cris-guard: {assembly}/manifest.json not found; run `make synth` first", file=sys.stderr)
+    if not (assembly_dir / "manifest.json").exists():
+        print(f"cris-guard: {assembly_dir}/manifest.json not found; run `make synth` first", file=sys.stderr)
         return 2
     try:
-        print(render_summary(config, catalog, assembly))
+        print(render_summary(config, catalog, assembly_dir))
     except AssemblyError as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
     return 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cris_guard.summary``: an alias of ``cris-guard summary`` (kept for one release)."""
+    from cris_guard.cli import main as cli_main
+
+    return cli_main(["summary", *(sys.argv[1:] if argv is None else argv)])
 
 if __name__ == "__main__":
     sys.exit(main())

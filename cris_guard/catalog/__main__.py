@@ -7,9 +7,9 @@ refused); 2 bad input (a missing or malformed catalog or configuration), always 
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -32,7 +32,19 @@ class _BadInput(Exception):
     pass
 
 
-def _in_force(args: argparse.Namespace) -> tuple[Catalog, Path | None]:
+@dataclass(frozen=True)
+class CatalogOptions:
+    """What ``cris-guard catalog list|refresh`` was given (cris_guard.cli parses it)."""
+
+    catalog: str | None = None  # base catalog file (default: the shipped one)
+    config: str | None = None  # configuration whose project catalog is layered over the base
+    region: tuple[str, ...] = ()
+    output: str | None = None
+    profile: str | None = None
+    dry_run: bool = False
+
+
+def _in_force(args: CatalogOptions) -> tuple[Catalog, Path | None]:
     """The catalog in force: shipped (or ``--catalog``) plus the configuration's project catalog."""
     base = load_catalog(args.catalog)
     if not args.config:
@@ -62,7 +74,7 @@ def _print_routes(entry) -> None:
         print(f"    from {src:<13} -> {', '.join(dests)}{flag}")
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: CatalogOptions) -> int:
     catalog, _ = _in_force(args)
     print(f"{len(catalog.profiles)} EU inference profiles in force: shipped catalog as of {catalog.as_of}"
           + "".join(f" + project catalog {p}" for p in catalog.local_layers))
@@ -83,7 +95,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refresh(args: argparse.Namespace, client_factory=None, today: _dt.date | None = None) -> int:
+def _refresh(args: CatalogOptions, client_factory=None, today: _dt.date | None = None) -> int:
     bad = [r for r in args.region if not is_region_code(r)]
     if bad:
         raise _BadInput(f"--region: {bad[0]!r} is not a known Region code; use e.g. eu-central-1")
@@ -126,29 +138,13 @@ def _refresh(args: argparse.Namespace, client_factory=None, today: _dt.date | No
     return 0
 
 
-def main(argv: list[str] | None = None, client_factory=None, today: _dt.date | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cris_guard.catalog", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--catalog", default=None, help="base catalog JSON file (default: the shipped one)")
-    parser.add_argument("--config", default=None,
-                        help="configuration file: its project catalog (`catalog:`) is layered over the base")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="show every profile in force, where it routes from each source Region, and its lifecycle")
-    refresh = sub.add_parser(
-        "refresh", help="write a project catalog from what an account reports (needs AWS credentials)",
-        description="Example: python -m cris_guard.catalog --config my.yaml refresh --region eu-central-1"
-                    " --region eu-west-1 --output config/my-catalog.json",
-    )
-    refresh.add_argument("--region", action="append", required=True, help="source Region to query (repeatable)")
-    refresh.add_argument("--output", default=None, help="project catalog file to write (kept routes from other Regions)")
-    refresh.add_argument("--profile", default=None, help="AWS named profile for credentials")
-    refresh.add_argument("--dry-run", action="store_true",
-                         help="print the differences from the catalog in force, write nothing; exit 1 if there are any")
-    args = parser.parse_args(argv)
+def command(action: str, options: CatalogOptions, client_factory=None, today: _dt.date | None = None) -> int:
+    """``cris-guard catalog list|refresh``: 0 all good; 1 refresh --dry-run found differences or the AWS API
+    refused; 2 bad input (one line)."""
     try:
-        if args.command == "list":
-            return _list(args)
-        return _refresh(args, client_factory, today)
+        if action == "list":
+            return _list(options)
+        return _refresh(options, client_factory, today)
     except (CatalogError, _BadInput) as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
@@ -158,6 +154,19 @@ def main(argv: list[str] | None = None, client_factory=None, today: _dt.date | N
     except BrokenPipeError:  # `… list | head`
         return 0
 
+
+def main(argv: list[str] | None = None, client_factory=None, today: _dt.date | None = None) -> int:
+    """``python -m cris_guard.catalog [--catalog F] [--config C] list|refresh …``: an alias of
+    ``cris-guard catalog list|refresh …`` (kept for one release); the options before the action move after it."""
+    from cris_guard.cli import main as cli_main
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    leading: list[str] = []
+    while len(args) >= 2 and args[0] in ("--catalog", "--config"):
+        leading += args[:2]
+        args = args[2:]
+    action, rest = (args[0], args[1:]) if args else ("--help", [])
+    return cli_main(["catalog", action, *leading, *rest], client_factory=client_factory, today=today)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,220 @@
+"""``cris-guard``: one command for every cris-guard tool.
+
+Every subcommand follows one exit-code contract: **0** all good, **1** a check, scenario or comparison
+failed, **2** bad input (a configuration, catalog, assembly or option that cannot be used), always one
+line per problem on stderr and never a traceback. Built on click (a well-kept CLI library) rather than
+hand-written parsing; click's own usage errors are folded into that contract by :func:`main`.
+
+The former ``python -m cris_guard.<module>`` entry points (config, summary, report, scenarios, catalog)
+still work for one release as thin aliases of these subcommands.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+
+from cris_guard import __version__
+
+_PATH = click.Path(path_type=Path)
+_EXISTING_DIR = click.Path(path_type=Path, file_okay=False)
+
+
+def _config_option(func):
+    return click.option("--config", "config_path", type=_PATH, default=None,
+                        help="Configuration file. Default: config/default.yaml.")(func)
+
+
+def _assembly_option(func):
+    return click.option("--assembly", "assembly_dir", type=_PATH, default=Path("cdk.out"), show_default=True,
+                        help="Cloud assembly directory written by `cdk synth` (make synth).")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, "--version", prog_name="cris-guard")
+def cli() -> None:
+    """Governed Amazon Bedrock cross-Region inference (CRIS) for EU platform teams.
+
+    Exit status of every command: 0 all good, 1 a check failed, 2 bad input.
+
+    \b
+    Examples:
+      cris-guard check config/default.yaml
+      cris-guard summary --config config/default.yaml --assembly cdk.out
+      cris-guard report --config config/default.yaml --out review-report.md
+      cris-guard catalog list --config config/examples/milan.yaml
+    """
+
+
+@cli.command()
+@click.argument("config_path", metavar="CONFIG", type=_PATH, required=False)
+def check(config_path: Path | None) -> int:
+    """Validate a configuration (and its project catalog) without synthesizing it.
+
+    Legacy profiles are warned about on stderr; a profile past its end of life, a route leaving the EU or
+    any other invalid value is one line each, with exit status 2.
+
+    \b
+    Example:
+      cris-guard check config/examples/milan.yaml
+    """
+    from cris_guard.config import command
+
+    return command(config_path)
+
+
+@cli.command()
+@_config_option
+@_assembly_option
+def summary(config_path: Path | None, assembly_dir: Path) -> int:
+    """Print what was synthesized: stacks, routes (with their catalog), applications, cost, outputs.
+
+    \b
+    Example:
+      cris-guard summary --config config/default.yaml --assembly cdk.out
+    """
+    from cris_guard.summary import command
+
+    return command(config_path=config_path, assembly_dir=assembly_dir)
+
+
+@cli.command()
+@_config_option
+@_assembly_option
+@click.option("--scenarios", "scenario_dir", type=_EXISTING_DIR, default=None,
+              help="Access-scenario directory. Default: scenarios/ for config/default.yaml, none otherwise.")
+@click.option("--no-scenarios", is_flag=True, help="Do not evaluate access scenarios.")
+@click.option("--out", type=_PATH, default=None, help="Report file. Default: <assembly>/review-report.md.")
+@click.pass_obj
+def report(obj: dict, config_path: Path | None, assembly_dir: Path, scenario_dir: Path | None, no_scenarios: bool,
+           out: Path | None) -> int:
+    """Write the Markdown review report of a synthesized cloud assembly for a pull request.
+
+    Exit status 1 on any failed check or scenario.
+
+    \b
+    Example:
+      cris-guard report --config config/examples/milan.yaml --scenarios config/examples/milan-scenarios
+    """
+    from cris_guard.report import command
+
+    today = (obj or {}).get("today") or _dt.date.today
+    return command(config_path=config_path, assembly_dir=assembly_dir, scenario_dir=scenario_dir,
+                   no_scenarios=no_scenarios, out=out, today=today)
+
+
+@cli.command()
+@_config_option
+@click.option("--scenarios", "scenario_dir", type=_EXISTING_DIR, default=None,
+              help="Directory of *.yaml scenario files. Default: scenarios/.")
+@click.option("--assembly", "assembly_dir", type=_PATH, default=None,
+              help="Evaluate this cdk.out instead of synthesizing (files with config_overrides are skipped).")
+@click.option("--verbose", "-v", is_flag=True, help="Print every call, not only failures.")
+def scenarios(config_path: Path | None, scenario_dir: Path | None, assembly_dir: Path | None, verbose: bool) -> int:
+    """Evaluate access scenarios against the synthesized policies with an offline IAM evaluator.
+
+    Exit status 1 when a scenario does not hold.
+
+    \b
+    Example:
+      cris-guard scenarios --config config/default.yaml --scenarios scenarios --assembly cdk.out
+    """
+    from cris_guard import scenarios as sc
+
+    return sc.command(config_path=config_path, scenario_dir=scenario_dir or sc.DEFAULT_SCENARIO_DIR,
+                      assembly=assembly_dir, verbose=verbose)
+
+
+@cli.group()
+def catalog() -> None:
+    """The inference-profile catalog: list it, or write a project catalog from an account."""
+
+
+def _catalog_options(func):
+    func = click.option("--config", default=None,
+                        help="Configuration whose project catalog (`catalog:`) is layered over the shipped one.")(func)
+    return click.option("--catalog", "catalog_file", default=None,
+                        help="Base catalog JSON file. Default: the one shipped with cris-guard.")(func)
+
+
+@catalog.command("list")
+@_catalog_options
+def catalog_list(catalog_file: str | None, config: str | None) -> int:
+    """Show every profile in force, where it routes from each source Region, and its lifecycle.
+
+    \b
+    Example:
+      cris-guard catalog list --config config/examples/milan.yaml
+    """
+    from cris_guard.catalog.__main__ import CatalogOptions, command
+
+    return command("list", CatalogOptions(catalog=catalog_file, config=config))
+
+
+@catalog.command("refresh")
+@_catalog_options
+@click.option("--region", "regions", multiple=True, required=True, help="Source Region to query (repeatable).")
+@click.option("--output", default=None, help="Project catalog file to write (routes from other Regions are kept).")
+@click.option("--profile", default=None, help="AWS named profile for credentials.")
+@click.option("--dry-run", is_flag=True, help="Print the differences from the catalog in force; write nothing; exit 1 if any.")
+@click.pass_obj
+def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, regions: tuple[str, ...],
+                    output: str | None, profile: str | None, dry_run: bool) -> int:
+    """Write a project catalog from what an account reports (needs AWS credentials).
+
+    Reads ListInferenceProfiles, GetInferenceProfile and ListFoundationModels in each --region, never
+    rewrites the shipped catalog, and prints the differences from the catalog in force.
+
+    \b
+    Example:
+      cris-guard catalog refresh --config my.yaml --region eu-central-1 --region eu-west-1 --output my-catalog.json
+    """
+    from cris_guard.catalog.__main__ import CatalogOptions, command
+
+    options = CatalogOptions(catalog=catalog_file, config=config, region=regions, output=output, profile=profile,
+                             dry_run=dry_run)
+    obj = obj or {}
+    return command("refresh", options, client_factory=obj.get("client_factory"), today=obj.get("today_date"))
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    today: Callable[[], _dt.date] | _dt.date | None = None,
+    client_factory: Callable[[str], object] | None = None,
+) -> int:
+    """Run ``cris-guard`` with ``argv``; return the exit status. ``today`` and ``client_factory`` are for
+    tests (a pinned date; a botocore Stubber instead of AWS)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    obj = {
+        "today": today if callable(today) else ((lambda: today) if today else None),
+        "today_date": today() if callable(today) else today,
+        "client_factory": client_factory,
+    }
+    try:
+        result = cli.main(args=args, prog_name="cris-guard", standalone_mode=False, obj=obj)
+    except click.exceptions.NoArgsIsHelpError as exc:  # a group without its subcommand: help, not an error
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return 2
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "cris-guard"
+        print(f"cris-guard: {exc.format_message()} (see `{where} --help`)", file=sys.stderr)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    """The ``cris-guard`` console script."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,106 @@
+"""The `cris-guard` command: every subcommand, its help, and one exit-code contract (0 / 1 / 2)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cris_guard import __version__
+from cris_guard.cli import main
+
+from .conftest import REPO_ROOT
+
+COMMANDS = [["check"], ["summary"], ["report"], ["scenarios"], ["catalog"], ["catalog", "list"], ["catalog", "refresh"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(command, capsys):
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: cris-guard {' '.join(command)}")
+    if command != ["catalog"]:
+        assert "Example:" in out and "cris-guard " in out.split("Example:")[1]
+
+
+def test_version_comes_from_the_package(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"cris-guard, version {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "--bogus"], "cris-guard: No such option '--bogus'"),
+        (["frobnicate"], "cris-guard: No such command 'frobnicate'"),
+        (["catalog", "refresh"], "cris-guard: Missing option '--region'"),
+        (["scenarios", "--scenarios", "/nonexistent/dir"], "cris-guard: /nonexistent/dir: no *.yaml scenario files"),
+        (["check", "/nonexistent/c.yaml"], "cris-guard: /nonexistent/c.yaml: configuration file not found"),
+        (["summary", "--assembly", "/nonexistent/cdk.out"], "cris-guard: /nonexistent/cdk.out/manifest.json not found"),
+        (["report", "--assembly", "/nonexistent/cdk.out", "--no-scenarios"], "cris-guard: /nonexistent/cdk.out"),
+        (["catalog", "list", "--catalog", "/nonexistent/c.json"], "cris-guard: /nonexistent/c.json: catalog file not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err, err
+
+
+def test_check_accepts_a_valid_configuration(capsys):
+    assert main(["check", str(REPO_ROOT / "config" / "examples" / "milan.yaml")]) == 0
+    assert "milan.yaml is valid: 1 applications in eu-south-1" in capsys.readouterr().out
+
+
+def test_catalog_list_and_a_dry_run_that_finds_differences(capsys):
+    assert main(["catalog", "list", "--config", str(REPO_ROOT / "config" / "examples" / "milan.yaml")]) == 0
+    assert "+ project catalog" in capsys.readouterr().out
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("bedrock", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(client)
+    stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": []})
+    stub.add_response("list_foundation_models", {"modelSummaries": []})
+    stub.activate()
+    # The account reports nothing from eu-west-1: every shipped route from there is a difference: exit 1.
+    assert main(["catalog", "refresh", "--region", "eu-west-1", "--dry-run"], client_factory=lambda r: client) == 1
+    assert "no longer reported" in capsys.readouterr().out
+
+
+def test_summary_and_report_of_the_session_assembly(default_assembly, tmp_path, capsys):
+    target = tmp_path / "cdk.out"
+    shutil.copytree(default_assembly.directory, target)
+    assert main(["summary", "--assembly", str(target)]) == 0
+    assert capsys.readouterr().out.startswith("cris-guard: synthesized 'acme-genai'")
+    out = tmp_path / "report.md"
+    assert main(["report", "--assembly", str(target), "--no-scenarios", "--out", str(out)]) == 0
+    assert out.read_text().startswith("# cris-guard review report: acme-genai")
+    # A template that grants more than the configuration says fails a check: exit 1.
+    stack = next(target.glob("acme-genai-eu-central-1.template.json"))
+    stack.write_text(stack.read_text().replace('"eu-north-1"', '"us-east-1"', 1))
+    code = main(["report", "--assembly", str(target), "--no-scenarios", "--out", str(out)])
+    assert code == 1
+    assert "✘ FAIL" in out.read_text()
+
+
+def test_the_former_module_entry_points_are_aliases(capsys):
+    from cris_guard.catalog.__main__ import main as catalog_alias
+    from cris_guard.config import main as config_alias
+
+    assert config_alias([str(REPO_ROOT / "config" / "default.yaml")]) == 0
+    assert catalog_alias(["--config", str(REPO_ROOT / "config" / "examples" / "milan.yaml"), "list"]) == 0
+    assert "+ project catalog" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("cris-guard", path=str(REPO_ROOT / ".venv" / "bin")) is None,
+                    reason="the console script is installed by `make setup` (pip install -e .)")
+def test_the_console_script_runs():
+    script = shutil.which("cris-guard", path=str(REPO_ROOT / ".venv" / "bin"))
+    result = subprocess.run([script, "check", str(REPO_ROOT / "config" / "default.yaml")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    result = subprocess.run([sys.executable, "-m", "cris_guard", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "Usage: cris-guard" in result.stdout
