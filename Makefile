@@ -14,7 +14,7 @@ SCENARIOS ?= $(if $(filter $(DEFAULT_CONFIG),$(CONFIG)),scenarios,)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test lint scenarios check-scenarios report bench clean setup
+.PHONY: synth test lint scenarios check-scenarios report bench clean setup package-check
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -64,8 +64,24 @@ scenarios: synth check-scenarios
 report:
 	$(PY) -m cris_guard report --config $(CONFIG) --assembly cdk.out $(if $(SCENARIOS),--scenarios $(SCENARIOS),--no-scenarios)
 
+## package-check: build the wheel, install it into a clean virtual environment (with the pinned
+## dependencies), and prove the packaging: cris-guard --help/check/catalog list, and the example app in
+## examples/own-cdk-app synthesized with cdk-nag from the installed wheel (not the source tree).
+PKG_VENV := .build/pkg-venv
+package-check: setup
+	@rm -rf .build dist && mkdir -p .build
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
+	$(PYTHON) -m venv $(PKG_VENV)
+	$(PKG_VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt dist/cris_guard-*.whl
+	cd .build && ../$(PKG_VENV)/bin/cris-guard --help > /dev/null
+	cd .build && ../$(PKG_VENV)/bin/cris-guard check ../config/default.yaml
+	cd .build && ../$(PKG_VENV)/bin/cris-guard catalog list | head -1
+	cd .build && ../$(PKG_VENV)/bin/python -c 'import cris_guard, sys; sys.exit(0 if "site-packages" in cris_guard.__file__ else "cris_guard was imported from the source tree, not the wheel")'
+	cd examples/own-cdk-app && CDK_OUTDIR=../../.build/own-cdk-app.out ../../$(PKG_VENV)/bin/python app.py
+	@echo "package-check: wheel $$(ls dist/*.whl | xargs -n1 basename) installs, runs, and synthesizes examples/own-cdk-app nag-clean"
+
 bench: setup
 	$(PY) bench/scale.py
 
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache .build dist build

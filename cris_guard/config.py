@@ -931,7 +931,7 @@ def _not_in_catalog(pid: str, catalog: Catalog, today: _dt.date) -> str:
     hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
     where = " or ".join(["the shipped catalog", *catalog.local_layers])
     return (
-        f"{pid!r} is not in {where}; {hint}to add it, run `python -m cris_guard.catalog refresh --region <source Region>"
+        f"{pid!r} is not in {where}; {hint}to add it, run `cris-guard catalog refresh --region <source Region>"
         " --output <project catalog>` with AWS credentials, or write a project catalog entry by hand (with its source"
         " and date; README 'The profile catalog'), and name the file under `catalog:` in this configuration"
     )
@@ -940,7 +940,7 @@ def _not_in_catalog(pid: str, catalog: Catalog, today: _dt.date) -> str:
 def _past_end_of_life(pid: str, lifecycle, catalog: Catalog) -> str:
     replacement = (
         f"AWS names {lifecycle.replacement} as its replacement" if lifecycle.replacement
-        else "AWS names no replacement; choose an active profile (`python -m cris_guard.catalog list`)"
+        else "AWS names no replacement; choose an active profile (`cris-guard catalog list`)"
     )
     when = f"on {lifecycle.end_of_life_date}" if lifecycle.end_of_life_date else "(status end-of-life)"
     return f"{pid!r} reached its end of life {when} (Bedrock model lifecycle), so calls to it fail; {replacement}"

@@ -1,4 +1,4 @@
-"""The review report a person reads in a pull request: ``python -m cris_guard.report``.
+"""The review report a person reads in a pull request: ``cris-guard report``.
 
 A template diff of thousands of lines of IAM JSON is not reviewable. This module reads what was
 actually synthesized (a cloud assembly: ``manifest.json``, the templates, the stacks' metadata and
@@ -20,7 +20,7 @@ Every line marked ✘ is a failed check; any ✘, or any failing scenario, makes
 that CI can gate on it. Sections are pure functions of parsed templates (:class:`AssemblyStack`)
 and return :class:`Section` objects; :func:`main` is the thin CLI around them.
 
-    python -m cris_guard.report [--config F] [--assembly cdk.out] [--scenarios DIR] [--out FILE]
+    cris-guard report [--config F] [--assembly cdk.out] [--scenarios DIR] [--out FILE]
 """
 
 from __future__ import annotations
@@ -1079,7 +1079,7 @@ class ScenarioRun:
 def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Sequence[AssemblyStack],
                   *, stage: str | None = None, top_config: Config | None = None) -> ScenarioRun:
     """Evaluate the scenario files against these templates (files with ``config_overrides`` need their
-    own synthesis and are skipped, as ``python -m cris_guard.scenarios --assembly`` does). For one
+    own synthesis and are skipped, as ``cris-guard scenarios --assembly`` does). For one
     account of a multi-account configuration, ``config`` is that account's, ``stage`` its name and
     ``top_config`` the whole configuration (to check the account names scenarios use)."""
     run = ScenarioRun(directory)
@@ -1138,7 +1138,7 @@ def scenarios_section(run: ScenarioRun | None) -> Section:
             section.lines.append(f"- {_text(outcome.case.describe())}: got {_text(outcome.actual + outcome.detail)}")
         if len(failed) > MAX_FAILED_CALLS_SHOWN:
             section.lines.append(f"- … and {len(failed) - MAX_FAILED_CALLS_SHOWN} more"
-                                 " (`python -m cris_guard.scenarios --assembly … -v` lists every call)")
+                                 " (`cris-guard scenarios --assembly … -v` lists every call)")
         section.lines.append("")
     return section
 
@@ -1500,7 +1500,7 @@ def build_report(
             "",
             f"> {WARN} **The profile catalog has never been refreshed from an AWS account.** Destination Regions"
             " below are checked against AWS's published pages as read, not against what Bedrock reports."
-            " Run `python -m cris_guard.catalog --config <your configuration> refresh --region <each source Region>"
+            " Run `cris-guard catalog refresh --config <your configuration> --region <each source Region>"
             " --output <project catalog>` with credentials, name the file under `catalog:` and commit both.",
         ]
     guardrail = organization_section(stacks, config)
@@ -1538,7 +1538,7 @@ def catalog_age_warning(catalog: Catalog, today: _dt.date) -> str | None:
     if age <= CATALOG_AGE_WARNING_DAYS:
         return None
     return (f"cris-guard: warning: the profile catalog is {age} days old (as of {catalog.as_of}); refresh it with"
-            " `python -m cris_guard.catalog refresh --region <each source Region> --output <project catalog>`")
+            " `cris-guard catalog refresh --region <each source Region> --output <project catalog>`")
 
 
 def command(

@@ -25,7 +25,7 @@ add what-if SCPs (``service_control_policies``: name -> document) that scenarios
 scenario may replace the role's policies with an identity layer that allows all of Bedrock
 (``identity: allow-all``) to show what the SCPs alone decide.
 
-Run ``python -m cris_guard.scenarios [--config FILE] [--scenarios DIR]``; exit code 1 when any fails.
+Run ``cris-guard scenarios [--config FILE] [--scenarios DIR]``; exit code 1 when any fails.
 """
 
 from __future__ import annotations

@@ -331,7 +331,7 @@ def test_a_profile_past_its_end_of_life_is_one_line_with_the_date(catalog):
     assert str(info.value) == (
         f"c.yaml: applications[0].profiles[0]: '{LLAMA_1B}' reached its end of life on 2026-07-07 (Bedrock model"
         " lifecycle), so calls to it fail; AWS names no replacement; choose an active profile"
-        " (`python -m cris_guard.catalog list`)"
+        " (`cris-guard catalog list`)"
     )
 
 

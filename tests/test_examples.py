@@ -23,10 +23,10 @@ EXAMPLES = REPO_ROOT / "config" / "examples"
     ],
 )
 def test_example_synthesizes_nag_clean_and_its_scenarios_hold(config, scenarios, summary):
-    """`python -m cris_guard.scenarios` synthesizes with the cdk-nag packs (a finding would fail it)."""
+    """`cris-guard scenarios` synthesizes with the cdk-nag packs (a finding would fail it)."""
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     result = subprocess.run(
-        [sys.executable, "-m", "cris_guard.scenarios", "--config", str(EXAMPLES / config),
+        [sys.executable, "-m", "cris_guard", "scenarios", "--config", str(EXAMPLES / config),
          "--scenarios", str(EXAMPLES / scenarios)],
         cwd=REPO_ROOT,
         env=env,

@@ -530,7 +530,7 @@ def test_two_renders_of_the_same_assembly_are_byte_identical(assembly_copy, defa
     # The catalog's age goes to stderr only.
     err = capsys.readouterr().err
     assert err.count("cris-guard: warning: the profile catalog is ") == 1
-    assert "refresh it with `python -m cris_guard.catalog refresh" in err
+    assert "refresh it with `cris-guard catalog refresh" in err
 
 
 def test_the_residency_map_has_one_valid_diagram_per_source_region(lines):

@@ -9,7 +9,7 @@ Two catalogs can be in force:
 * the **shipped** one, ``data/eu_inference_profiles.json``, maintained with cris-guard from AWS's own
   pages (each profile names the URL it was read from and the date);
 * a **project** catalog that a configuration names (``catalog: my-catalog.json``, relative to the
-  configuration file), written by ``python -m cris_guard.catalog refresh --output`` from what an
+  configuration file), written by ``cris-guard catalog refresh --output`` from what an
   account reports, or by hand for a profile launched today. It layers over the shipped one
   (:func:`layer`): its profiles are added and, for a profile both have, its route from each source
   Region it lists wins. Every route remembers which catalog it came from.

@@ -1,4 +1,4 @@
-"""``python -m cris_guard.catalog {list,refresh}``: show the catalog in force, or write a project catalog
+"""``cris-guard catalog list|refresh``: show the catalog in force, or write a project catalog
 from what an account reports.
 
 Exit status: 0 all good; 1 a check failed (``refresh --dry-run`` found differences, or the AWS API

@@ -1,6 +1,6 @@
 """Build a project catalog from what an account reports, and show how it differs from the catalog in force.
 
-``python -m cris_guard.catalog refresh --region eu-central-1 [--region ...] --output my-catalog.json``
+``cris-guard catalog refresh --region eu-central-1 [--region ...] --output my-catalog.json``
 lists the system-defined ``eu.`` inference profiles visible from each source Region
 (``ListInferenceProfiles``, every page), reads each one's models (``GetInferenceProfile``: one
 ``modelArn`` per destination Region, cris-facts §1.1) and each model's lifecycle
