@@ -39,7 +39,7 @@ synth: setup
 
 ## test: the whole test suite, cfn-lint on every synthesized template, and the access scenarios
 test: synth
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-scenarios
 	$(MAKE) --no-print-directory report

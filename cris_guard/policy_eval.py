@@ -26,9 +26,12 @@ scenarios.without_unbound_scps).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +44,12 @@ _SCRIPT = Path("tools") / "iam_simulate.mjs"
 _SIMULATOR_PACKAGE = Path("node_modules") / "@cloud-copilot" / "iam-simulate"
 # Hundreds of requests take about a second; the margin covers a cold, loaded CI machine.
 _TIMEOUT_SECONDS = 120
+# Decisions are a pure function of (simulator and its data, policies, SCPs, request), so they are cached
+# on disk by a digest of all of them: a warm `make test` re-evaluates only what changed. The simulator's
+# cost is about 10 ms per request, and a test run makes some 25,000. Set to "off" to disable, or to a
+# directory to move the cache (default: .cache/iam-simulate/ in the repository).
+CACHE_ENV = "CRIS_GUARD_EVALUATION_CACHE"
+_LOCK_FILE = Path("package-lock.json")
 
 
 class EvaluatorUnavailable(RuntimeError):
@@ -98,8 +107,9 @@ def evaluate(
     given, ``service_control_policies`` (name -> SCP document; names distinct from the identity
     policies' and from ``FullAWSAccess``), in one Node run.
 
-    One process for the whole batch keeps a test module to one Node start-up (about 0.1 s) however
-    many requests it checks. Returns one decision per request, in order.
+    One process for the whole batch keeps a test module to one Node start-up (about 0.2 s) however
+    many requests it checks, and only requests the on-disk cache (``CACHE_ENV``) does not hold yet are
+    sent to it. Returns one decision per request, in order.
 
     Raises ``EvaluatorUnavailable`` when Node or ``node_modules`` is missing, and ``EvaluationError``
     with the simulator's message when it rejects the input: a malformed policy or a context key that
@@ -109,9 +119,65 @@ def evaluate(
         return []
     root = repo_root if repo_root is not None else _REPO_ROOT
     node = _find_node(root)
+    scps = dict(service_control_policies or {})
+    keys = [_request_key(r) for r in requests]
+    cache = _Cache.open(root, policies, scps)
+    known = cache.entries if cache else {}
+    missing = list(dict.fromkeys(k for k in keys if k not in known))
+    if missing:
+        by_key = dict(zip(keys, requests, strict=True))
+        fresh = _run(node, root, policies, scps, [by_key[k] for k in missing])
+        known = {**known, **dict(zip(missing, fresh, strict=True))}
+        if cache:
+            cache.save(known)
+    return [_decision(request, known[key]) for request, key in zip(requests, keys, strict=True)]
+
+
+def _request_key(request: Request) -> str:
+    context = {key: value if isinstance(value, str) else list(value) for key, value in request.context.items()}
+    return json.dumps([request.principal, request.action, request.resource, context], sort_keys=True)
+
+
+class _Cache:
+    """Decisions of one (simulator, policies, SCPs) combination: ``<digest>.json`` mapping request keys to
+    the simulator's results. Written atomically; two writers at once only lose entries, never corrupt."""
+
+    def __init__(self, path: Path, entries: dict[str, Any]):
+        self.path, self.entries = path, entries
+
+    @classmethod
+    def open(cls, root: Path, policies: Mapping[str, Any], scps: Mapping[str, Any]) -> _Cache | None:
+        setting = os.environ.get(CACHE_ENV, "")
+        if setting == "off":
+            return None
+        directory = Path(setting) if setting else root / ".cache" / "iam-simulate"
+        digest = hashlib.sha256()
+        for part in (root / _LOCK_FILE, root / _SCRIPT):  # the pinned simulator and its data, and the runner
+            digest.update(part.read_bytes() if part.is_file() else b"-")
+        digest.update(json.dumps([policies, scps], sort_keys=True).encode())
+        path = directory / f"{digest.hexdigest()}.json"
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = {}
+        return cls(path, entries if isinstance(entries, dict) else {})
+
+    def save(self, entries: Mapping[str, Any]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=self.path.parent, delete=False, encoding="utf-8") as handle:
+                json.dump(entries, handle)
+            os.replace(handle.name, self.path)
+        except OSError:
+            pass  # a read-only checkout still evaluates, only without the cache
+
+
+def _run(node: str, root: Path, policies: Mapping[str, Any], scps: Mapping[str, Any],
+         requests: Sequence[Request]) -> list[Mapping[str, Any]]:
+    """One Node run of the simulator on ``requests``; its raw results, in order."""
     payload = {
         "policies": dict(policies),
-        "serviceControlPolicies": dict(service_control_policies or {}),
+        "serviceControlPolicies": dict(scps),
         "requests": [
             {
                 "principal": request.principal,
@@ -141,7 +207,7 @@ def evaluate(
     results = json.loads(completed.stdout)["results"]
     if len(results) != len(requests):
         raise EvaluationError(f"{_SCRIPT} returned {len(results)} results for {len(requests)} requests")
-    return [_decision(request, result) for request, result in zip(requests, results, strict=True)]
+    return results
 
 
 def _find_node(root: Path) -> str:
