@@ -34,6 +34,16 @@ from cris_guard.catalog import (
     load_catalog,
     load_project_catalog,
 )
+from cris_guard.cost import (
+    APPLICATION_PROFILE_QUOTA,
+    BudgetedApplication,
+    application_profile_counts,
+    check_application_profile_quota,
+    check_application_profile_tags,
+    check_budget_settings,
+    check_planned_profile,
+    plan_application_profiles,
+)
 from cris_guard.iam_policy import GUARDRAIL_ARN as _GUARDRAIL_ARN
 from cris_guard.iam_policy import guardrail_arn_parts
 from cris_guard.regions import (
@@ -1018,9 +1028,6 @@ def parse_config(data: Any, catalog: Catalog, origin: str = "<config>", today: _
         raise ConfigError([f"{origin}: {_format_error(e)}" for e in exc.errors()]) from None
     problems = check_accounts(config, catalog, today)
     if not problems:
-        # Imported here: cris_guard.cost builds on this module's types.
-        from cris_guard.cost import check_cost_governance
-
         for target in config.targets():
             where = f"accounts[{config.targets().index(target)}] ({target.name}): " if target is not None else ""
             account_config = config.for_account(target)
@@ -1030,6 +1037,48 @@ def parse_config(data: Any, catalog: Catalog, origin: str = "<config>", today: _
     if problems:
         raise ConfigError([f"{origin}: {p}" for p in problems])
     return config
+
+
+def check_cost_governance(
+    config: Config,
+    *,
+    quota: int | Mapping[str, int] | None = None,
+    inherited_tags: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every cost-governance problem in a validated configuration, one line each; ``[]`` when none.
+
+    Covers the application-profile names/descriptions and tags, the profile quota in each source
+    Region, and the budget thresholds and e-mail subscribers. ``inherited_tags`` are the tags applied
+    to every resource from outside the constructs (default: ``config.tags``; pass everything given to
+    ``cdk.Tags.of(app)``), which count against the 200-tag limit. ``quota`` defaults to
+    ``config.cost.application_profile_quota`` when that key exists, else the AWS default.
+    """
+    problems: list[str] = []
+    inherited = dict(config.tags if inherited_tags is None else inherited_tags)
+    for app in config.applications:
+        for region in config.source_regions:
+            for plan in plan_application_profiles(config.name, app.name, region, app.profiles):
+                problems.extend(check_planned_profile(plan))
+        problems.extend(
+            check_application_profile_tags(
+                app.name, app.tags, cost_center=app.cost_center, inherited_tags=inherited
+            )
+        )
+    if quota is None:
+        cost = getattr(config, "cost", None)
+        quota = getattr(cost, "application_profile_quota", None) or APPLICATION_PROFILE_QUOTA.default_value
+    counts = application_profile_counts(config.source_regions, {a.name: a.profiles for a in config.applications})
+    problems.extend(check_application_profile_quota(counts, quota))
+    problems.extend(
+        check_budget_settings(
+            name_prefix=config.name,
+            applications=[BudgetedApplication(a.name, a.monthly_budget_usd) for a in config.applications],
+            account_monthly_usd=config.budgets.account_monthly_usd,
+            thresholds=[(t.type, t.percent) for t in config.budgets.thresholds],
+            emails=config.alerts.emails,
+        )
+    )
+    return list(dict.fromkeys(problems))
 
 
 def _read_yaml(path: Path | str | None) -> tuple[Path, Any]:

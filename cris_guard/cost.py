@@ -27,12 +27,9 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cris_guard.cris_checks import inference_profile_arn
-
-if TYPE_CHECKING:  # only for type hints; config.py must stay importable without this module
-    from cris_guard.config import Config
 
 # Tag keys cris-guard writes on every application profile. The application key doubles as the
 # cost-allocation tag that each application's budget filters on.
@@ -515,45 +512,3 @@ def default_account_monthly_usd(applications: Sequence[BudgetedApplication]) -> 
 
 # ---------------------------------------------------------------------------------------------------
 # The whole configuration at once
-
-
-def check_cost_governance(
-    config: Config,
-    *,
-    quota: int | Mapping[str, int] | None = None,
-    inherited_tags: Mapping[str, str] | None = None,
-) -> list[str]:
-    """Every cost-governance problem in a validated configuration, one line each; ``[]`` when none.
-
-    Covers the application-profile names/descriptions and tags, the profile quota in each source
-    Region, and the budget thresholds and e-mail subscribers. ``inherited_tags`` are the tags applied
-    to every resource from outside the constructs (default: ``config.tags``; pass everything given to
-    ``cdk.Tags.of(app)``), which count against the 200-tag limit. ``quota`` defaults to
-    ``config.cost.application_profile_quota`` when that key exists, else the AWS default.
-    """
-    problems: list[str] = []
-    inherited = dict(config.tags if inherited_tags is None else inherited_tags)
-    for app in config.applications:
-        for region in config.source_regions:
-            for plan in plan_application_profiles(config.name, app.name, region, app.profiles):
-                problems.extend(check_planned_profile(plan))
-        problems.extend(
-            check_application_profile_tags(
-                app.name, app.tags, cost_center=app.cost_center, inherited_tags=inherited
-            )
-        )
-    if quota is None:
-        cost = getattr(config, "cost", None)
-        quota = getattr(cost, "application_profile_quota", None) or APPLICATION_PROFILE_QUOTA.default_value
-    counts = application_profile_counts(config.source_regions, {a.name: a.profiles for a in config.applications})
-    problems.extend(check_application_profile_quota(counts, quota))
-    problems.extend(
-        check_budget_settings(
-            name_prefix=config.name,
-            applications=[BudgetedApplication(a.name, a.monthly_budget_usd) for a in config.applications],
-            account_monthly_usd=config.budgets.account_monthly_usd,
-            thresholds=[(t.type, t.percent) for t in config.budgets.thresholds],
-            emails=config.alerts.emails,
-        )
-    )
-    return list(dict.fromkeys(problems))

@@ -17,9 +17,9 @@ from cris_guard.cost import (
     check_application_profile_quota,
     check_application_profile_tags,
     check_budget_settings,
-    check_cost_governance,
     plan_application_profiles,
 )
+from cris_guard.config import check_cost_governance
 from cris_guard.regions import EU_MEMBER_STATE_REGIONS
 
 SONNET = "eu.anthropic.claude-sonnet-4-6"
