@@ -224,6 +224,21 @@ def evidence_tampering_patterns(
     return patterns
 
 
+def _check_metric_namespace(metric_namespace: str) -> None:
+    # A safe subset of what CloudWatch Logs accepts (botocore logs model, MetricTransformation
+    # metricNamespace: at most 255 characters, no ':', '*' or '$'); "AWS/" is left to AWS services
+    # (botocore cloudwatch model, PutMetricData Namespace).
+    if (
+        not isinstance(metric_namespace, str)
+        or not re.match(r"^[0-9A-Za-z.\-_/#]{1,255}$", metric_namespace)
+        or metric_namespace.startswith("AWS/")
+    ):
+        raise ValueError(
+            f"metric_namespace {metric_namespace!r} is invalid; use up to 255 of letters, digits and . - _ / #, "
+            "not starting with 'AWS/'"
+        )
+
+
 class AuditAlarms(Construct):
     """Metric filters and alarms on a CloudTrail log group; every alarm notifies ``alert_topic``.
 
@@ -257,35 +272,45 @@ class AuditAlarms(Construct):
         alarm_on_ungoverned_regions: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        # A safe subset of what CloudWatch Logs accepts (botocore logs model, MetricTransformation
-        # metricNamespace: at most 255 characters, no ':', '*' or '$'); "AWS/" is left to AWS services
-        # (botocore cloudwatch model, PutMetricData Namespace).
-        if (
-            not isinstance(metric_namespace, str)
-            or not re.match(r"^[0-9A-Za-z.\-_/#]{1,255}$", metric_namespace)
-            or metric_namespace.startswith("AWS/")
-        ):
-            raise ValueError(
-                f"metric_namespace {metric_namespace!r} is invalid; use up to 255 of letters, digits and . - _ / #, "
-                "not starting with 'AWS/'"
-            )
+        _check_metric_namespace(metric_namespace)
         self.allowed_destinations = validate_allowed_destinations(allowed_destinations)
         self.metric_namespace = metric_namespace
+        self._log_group = log_group
         self._alert_action = cw_actions.SnsAction(alert_topic)
         self.alarms: list[cloudwatch.Alarm] = []
+        # Named steps, in the order their resources are created (construct IDs are a contract).
+        self._build_residency_alarms()
+        self._build_logging_configuration_alarm([role.role_arn for role in trusted_logging_configuration_roles])
+        self._build_trail_tampering_alarm()
+        self._build_evidence_tampering_alarm()
+        self.ungoverned_region_filter: logs.MetricFilter | None = None
+        self.ungoverned_region_alarm: cloudwatch.Alarm | None = None
+        if alarm_on_ungoverned_regions:
+            self._build_ungoverned_region_alarm()
+
+    def _filter(self, id: str, pattern: str, metric_name: str, **options: Any) -> logs.MetricFilter:
+        """A metric filter on the trail log group that counts 1 per matching event."""
+        return logs.MetricFilter(
+            self,
+            id,
+            log_group=self._log_group,
+            filter_pattern=logs.FilterPattern.literal(pattern),
+            metric_namespace=self.metric_namespace,
+            metric_name=metric_name,
+            metric_value="1",
+            **options,
+        )
+
+    def _build_residency_alarms(self) -> None:
+        """Per source Region: inference that ran outside the Regions its profiles may route to."""
         self.residency_filters: dict[str, logs.MetricFilter] = {}
         self.residency_alarms: dict[str, cloudwatch.Alarm] = {}
-
         for source, allowed in self.allowed_destinations.items():
             suffix = _id_suffix(source)
-            self.residency_filters[source] = logs.MetricFilter(
-                self,
+            self.residency_filters[source] = self._filter(
                 f"Residency{suffix}Filter",
-                log_group=log_group,
-                filter_pattern=logs.FilterPattern.literal(residency_violation_pattern(source, allowed)),
-                metric_namespace=metric_namespace,
-                metric_name=METRIC_RESIDENCY_VIOLATIONS,
-                metric_value="1",
+                residency_violation_pattern(source, allowed),
+                METRIC_RESIDENCY_VIOLATIONS,
                 # A dimension value comes from the event; the filter only matches awsRegion == source.
                 # No default value: CloudWatch Logs refuses one together with dimensions (UNCONFIRMED: not
                 # in the PutMetricFilter or AWS::Logs::MetricFilter reference; recalled from the user
@@ -301,15 +326,12 @@ class AuditAlarms(Construct):
                 f"awsRegion='{source}'.",
             )
 
-        role_arns = [role.role_arn for role in trusted_logging_configuration_roles]
-        self.logging_configuration_filter = logs.MetricFilter(
-            self,
+    def _build_logging_configuration_alarm(self, role_arns: Sequence[str]) -> None:
+        """Changes to Bedrock's invocation logging configuration by anyone but cris-guard's handler."""
+        self.logging_configuration_filter = self._filter(
             "LoggingConfigurationChangeFilter",
-            log_group=log_group,
-            filter_pattern=logs.FilterPattern.literal(logging_configuration_change_pattern(role_arns)),
-            metric_namespace=metric_namespace,
-            metric_name=METRIC_LOGGING_CONFIGURATION_CHANGES,
-            metric_value="1",
+            logging_configuration_change_pattern(role_arns),
+            METRIC_LOGGING_CONFIGURATION_CHANGES,
             default_value=0,
         )
         self.logging_configuration_alarm = self._alarm(
@@ -319,15 +341,11 @@ class AuditAlarms(Construct):
             + ("by a principal other than cris-guard" if role_arns else "(any caller)")
             + ". Invocations may no longer be recorded where auditors expect.",
         )
-        self.trail_tampering_filter = logs.MetricFilter(
-            self,
-            "TrailTamperingFilter",
-            log_group=log_group,
-            filter_pattern=logs.FilterPattern.literal(trail_tampering_pattern()),
-            metric_namespace=metric_namespace,
-            metric_name=METRIC_TRAIL_CONFIGURATION_CHANGES,
-            metric_value="1",
-            default_value=0,
+
+    def _build_trail_tampering_alarm(self) -> None:
+        """A trail stopped, deleted or changed."""
+        self.trail_tampering_filter = self._filter(
+            "TrailTamperingFilter", trail_tampering_pattern(), METRIC_TRAIL_CONFIGURATION_CHANGES, default_value=0
         )
         self.trail_tampering_alarm = self._alarm(
             "TrailTamperingAlarm",
@@ -336,17 +354,16 @@ class AuditAlarms(Construct):
             "UpdateTrail or PutEventSelectors). Expected during a cris-guard deployment that changes the "
             "trail; otherwise investigate.",
         )
+
+    def _build_evidence_tampering_alarm(self) -> None:
+        """Calls that can delete or weaken audit evidence (buckets, keys, log groups, alarms)."""
         # Construct IDs: "EvidenceTamperingFilter", then "EvidenceTamperingFilter2", ... (stable while the
         # event list does not grow past one pattern).
         self.evidence_tampering_filters: list[logs.MetricFilter] = [
-            logs.MetricFilter(
-                self,
+            self._filter(
                 "EvidenceTamperingFilter" + (str(index + 1) if index else ""),
-                log_group=log_group,
-                filter_pattern=logs.FilterPattern.literal(pattern),
-                metric_namespace=metric_namespace,
-                metric_name=METRIC_EVIDENCE_TAMPERING,
-                metric_value="1",
+                pattern,
+                METRIC_EVIDENCE_TAMPERING,
                 default_value=0,
             )
             for index, pattern in enumerate(evidence_tampering_patterns())
@@ -360,27 +377,21 @@ class AuditAlarms(Construct):
             "or another tool's) that changes such a resource; otherwise check whether it touched cris-guard's "
             "log buckets, keys, log groups or alarms (requestParameters in the trail log group).",
         )
-        self.ungoverned_region_filter: logs.MetricFilter | None = None
-        self.ungoverned_region_alarm: cloudwatch.Alarm | None = None
-        if alarm_on_ungoverned_regions:
-            self.ungoverned_region_filter = logs.MetricFilter(
-                self,
-                "UngovernedRegionFilter",
-                log_group=log_group,
-                filter_pattern=logs.FilterPattern.literal(
-                    ungoverned_region_invocation_pattern(list(self.allowed_destinations))
-                ),
-                metric_namespace=metric_namespace,
-                metric_name=METRIC_UNGOVERNED_REGION_INVOCATIONS,
-                metric_value="1",
-                default_value=0,
-            )
-            self.ungoverned_region_alarm = self._alarm(
-                "UngovernedRegionAlarm",
-                self.metric_ungoverned_region_invocations(),
-                "cris-guard: Bedrock inference was called in a Region that cris-guard does not govern "
-                f"(governed: {sorted(self.allowed_destinations)}); that call ran outside the residency rules.",
-            )
+
+    def _build_ungoverned_region_alarm(self) -> None:
+        """Bedrock inference called in a Region cris-guard does not govern."""
+        self.ungoverned_region_filter = self._filter(
+            "UngovernedRegionFilter",
+            ungoverned_region_invocation_pattern(list(self.allowed_destinations)),
+            METRIC_UNGOVERNED_REGION_INVOCATIONS,
+            default_value=0,
+        )
+        self.ungoverned_region_alarm = self._alarm(
+            "UngovernedRegionAlarm",
+            self.metric_ungoverned_region_invocations(),
+            "cris-guard: Bedrock inference was called in a Region that cris-guard does not govern "
+            f"(governed: {sorted(self.allowed_destinations)}); that call ran outside the residency rules.",
+        )
 
     def _alarm(self, id: str, metric: cloudwatch.Metric, description: str) -> cloudwatch.Alarm:
         alarm = first_occurrence_alarm(self, id, metric, description=description, action=self._alert_action)

@@ -115,12 +115,21 @@ class AuditTrail(Construct):
         partition, region, account = stack.partition, stack.region, stack.account
         # The trail ARN is not known before the trail exists, and the bucket and key policies must exist
         # first; so the confused-deputy conditions name "any trail of this account in this Region".
-        trail_arns = f"arn:{partition}:cloudtrail:{region}:{account}:trail/*"
-        source_conditions = {
+        self._trail_arns = f"arn:{partition}:cloudtrail:{region}:{account}:trail/*"
+        self._source_conditions = {
             "StringEquals": {"aws:SourceAccount": account},
-            "ArnLike": {"aws:SourceArn": trail_arns},
+            "ArnLike": {"aws:SourceArn": self._trail_arns},
         }
+        # Named steps, in the order their resources are created (construct IDs are a contract).
+        self._build_key()
+        self._build_bucket(retention_days, access_logs_bucket)
+        self._build_log_delivery(log_group_retention_days, log_group_name)
+        self._build_trail(trail_name)
 
+    def _build_key(self) -> None:
+        """The KMS key of the trail, its bucket and its log group, usable by CloudTrail for this account."""
+        partition, account = cdk.Stack.of(self).partition, cdk.Stack.of(self).account
+        source_conditions = self._source_conditions
         self.key: kms.Key = secure_defaults.hardened_key(
             self, "Key", description="Encrypts the cris-guard CloudTrail trail, its bucket and log group"
         )
@@ -146,6 +155,10 @@ class AuditTrail(Construct):
         )
         secure_defaults.allow_cloudwatch_logs(self.key)
 
+    def _build_bucket(self, retention_days: int, access_logs_bucket: s3.IBucket | None) -> None:
+        """The trail's hardened bucket (and its server-access-log bucket unless given) with CloudTrail's policy."""
+        account = cdk.Stack.of(self).account
+        source_conditions, trail_arns = self._source_conditions, self._trail_arns
         if access_logs_bucket is None:
             access_logs_bucket = secure_defaults.server_access_logs_bucket(
                 self, "AccessLogsBucket", expiration_days=retention_days
@@ -185,6 +198,9 @@ class AuditTrail(Construct):
             )
         )
 
+    def _build_log_delivery(self, log_group_retention_days: int, log_group_name: str | None) -> None:
+        """The encrypted log group and the role CloudTrail assumes to deliver to it."""
+        account = cdk.Stack.of(self).account
         self.log_group: logs.LogGroup = secure_defaults.encrypted_log_group(
             self,
             "LogGroup",
@@ -230,6 +246,8 @@ class AuditTrail(Construct):
             "group; the wildcard covers exactly those stream names.",
         )
 
+    def _build_trail(self, trail_name: str | None) -> None:
+        """The multi-Region trail (construct ID ``Resource``) with its event selectors."""
         selectors = [
             # No readOnly selector: InvokeModel/Converse are readOnly=false, so "all" is required.
             cloudtrail.CfnTrail.AdvancedEventSelectorProperty(

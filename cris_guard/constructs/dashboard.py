@@ -124,17 +124,7 @@ class BedrockDashboard(Construct):
             self.metrics = BedrockMetricFactory(source_region)
         except ValueError as exc:
             raise ValueError(f"BedrockDashboard source_region: {exc}") from None
-        self._check_stack_region(source_region)
-        _check_dashboard_name(dashboard_name)
-        if alert_topic is None:
-            raise ValueError("alert_topic is required: cris-guard creates no alarm without an action")
-        if trail_log_group_region is not None and trail_log_group_name is None:
-            raise ValueError("trail_log_group_region was given without trail_log_group_name; pass both or neither")
-        if trail_log_group_region is not None and not is_token(trail_log_group_region) and not is_region_code(trail_log_group_region):
-            raise ValueError(
-                f"trail_log_group_region {trail_log_group_region!r} is not a known Region code; pass the trail's"
-                " home Region, e.g. 'eu-central-1'"
-            )
+        self._check_props(source_region, dashboard_name, alert_topic, trail_log_group_name, trail_log_group_region)
         limits = BedrockAlarmThresholds.of(thresholds)
         kinds = _check_models(models)
         profiles = [(model, kind) for model, kind in zip(models, kinds) if kind is not ModelKind.APPLICATION_PROFILE]
@@ -150,6 +140,34 @@ class BedrockDashboard(Construct):
         if self.plan.problems:
             raise DashboardLimitError("; ".join(self.plan.problems))
 
+        # Named steps: the alarms first (their construct IDs are a contract), then the widget rows top to
+        # bottom, then the dashboard (construct ID ``Resource``).
+        self._build_alarms(profiles, alert_topic, dashboard_name, limits)
+        rows: list[list[cloudwatch.IWidget]] = [self._title_row(source_region, limits, profiles, applications)]
+        if self.alarms:
+            rows.append(list(w.alarm_status_widgets(self.alarms)))
+        rows.append(self._audit_row(source_region, residency_metric, trail_log_group_name, trail_log_group_region))
+        rows += self._model_rows(source_region, profiles, applications, max_application_profile_rows)
+
+        self.widgets: list[cloudwatch.IWidget] = [widget for row in rows for widget in row]
+        self._check_built_widgets(max_body_bytes)
+        self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name, widgets=rows)
+
+    def _check_props(self, source_region: str, dashboard_name: str, alert_topic: sns.ITopic | None,
+                     trail_log_group_name: str | None, trail_log_group_region: str | None) -> None:
+        self._check_stack_region(source_region)
+        _check_dashboard_name(dashboard_name)
+        if alert_topic is None:
+            raise ValueError("alert_topic is required: cris-guard creates no alarm without an action")
+        if trail_log_group_region is not None and trail_log_group_name is None:
+            raise ValueError("trail_log_group_region was given without trail_log_group_name; pass both or neither")
+        if trail_log_group_region is not None and not is_token(trail_log_group_region) and not is_region_code(trail_log_group_region):
+            raise ValueError(
+                f"trail_log_group_region {trail_log_group_region!r} is not a known Region code; pass the trail's"
+                " home Region, e.g. 'eu-central-1'"
+            )
+
+    def _build_alarms(self, profiles, alert_topic: sns.ITopic, dashboard_name: str, limits) -> None:
         # Alarms: one child construct per profile, ID = the profile ID (a stable contract: renaming
         # it replaces the alarms), or the label where the ID is a token.
         alarm_scope = Construct(self, "Alarms")
@@ -161,21 +179,21 @@ class BedrockDashboard(Construct):
             alarm_factory.alarms_for_model(child, label=model.label, model_id=model.model_id, thresholds=limits, kind=kind)
         self.alarms: list[cloudwatch.Alarm] = list(alarm_factory.alarms)
 
-        rows: list[list[cloudwatch.IWidget]] = []
-        rows.append(
-            [
-                w.title_widget(
-                    source_region=source_region,
-                    throttle_rate_percent=limits.throttle_rate_percent,
-                    server_errors_per_5_minutes=limits.server_errors_per_5_minutes,
-                    p99_latency_ms=limits.p99_latency_ms,
-                    profiles=len(profiles),
-                    application_profiles=len(applications),
-                )
-            ]
-        )
-        if self.alarms:
-            rows.append(list(w.alarm_status_widgets(self.alarms)))
+    def _title_row(self, source_region: str, limits, profiles, applications) -> list[cloudwatch.IWidget]:
+        return [
+            w.title_widget(
+                source_region=source_region,
+                throttle_rate_percent=limits.throttle_rate_percent,
+                server_errors_per_5_minutes=limits.server_errors_per_5_minutes,
+                p99_latency_ms=limits.p99_latency_ms,
+                profiles=len(profiles),
+                application_profiles=len(applications),
+            )
+        ]
+
+    def _audit_row(self, source_region: str, residency_metric: cloudwatch.IMetric | None,
+                   trail_log_group_name: str | None, trail_log_group_region: str | None) -> list[cloudwatch.IWidget]:
+        """Invocation-log delivery, the residency-violation metric and the inferenceRegion table, side by side."""
         audit_count = 1 + (residency_metric is not None) + (trail_log_group_name is not None)
         audit_width = w.GRID_WIDTH // audit_count
         audit: list[cloudwatch.IWidget] = [w.invocation_log_delivery_widget(self.metrics, width=audit_width)]
@@ -193,7 +211,12 @@ class BedrockDashboard(Construct):
                     width=audit_width,
                 )
             )
-        rows.append(audit)
+        return audit
+
+    def _model_rows(self, source_region: str, profiles, applications,
+                    max_application_profile_rows: int) -> list[list[cloudwatch.IWidget]]:
+        """The Region overview, one row per approved profile, and the application-profile rows."""
+        rows: list[list[cloudwatch.IWidget]] = []
         rows.append(
             [
                 w.section_header(
@@ -231,10 +254,7 @@ class BedrockDashboard(Construct):
                 " dashboard): find them by ModelId in the Region overview above."
             )
             rows.append([w.section_header(header)])
-
-        self.widgets: list[cloudwatch.IWidget] = [widget for row in rows for widget in row]
-        self._check_built_widgets(max_body_bytes)
-        self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name, widgets=rows)
+        return rows
 
     def _check_stack_region(self, source_region: str) -> None:
         stack_region = cdk.Stack.of(self).region

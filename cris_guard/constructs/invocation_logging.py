@@ -115,6 +115,44 @@ class InvocationLogging(Construct):
         handler_role_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
+        self._validate(
+            retention_days=retention_days, key_prefix=key_prefix, access_logs_retention_days=access_logs_retention_days,
+            cloudwatch_logs_enabled=cloudwatch_logs_enabled, cloudwatch_retention_days=cloudwatch_retention_days,
+            handler_log_retention_days=handler_log_retention_days,
+            flags={
+                "text_data_delivery": text_data_delivery,
+                "image_data_delivery": image_data_delivery,
+                "embedding_data_delivery": embedding_data_delivery,
+                "video_data_delivery": video_data_delivery,
+                "audio_data_delivery": audio_data_delivery,
+                "cloudwatch_logs_enabled": cloudwatch_logs_enabled,
+                "replace_existing_configuration": replace_existing_configuration,
+            },
+        )
+        stack = cdk.Stack.of(self)
+        bedrock_source_arn = f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
+        # Bedrock writes to the bucket, uses the key and assumes the delivery role for this account and Region only.
+        self._bedrock_conditions = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": bedrock_source_arn},
+        }
+        # Named steps, in the order their resources are created (construct IDs, and so logical IDs, are a contract).
+        self._build_key_and_bucket(retention_days, access_logs_bucket, access_logs_retention_days,
+                                   noncurrent_version_retention_days)
+        self._build_cloudwatch_delivery(cloudwatch_logs_enabled, cloudwatch_retention_days)
+        self._build_handler(handler_log_retention_days, handler_role_name)
+        self._build_provider()
+        self._build_logging_configuration(
+            text_data_delivery=text_data_delivery, image_data_delivery=image_data_delivery,
+            embedding_data_delivery=embedding_data_delivery, video_data_delivery=video_data_delivery,
+            audio_data_delivery=audio_data_delivery, replace_existing_configuration=replace_existing_configuration,
+        )
+        self._build_delivery_failure_alarms(alert_topic, cloudwatch_logs_enabled)
+
+    def _validate(self, *, retention_days: int, key_prefix: str, access_logs_retention_days: int | None,
+                  cloudwatch_logs_enabled: bool, cloudwatch_retention_days: int, handler_log_retention_days: int,
+                  flags: dict[str, Any]) -> None:
+        """Every prop checked before anything is created; sets ``key_prefix``."""
         secure_defaults.require_days("retention_days", retention_days)
         if access_logs_retention_days is not None:
             secure_defaults.require_days("access_logs_retention_days", access_logs_retention_days)
@@ -130,27 +168,15 @@ class InvocationLogging(Construct):
         if cloudwatch_logs_enabled:
             secure_defaults.log_retention("cloudwatch_retention_days", cloudwatch_retention_days)
         secure_defaults.log_retention("handler_log_retention_days", handler_log_retention_days)
-        flags = {
-            "text_data_delivery": text_data_delivery,
-            "image_data_delivery": image_data_delivery,
-            "embedding_data_delivery": embedding_data_delivery,
-            "video_data_delivery": video_data_delivery,
-            "audio_data_delivery": audio_data_delivery,
-            "cloudwatch_logs_enabled": cloudwatch_logs_enabled,
-            "replace_existing_configuration": replace_existing_configuration,
-        }
         for name, value in flags.items():
             if not isinstance(value, bool):
                 raise ValueError(f"{name} must be True or False, got {value!r}")
 
+    def _build_key_and_bucket(self, retention_days: int, access_logs_bucket: s3.IBucket | None,
+                              access_logs_retention_days: int | None, noncurrent_version_retention_days: int) -> None:
+        """The KMS key, the server-access-log bucket (unless given) and the log bucket Bedrock writes to."""
         stack = cdk.Stack.of(self)
-        bedrock_source_arn = f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
-        bedrock_conditions = {
-            "StringEquals": {"aws:SourceAccount": stack.account},
-            "ArnLike": {"aws:SourceArn": bedrock_source_arn},
-        }
-
-        # --- 1. Key and bucket -------------------------------------------------------------------
+        bedrock_conditions = self._bedrock_conditions
         self.key: kms.Key = secure_defaults.hardened_key(
             self, "Key", description=f"Encrypts Bedrock model invocation logs ({stack.region})"
         )
@@ -202,7 +228,9 @@ class InvocationLogging(Construct):
             )
         )
 
-        # --- 2. Optional CloudWatch Logs delivery -------------------------------------------------
+    def _build_cloudwatch_delivery(self, cloudwatch_logs_enabled: bool, cloudwatch_retention_days: int) -> None:
+        """The optional CloudWatch Logs log group and the role Bedrock assumes to write to it."""
+        bedrock_conditions = self._bedrock_conditions
         self.log_group: logs.LogGroup | None = None
         self.delivery_role: iam.Role | None = None
         self.delivery_policy: iam.ManagedPolicy | None = None
@@ -234,7 +262,9 @@ class InvocationLogging(Construct):
                 ],
             )
 
-        # --- 3. The logging configuration (custom resource) -------------------------------------
+    def _build_handler(self, handler_log_retention_days: int, handler_role_name: str | None) -> None:
+        """The custom resource's handler: its log group, least-privilege role and policy, and function."""
+        stack = cdk.Stack.of(self)
         # Where the handler saves a configuration it replaces (see the handler's docstring).
         self.previous_configuration_key: str = PREVIOUS_CONFIGURATION_KEY
         self.previous_configuration_arn: str = self.bucket.arn_for_objects(PREVIOUS_CONFIGURATION_KEY)
@@ -339,6 +369,8 @@ class InvocationLogging(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
         )
 
+    def _build_provider(self) -> None:
+        """CDK's Provider framework for the handler, with its own role and policy."""
         self.provider_role = iam.Role(
             self,
             "ProviderRole",
@@ -384,6 +416,10 @@ class InvocationLogging(Construct):
             acknowledge(fn_scope, "NIST.800.53.R5-LambdaDLQ", _SYNC_INVOKE_REASON)
             acknowledge(fn_scope, "NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY_REASON)
 
+    def _build_logging_configuration(self, *, text_data_delivery: bool, image_data_delivery: bool,
+                                     embedding_data_delivery: bool, video_data_delivery: bool,
+                                     audio_data_delivery: bool, replace_existing_configuration: bool) -> None:
+        """The custom resource itself (construct ID ``Resource``) and what must exist before it runs."""
         properties: dict[str, Any] = {
             "BucketName": self.bucket.bucket_name,
             "KeyPrefix": self.key_prefix,
@@ -416,7 +452,9 @@ class InvocationLogging(Construct):
         if self.delivery_policy is not None:
             self.logging_configuration.node.add_dependency(self.delivery_policy)
 
-        # --- Delivery-failure alarms ----------------------------------------------------------------
+    def _build_delivery_failure_alarms(self, alert_topic: sns.ITopic | None, cloudwatch_logs_enabled: bool) -> None:
+        """One first-occurrence alarm per delivery-failure metric, when there is a topic to notify."""
+        stack = cdk.Stack.of(self)
         self.delivery_failure_alarms: list[cloudwatch.Alarm] = []
         if alert_topic is not None:
             metrics = {
