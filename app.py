@@ -13,7 +13,7 @@ import sys
 
 # Importing cris_guard also silences jsii's Node end-of-life banner (cris_guard/__init__.py).
 from cris_guard.catalog import CatalogError, load_catalog
-from cris_guard.config import ConfigError, lifecycle_warnings, load_project
+from cris_guard.config import ConfigError, governance_warnings, load_project
 
 
 def _fail(exc: Exception) -> int:
@@ -33,7 +33,7 @@ def main() -> int:
         config, catalog = load_project(config_path, base)
     except (ConfigError, CatalogError) as exc:
         return _fail(exc)
-    for line in lifecycle_warnings(config, catalog):
+    for line in governance_warnings(config, catalog):
         print(f"cris-guard: warning: {line}", file=sys.stderr)
 
     from cris_guard.app_builder import build_app

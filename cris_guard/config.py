@@ -467,6 +467,19 @@ class OrganizationGuardrail(_Model):
     # narrower example, only when bedrock:InferenceProfileArn is a global. profile (docs/organization.md).
     global_deny: Literal["all-region-less", "global-profiles"] = "all-region-less"
 
+    @field_validator("api_key_exempt_principal_arn_patterns")
+    @classmethod
+    def _named_exemptions(cls, value: list[str] | None) -> list[str] | None:
+        # "arn:aws:iam::*:user/*" would quietly turn the API-key deny off for every long-term key.
+        for pattern in value or []:
+            name = re.split(r":(?:user|role)/", pattern, maxsplit=1)[-1]
+            if not name.replace("*", "").replace("?", "").strip("/"):
+                raise ValueError(
+                    f"{pattern!r} exempts every principal name; name the users or roles that may use API keys,"
+                    " e.g. arn:aws:iam::*:user/BedrockAPIKey-legacy-*"
+                )
+        return value
+
     @model_validator(mode="after")
     def _exemptions_need_the_deny(self) -> OrganizationGuardrail:
         if self.api_keys == "allow" and self.api_key_exempt_principal_arn_patterns is not None:
@@ -926,8 +939,45 @@ def _check_enforced_guardrails(config: Config, catalog: Catalog) -> list[str]:
                 f" application calls Bedrock there (an organization enforces a guardrail per Region); use one of {regions}"
             )
             continue
+        # AWS: the enforced guardrail must be owned by the management account (Organizations User Guide,
+        # orgs_manage_policies_bedrock_best_practices.html). Any other account would receive every prompt.
+        management = config.organization_guardrail.management_account if config.organization_guardrail else None
+        if parts is not None and management is not None and parts["account"] != management:
+            problems.append(
+                f"{where}: {use.arn!r} belongs to account {parts['account']!r}, not the management account"
+                f" {management!r}; an organization-enforced guardrail is owned by the management account"
+            )
+            continue
+        members = {t.id for t in config.accounts or []} | ({config.account} if config.account else set())
+        if parts is not None and parts["account"] in members:
+            problems.append(
+                f"{where}: {use.arn!r} belongs to {parts['account']!r}, one of the configuration's own accounts;"
+                " an organization-enforced guardrail lives in the management account (list the account's own"
+                " guardrails under applications[].guardrail_arns or guardrails)"
+            )
+            continue
         problems += _check_guardrail_profile(where, use, catalog)
+    for i, app in enumerate(config.applications):
+        for where, arn in _guardrail_paths(i, app):
+            if arn in arns:
+                problems.append(f"{where}: {arn!r} is also in enforced_guardrails; list it in one place (enforced"
+                                " guardrails are granted to every application)")
     return problems
+
+
+def governance_warnings(config: Config, catalog: Catalog) -> list[str]:
+    """Warnings that do not stop synthesis: legacy profiles (:func:`lifecycle_warnings`), and applications
+    that use the Responses API while the organization enforces guardrails, which AWS says do not apply to
+    it (Bedrock User Guide, inference-responses-api.html: "Guardrails don't apply to the Responses API")."""
+    lines = lifecycle_warnings(config, catalog)
+    if config.enforced_guardrails:
+        for app in config.applications:
+            if app.responses_api:
+                lines.append(
+                    f"{app.name} has responses_api: true, and guardrails do not apply to the Responses API (AWS),"
+                    " so its Responses calls run without the organization's enforced guardrails"
+                )
+    return lines
 
 
 def _catalog_name(origin: str) -> str:
@@ -1143,7 +1193,7 @@ def command(path: Path | str | None = None) -> int:
         for line in str(exc).splitlines():
             print(f"cris-guard: {line}", file=sys.stderr)
         return 2
-    for line in lifecycle_warnings(config, catalog):
+    for line in governance_warnings(config, catalog):
         print(f"cris-guard: warning: {line}", file=sys.stderr)
     accounts = f" in {len(config.accounts)} accounts" if config.accounts is not None else ""
     print(

@@ -25,8 +25,8 @@ resources. The shape follows AWS's documented geographic-CRIS pattern (cris-fact
   ``arn:<partition>:bedrock:<r>:<account>:guardrail-profile/<id>`` for exactly the profile's destination
   Regions from the source Region, the source among them (Bedrock User Guide,
   guardrail-profiles-permissions.html; the catalog's ``guardrail_profiles`` hold the routes). For an
-  enforced guardrail of another account, the profile ARNs carry the guardrail's account: UNCONFIRMED
-  (AWS's example shows one account only).
+  enforced guardrail of another account, the profile ARNs carry the guardrail owner's account (the owner's
+  profile in each destination Region: guardrails-resource-based-policies.html).
 * ``AllowResponsesProject`` (only with ``responses_api``) — the Responses API on bedrock-runtime:
   ``bedrock:InvokeModel`` on the account's default project in the source Region (a stored response
   authorizes the project as well as the inference target), and ``bedrock:GetInvoke``,

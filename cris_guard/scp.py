@@ -21,8 +21,10 @@ The statements, each with one job (tests/test_scp.py proves each matters):
   global-cross-region-inference.html). This is stricter than AWS's SCP example, which adds
   ``ArnLike bedrock:InferenceProfileArn …inference-profile/global.*``: it also refuses Region-less
   features such as Nova web grounding (``bedrock:InvokeTool`` on ``system-tool/amazon.nova_grounding``,
-  evaluated as ``unspecified``). ``global_deny: global-profiles`` selects AWS's narrower form; global CRIS
-  stays refused either way (``DenyNonEuInferenceProfiles`` and ``DenyModelsThroughNonEuProfiles``).
+  evaluated as ``unspecified``). ``global_deny: global-profiles`` narrows it to Region-less checks that carry
+  a ``bedrock:InferenceProfileArn`` (any profile: AWS's example names only ``global.`` profiles, which would let
+  an application profile wrapping one through, UNCONFIRMED which ARN it presents); global CRIS stays refused
+  either way.
 * ``DenyModelsThroughNonEuProfiles`` — ``bedrock:*`` when ``bedrock:InferenceProfileArn`` is present
   and is neither an ``eu.`` system profile nor an application profile: AWS's "restrict to one
   geography" SCP adapted to the EU (§2.5). An allow-list, so it also refuses a geography prefix that
@@ -220,8 +222,12 @@ EU_GUARDRAIL_PROFILES = f"arn:{PARTITION}:bedrock:*:*:guardrail-profile/eu.guard
 def _global_deny_condition(guardrail: OrganizationGuardrail) -> dict:
     condition: dict = {"StringEquals": {REQUESTED_REGION_KEY: UNSPECIFIED_REGION}}
     if guardrail.global_deny == "global-profiles":
-        # AWS's SCP example (global-cross-region-inference.html): only Region-less checks made for a global. profile.
-        condition["ArnLike"] = {INFERENCE_PROFILE_ARN_KEY: _any_system_profile("global.*")}
+        # Narrower than the default, like AWS's SCP example (global-cross-region-inference.html): only the
+        # Region-less checks made *through a profile*. Not AWS's literal `ArnLike ...inference-profile/global.*`:
+        # through an application profile that wraps a global. profile, the key probably holds the application
+        # profile's ARN (UNCONFIRMED, cris-facts §6.3), which that form would let through. "Any profile ARN
+        # present" refuses both, and still lets Region-less calls without a profile (Nova web grounding) pass.
+        condition["Null"] = {INFERENCE_PROFILE_ARN_KEY: "false"}
     return condition
 
 

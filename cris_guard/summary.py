@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cris_guard.assembly import AssemblyError, AssemblyStack, read_assembly, short_reason, stackset_readiness
 from cris_guard.catalog import SHIPPED, Catalog
-from cris_guard.config import Config, ConfigError, lifecycle_warnings, load_project
+from cris_guard.config import Config, ConfigError, governance_warnings, load_project
 from cris_guard.regions import supports
 
 
@@ -78,7 +78,7 @@ def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
     lines = [
         f"cris-guard: synthesized '{config.name}' (residency: {config.residency}) into {assembly}/",
         f"  profile catalog: {catalog.describe()}",
-        *(f"  warning: {w}" for w in lifecycle_warnings(config, catalog)),
+        *(f"  warning: {w}" for w in governance_warnings(config, catalog)),
         "",
     ]
     root = read.stacks_in(None)

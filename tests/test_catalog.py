@@ -620,3 +620,20 @@ def test_a_project_catalog_layers_guardrail_profile_routes(catalog):
     merged = layer(catalog, local).guardrail_profile("eu.guardrail.v1:0")
     assert merged.destinations("eu-west-1") == ("eu-west-1", "eu-west-3") and merged.origin("eu-west-1") == "g.json"
     assert merged.destinations("eu-central-1") == EU6 and merged.origin("eu-central-1") == SHIPPED
+
+
+def test_refresh_keeps_an_existing_files_guardrail_profiles_and_notes(tmp_path):
+    out = tmp_path / "team.json"
+    doc = _local_doc()
+    doc["not_included"] = "eu.anthropic.claude-opus-5-5: waiting for the model card"
+    doc["profiles"][OPUS_5]["note"] = "hand-written after the launch"
+    doc["guardrail_profiles"] = {"eu.guardrail.v2:0": {"source": "hand", "as_of": "2026-12-06",
+                                                      "routes": {"eu-west-1": ["eu-west-1"]}}}
+    out.write_text(json.dumps(doc))
+    client, _ = _stubbed_client("eu-south-1", {SONNET_46: ("anthropic.claude-sonnet-4-6", EU6)})
+    assert catalog_cli(["refresh", "--region", "eu-south-1", "--output", str(out)],
+                       client_factory=lambda r: client, today=TODAY) == 0
+    written = json.loads(out.read_text())
+    assert written["guardrail_profiles"] == doc["guardrail_profiles"]
+    assert written["not_included"] == doc["not_included"]
+    assert written["profiles"][OPUS_5]["note"] == "hand-written after the launch"

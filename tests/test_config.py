@@ -519,3 +519,37 @@ def test_a_guardrail_profile_routing_outside_the_eu_is_refused_naming_its_catalo
         " ['eu-west-2'] (catalog g.json), outside residency 'eu'; use a guardrail without a cross-Region profile,"
         " or one in another Region"
     )
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d.update(organization_guardrail={"management_account": "555566667777", "target_ids": ["ou-abcd-12345678"]},
+                            enforced_guardrails=[{"arn": ORG_GUARDRAIL}]),
+         f"enforced_guardrails[0]: '{ORG_GUARDRAIL}' belongs to account '999988887777', not the management account"
+         " '555566667777'"),
+        (lambda d: d.update(account="999988887777", enforced_guardrails=[{"arn": ORG_GUARDRAIL}]),
+         f"enforced_guardrails[0]: '{ORG_GUARDRAIL}' belongs to '999988887777', one of the configuration's own accounts"),
+        (lambda d: (d.update(enforced_guardrails=[{"arn": ORG_GUARDRAIL}]),
+                    d["applications"][0].update(guardrail_arns=[ORG_GUARDRAIL])),
+         f"applications[0].guardrail_arns[0]: '{ORG_GUARDRAIL}' is also in enforced_guardrails"),
+    ],
+)
+def test_enforced_guardrails_belong_to_the_management_account_and_are_listed_once(catalog, mutate, expected):
+    lines = problems_for(catalog, mutate)
+    assert len(lines) == 1 and lines[0].startswith(f"cfg.yaml: {expected}"), lines
+
+
+def test_responses_api_next_to_enforced_guardrails_warns(catalog):
+    from cris_guard.config import governance_warnings
+
+    data = copy.deepcopy(BASE)
+    data["enforced_guardrails"] = [{"arn": ORG_GUARDRAIL}]
+    data["applications"][0]["responses_api"] = True
+    config = parse_config(data, catalog, today=TODAY)
+    assert governance_warnings(config, catalog) == [
+        "claims-assistant has responses_api: true, and guardrails do not apply to the Responses API (AWS), so its"
+        " Responses calls run without the organization's enforced guardrails"
+    ]
+    data["enforced_guardrails"] = []
+    assert governance_warnings(parse_config(data, catalog, today=TODAY), catalog) == []

@@ -651,6 +651,8 @@ def test_api_keys_allow_drops_the_statement(catalog, default_config):
         ({"api_key_exempt_principal_arn_patterns": ["arn:aws:s3:::bucket"]}, "[0]: 'arn:aws:s3:::bucket' is invalid"),
         ({"api_keys": "allow", "api_key_exempt_principal_arn_patterns": ["arn:aws:iam::*:user/x"]},
          "api_key_exempt_principal_arn_patterns: set, but api_keys is 'allow'"),
+        ({"api_key_exempt_principal_arn_patterns": ["arn:aws:iam::*:user/*"]},
+         "'arn:aws:iam::*:user/*' exempts every principal name; name the users or roles"),
         ({"api_keys": "maybe"}, "organization_guardrail.api_keys: 'maybe' is not allowed"),
         ({"global_deny": "none"}, "organization_guardrail.global_deny: 'none' is not allowed"),
     ],
@@ -671,7 +673,7 @@ def test_global_deny_variants(catalog, default_config):
     narrow = scp.statement(scp.build_scp(narrow_config), scp.SID_DENY_GLOBAL)
     assert narrow["Condition"] == {
         "StringEquals": {"aws:RequestedRegion": "unspecified"},
-        "ArnLike": {"bedrock:InferenceProfileArn": "arn:${AWS::Partition}:bedrock:*:*:inference-profile/global.*"},
+        "Null": {"bedrock:InferenceProfileArn": "false"},
     }
     # A Region-less check without a profile key, as Nova web grounding makes (bedrock:InvokeTool on
     # system-tool/amazon.nova_grounding; the pinned simulator has no resource type for system-tool, so a
@@ -680,8 +682,15 @@ def test_global_deny_variants(catalog, default_config):
     grounding = _model("unspecified")
     assert _decisions(_rendered(_with_guardrail(catalog, default_config)), [grounding]) == ["ExplicitlyDenied"]
     # Global CRIS stays refused with the narrower form: its Region-less model check and its profile check.
-    document = _rendered(narrow_config)
-    assert _decisions(document, [grounding, _model("unspecified", f"global.{MODEL}"),
-                                 _call(ADMIN, "bedrock:InvokeModel",
-                                       f"arn:aws:bedrock:eu-central-1:{TEST_ACCOUNT}:inference-profile/global.{MODEL}")]
-                      ) == ["Allowed", "ExplicitlyDenied", "ExplicitlyDenied"]
+    # An application profile wrapping a global. profile presents its own ARN at the Region-less check
+    # (UNCONFIRMED, cris-facts §6.3): refused too, also with allowed_regions (which exempts application profiles).
+    through_app = Request(ADMIN, "bedrock:InvokeModel", f"arn:aws:bedrock:::foundation-model/{MODEL}", {
+        "aws:RequestedRegion": "unspecified",
+        "bedrock:InferenceProfileArn": f"arn:aws:bedrock:eu-central-1:{TEST_ACCOUNT}:application-inference-profile/abcdefghijkl"})
+    for document in (_rendered(narrow_config),
+                     _rendered(_with_guardrail(catalog, default_config, global_deny="global-profiles",
+                                               allowed_regions=["eu-central-1", "eu-west-1"]))):
+        assert _decisions(document, [grounding, _model("unspecified", f"global.{MODEL}"), through_app,
+                                     _call(ADMIN, "bedrock:InvokeModel",
+                                           f"arn:aws:bedrock:eu-central-1:{TEST_ACCOUNT}:inference-profile/global.{MODEL}")]
+                          ) == ["Allowed", "ExplicitlyDenied", "ExplicitlyDenied", "ExplicitlyDenied"]

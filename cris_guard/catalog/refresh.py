@@ -103,7 +103,11 @@ def _worst(a: Lifecycle | None, b: Lifecycle | None) -> Lifecycle | None:
     """Lifecycle can differ per Region (model-lifecycle-legacy.html); keep the most advanced one."""
     if a is None or b is None:
         return a or b
-    return b if _RANK[b.status] > _RANK[a.status] else a
+    if _RANK[a.status] != _RANK[b.status]:
+        return b if _RANK[b.status] > _RANK[a.status] else a
+    # Same status: the earliest published end of life (a missing date is the latest).
+    far = _dt.date.max
+    return b if (b.end_of_life_date or far) < (a.end_of_life_date or far) else a
 
 
 def refresh_catalog(
@@ -151,6 +155,7 @@ def refresh_catalog(
             as_of=today if fresh else before.as_of,
             lifecycle=lifecycles.get(pid) if fresh else before.lifecycle,
             unconfirmed_routes={s: w for s, w in (before.unconfirmed_routes if before else {}).items() if s in r and s not in regions},
+            note=before.note if before else "",
             route_origins={},
         )
     catalog = Catalog(
@@ -159,6 +164,9 @@ def refresh_catalog(
         method=f"refreshed with ListInferenceProfiles/GetInferenceProfile from {queried} on {today.isoformat()}",
         profiles=profiles,
         layers=("<refresh>",),
+        # No API lists guardrail profiles: an existing file's hand-written ones are kept as they are.
+        guardrail_profiles=dict(existing.guardrail_profiles) if existing else {},
+        not_included=existing.not_included if existing else "",
     )
     return catalog, reported
 
