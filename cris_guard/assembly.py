@@ -11,6 +11,9 @@ access scenarios read the same thing in the same order. A missing or corrupt fil
 :func:`stackset_readiness` says why a stack's template could not be rolled out as it is with a
 CloudFormation StackSet (rollout-facts B3): a StackSet instance runs in accounts where ``cdk deploy``
 never published assets and maybe never bootstrapped.
+
+:func:`model_of` is the one reading of "which foundation model does this profile ID route to" that
+the review report and the access scenarios both use on the profile IDs they find in templates.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cris_guard.catalog import Catalog
 
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY_ARTIFACT = "cdk:cloud-assembly"
@@ -283,3 +289,13 @@ def _count_key(value: Any, key: str) -> int:
 def short_reason(reason: str) -> str:
     """A :func:`stackset_readiness` reason in a few words (``2 file assets``), for one-line listings."""
     return reason.split(" (", 1)[0].split(":", 1)[0]
+
+
+# --- Profiles named in templates --------------------------------------------------------------------------
+
+
+def model_of(profile_id: str, catalog: Catalog) -> str:
+    """The foundation model ``profile_id`` routes to: the catalog's ``model_id``, else (a profile outside the
+    catalog) the profile ID without its geography prefix (``eu.``, ``global.``)."""
+    profile = catalog.get(profile_id)
+    return profile.model_id if profile else profile_id.split(".", 1)[-1]

@@ -100,7 +100,7 @@ def report(obj: dict, config_path: Path | None, assembly_dir: Path, scenario_dir
     Example:
       cris-guard report --config config/examples/milan.yaml --scenarios config/examples/milan-scenarios
     """
-    from cris_guard.report import command
+    from cris_guard.review import command
 
     today = (obj or {}).get("today") or _dt.date.today
     return command(config_path=config_path, assembly_dir=assembly_dir, scenario_dir=scenario_dir,
@@ -179,6 +179,51 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
                              dry_run=dry_run)
     obj = obj or {}
     return command("refresh", options, client_factory=obj.get("client_factory"), today=obj.get("today_date"))
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.option("--lookup-events", is_flag=True, help="Read CloudTrail LookupEvents (last 90 days, no trail needed).")
+@click.option("--from", "start", default=None, help="First day (YYYY-MM-DD, UTC) of the window.")
+@click.option("--to", "end", default=None, help="Last day (YYYY-MM-DD, UTC); the files of the day after are read too.")
+@click.option("--account", "accounts", multiple=True, help="Only this account (repeatable).")
+@click.option("--region", "regions", multiple=True, help="Only this source Region (repeatable; required with --lookup-events).")
+@_config_option
+@click.option("--assembly", "assembly_dir", type=_PATH, default=None,
+              help="cdk.out, to name the cris-guard application whose role made each call.")
+@click.option("--out", type=_PATH, default=Path("evidence"), show_default=True, help="Output directory.")
+@click.pass_obj
+def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | None, end: str | None,
+             accounts: tuple[str, ...], regions: tuple[str, ...], config_path: Path | None, assembly_dir: Path | None,
+             out: Path) -> int:
+    """Prove where every Bedrock inference call ran, from CloudTrail.
+
+    SOURCE is a folder of CloudTrail files (any layout, .json.gz or .json) or s3://bucket/prefix (listed by
+    day). Writes evidence.md, evidence.html, events.csv and summary.json to --out. Exit status 1 when a
+    call was processed outside the EU member-state Regions (violation) or not through an approved eu.
+    profile (policy breach); refused calls are listed as the guard at work.
+
+    \b
+    Example:
+      cris-guard evidence s3://org-trail/prefix --from 2026-10-01 --to 2026-12-31 --config my.yaml --out evidence/
+    """
+    from cris_guard.evidence.command import BadInput, parse_day, policy_from, run
+    from cris_guard.evidence.sources import Window
+
+    try:
+        window = Window(parse_day(start, "--from"), parse_day(end, "--to"))
+        if window.start and window.end and window.end < window.start:
+            raise BadInput(f"--to {end} is before --from {start}; swap them")
+        policy = policy_from(config_path, assembly_dir)
+        result = run(source=source, lookup_events=lookup_events, window=window, accounts=accounts, regions=regions,
+                     out=out, policy=policy, client_factory=(obj or {}).get("client_factory"))
+    except BadInput as exc:
+        print(f"cris-guard: {exc}", file=sys.stderr)
+        return 2
+    print(f"cris-guard evidence: {result.inference_events:,} inference calls in {result.files_read:,} files"
+          f" ({len(result.files_skipped):,} skipped); violations {len(result.violations):,}, policy breaches"
+          f" {len(result.policy_breaches):,}, refused {len(result.refused):,}; written to {out}/")
+    return 0 if result.passed else 1
 
 
 def main(

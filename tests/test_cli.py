@@ -13,7 +13,8 @@ from cris_guard.cli import main
 
 from .conftest import REPO_ROOT
 
-COMMANDS = [["check"], ["summary"], ["report"], ["scenarios"], ["catalog"], ["catalog", "list"], ["catalog", "refresh"]]
+COMMANDS = [["check"], ["summary"], ["report"], ["scenarios"], ["catalog"], ["catalog", "list"], ["catalog", "refresh"],
+            ["evidence"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -782,7 +782,8 @@ def test_cli_runs_each_account_s_scenarios_with_the_scp_only_where_it_binds(tmp_
         seen[stage] = sorted(s.name for s in stacks if rp._is_guardrail_stack(s))
         return rp.ScenarioRun(directory, error="not run in this test")
 
-    monkeypatch.setattr(rp, "run_scenarios", fake_run)
+    # The command looks run_scenarios up in its own module (cris_guard.report is an alias of cris_guard.review).
+    monkeypatch.setattr(importlib.import_module("cris_guard.review.command"), "run_scenarios", fake_run)
     for targets, expected in ((["111122223333"], {"prod": ["acme-genai-organization-guardrail"], "dev": []}),
                               (["ou-ab12-cdef3456"], {"prod": ["acme-genai-organization-guardrail"],
                                                       "dev": ["acme-genai-organization-guardrail"]})):

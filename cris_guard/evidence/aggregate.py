@@ -1,0 +1,96 @@
+"""Count classified inference events: totals, source x processing Region, per profile, per application, per
+day, and the lists of violations, policy breaches and refused attempts that the reports show."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cris_guard.evidence.classify import InferenceEvent
+from cris_guard.evidence.sources import Batch, Window
+
+
+@dataclass
+class Evidence:
+    """Everything the reports need, built incrementally (one batch at a time, so memory stays flat apart
+    from the listed exceptions)."""
+
+    window: Window
+    sources: list[str]
+    files_read: int = 0
+    files_skipped: list[dict[str, str]] = field(default_factory=list)
+    bytes_read: int = 0
+    events_read: int = 0
+    events_outside_window: int = 0
+    inference_events: int = 0
+    without_inference_region: int = 0
+    by_inference_region: Counter = field(default_factory=Counter)
+    by_route: Counter = field(default_factory=Counter)  # (source Region, processing Region)
+    by_profile: Counter = field(default_factory=Counter)
+    by_application: Counter = field(default_factory=Counter)
+    by_verdict: Counter = field(default_factory=Counter)
+    by_day: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # day -> processing Region
+    violations: list[InferenceEvent] = field(default_factory=list)
+    policy_breaches: list[InferenceEvent] = field(default_factory=list)
+    refused: list[InferenceEvent] = field(default_factory=list)
+
+    def add_batch(self, batch: Batch) -> list[dict]:
+        """Account for a batch; return its records of the window (for classification)."""
+        if batch.skipped:
+            self.files_skipped.append({"path": batch.origin, "reason": batch.skipped})
+            if not batch.records:
+                return []
+        self.files_read += 1
+        self.bytes_read += batch.size
+        self.events_read += len(batch.records)
+        kept = [r for r in batch.records if self.window.contains_time(str(r.get("eventTime", "")))]
+        self.events_outside_window += len(batch.records) - len(kept)
+        return kept
+
+    def add_event(self, event: InferenceEvent) -> None:
+        self.inference_events += 1
+        self.by_verdict[event.verdict] += 1
+        if event.verdict == "refused":
+            self.refused.append(event)
+            return
+        if event.verdict == "failed":
+            return
+        if not event.inference_region_recorded:
+            self.without_inference_region += 1
+        self.by_inference_region[event.inference_region] += 1
+        self.by_route[(event.source_region, event.inference_region)] += 1
+        self.by_profile[event.profile_id or event.model_id or "(none)"] += 1
+        self.by_application[event.application or "(not a cris-guard application)"] += 1
+        self.by_day[event.event_time[:10]][event.inference_region] += 1
+        if event.verdict == "violation":
+            self.violations.append(event)
+        elif event.verdict == "policy-breach":
+            self.policy_breaches.append(event)
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations and not self.policy_breaches
+
+    def summary(self) -> dict:
+        """``summary.json``: stable keys, sorted counts."""
+        def brief(events: Iterable[InferenceEvent]) -> list[dict]:
+            return [{"eventID": e.event_id, "eventTime": e.event_time, "awsRegion": e.source_region,
+                     "inferenceRegion": e.inference_region, "modelId": e.model_id, "principal": e.principal,
+                     "reason": e.reason} for e in events]
+        return {
+            "window": {"from": str(self.window.start) if self.window.start else None,
+                       "to": str(self.window.end) if self.window.end else None},
+            "sources": self.sources,
+            "files_read": self.files_read,
+            "files_skipped": self.files_skipped,
+            "events_read": self.events_read,
+            "events_outside_window": self.events_outside_window,
+            "inference_events": self.inference_events,
+            "without_inference_region": self.without_inference_region,
+            "by_inference_region": dict(sorted(self.by_inference_region.items())),
+            "by_verdict": dict(sorted(self.by_verdict.items())),
+            "violations": brief(self.violations),
+            "policy_breaches": brief(self.policy_breaches),
+            "refused": brief(self.refused),
+        }

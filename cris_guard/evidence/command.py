@@ -1,0 +1,136 @@
+"""``cris-guard evidence``: read CloudTrail, classify every Bedrock inference call, write the evidence.
+
+Exit status: 0 no violation and no policy breach; 1 at least one; 2 bad input (one line). A progress bar
+shows on a terminal only.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from cris_guard.evidence.aggregate import Evidence
+from cris_guard.evidence.classify import EvidencePolicy, classify
+from cris_guard.evidence.render import CsvWriter, write_outputs
+from cris_guard.evidence.sources import (
+    Batch,
+    Window,
+    folder_files,
+    read_folder,
+    read_lookup_events,
+    read_s3,
+    s3_keys,
+)
+
+
+class BadInput(ValueError):
+    """One line, exit status 2."""
+
+
+def policy_from(config_path: Path | None, assembly_dir: Path | None) -> EvidencePolicy | None:
+    """What the configuration approves and, from the synthesized templates (``--assembly``), which roles
+    are whose (matched as :meth:`EvidencePolicy.application_of` describes)."""
+    if config_path is None:
+        return None
+    from cris_guard.config import ConfigError, load_project
+
+    try:
+        config, _ = load_project(config_path)
+    except ConfigError as exc:
+        raise BadInput(str(exc).splitlines()[0]) from None
+    approved = {a.name: frozenset(a.profiles) for a in config.applications}
+    roles: dict[str, str] = {}
+    if assembly_dir is not None:
+        from cris_guard.assembly import AssemblyError, read_assembly
+
+        try:
+            assembly = read_assembly(assembly_dir)
+        except AssemblyError as exc:
+            raise BadInput(str(exc)) from None
+        for stack in assembly.stacks:
+            for logical_id, resource in stack.resources.items():
+                tags = {t.get("Key"): t.get("Value") for t in resource.get("Properties", {}).get("Tags", []) or []}
+                application = tags.get("cris-guard:application")
+                if resource.get("Type") == "AWS::IAM::Role" and application:
+                    roles[f"{stack.stack_name}-{logical_id}"] = application
+    return EvidencePolicy(approved=approved, roles=roles)
+
+
+def run(
+    *,
+    source: str | None,
+    lookup_events: bool,
+    window: Window,
+    accounts: tuple[str, ...],
+    regions: tuple[str, ...],
+    out: Path,
+    policy: EvidencePolicy | None,
+    client_factory: Callable[[str, str | None], object] | None = None,
+    progress: bool | None = None,
+) -> Evidence:
+    """Read, classify, count and write; the :class:`Evidence` it wrote."""
+    batches, total, label = _batches(source, lookup_events, window, accounts, regions, client_factory)
+    evidence = Evidence(window=window, sources=[label])
+    writer = CsvWriter(out / "events.csv")
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        import click
+
+        with click.progressbar(length=total or 0, label="reading CloudTrail", file=sys.stderr,
+                               hidden=not show or not total) as bar:
+            for batch in batches:
+                for record in evidence.add_batch(batch):
+                    event = classify(record, policy)
+                    if event is None:
+                        continue
+                    evidence.add_event(event)
+                    writer.write(event)
+                bar.update(1)
+    finally:
+        writer.close()
+    write_outputs(evidence, out)
+    return evidence
+
+
+def _batches(source, lookup_events, window, accounts, regions, client_factory) -> tuple[Iterator[Batch], int, str]:
+    if lookup_events:
+        if source:
+            raise BadInput("give either a SOURCE (folder or s3://bucket/prefix) or --lookup-events, not both")
+        if not regions:
+            raise BadInput("--lookup-events needs --region (LookupEvents reads one Region at a time)")
+        factory = client_factory or _boto3_client
+        batches = (b for region in regions for b in read_lookup_events(factory("cloudtrail", region), window))
+        return batches, 0, f"CloudTrail LookupEvents in {', '.join(regions)}"
+    if not source:
+        raise BadInput("SOURCE is missing; give a folder of CloudTrail files, s3://bucket/prefix, or --lookup-events")
+    if source.startswith("s3://"):
+        bucket, _, prefix = source[5:].partition("/")
+        if not bucket:
+            raise BadInput(f"SOURCE {source!r} names no bucket; use s3://bucket/prefix")
+        if window.start is None or window.end is None:
+            raise BadInput("reading from S3 needs --from and --to (files are listed by day, never the whole bucket)")
+        client = (client_factory or _boto3_client)("s3", None)
+        keys = s3_keys(client, bucket, prefix, window, regions, accounts)
+        return read_s3(client, bucket, keys), len(keys), source
+    root = Path(source)
+    if not root.is_dir():
+        raise BadInput(f"SOURCE {source!r} is not a folder; give a folder of CloudTrail files or s3://bucket/prefix")
+    files = folder_files(root, window, regions, accounts)
+    return read_folder(files), len(files), str(root)
+
+
+def _boto3_client(service: str, region: str | None):
+    import boto3
+
+    return boto3.client(service, region_name=region) if region else boto3.client(service)
+
+
+def parse_day(value: str | None, option: str) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{option} {value!r} is not a date; use YYYY-MM-DD") from None

@@ -1,0 +1,165 @@
+"""Write the evidence for people and machines: ``evidence.md``, a self-contained ``evidence.html`` (inline
+SVG chart, no external resources: it opens offline), ``events.csv`` and ``summary.json``."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from cris_guard.evidence.aggregate import Evidence
+from cris_guard.evidence.classify import InferenceEvent
+from cris_guard.regions import EU_MEMBER_STATE_REGIONS
+
+CSV_FIELDS = ("eventID", "eventTime", "eventName", "account", "awsRegion", "inferenceRegion",
+              "inferenceRegionRecorded", "modelId", "target", "profile", "principal", "application", "errorCode",
+              "verdict", "reason")
+_LISTED = 200  # events listed per kind in the reports; the CSV has every one
+
+
+def _window_text(evidence: Evidence) -> str:
+    return f"{evidence.window.start or 'the beginning'} to {evidence.window.end or 'the end'} (UTC days, inclusive)"
+
+
+def _verdict_line(evidence: Evidence) -> str:
+    if evidence.passed:
+        return (f"**No violation and no policy breach** in {evidence.inference_events:,} inference calls: every call"
+                " that was processed ran in an EU member-state Region through an eu. profile.")
+    return (f"**{len(evidence.violations):,} violation(s)** (processed outside the EU member-state Regions) and"
+            f" **{len(evidence.policy_breaches):,} policy breach(es)** in {evidence.inference_events:,} inference calls.")
+
+
+def markdown(evidence: Evidence) -> str:
+    lines = [
+        "# cris-guard residency evidence", "",
+        f"- Window: {_window_text(evidence)}",
+        f"- Sources: {', '.join(evidence.sources)}",
+        f"- Files read: {evidence.files_read:,}; skipped: {len(evidence.files_skipped):,}; records: {evidence.events_read:,}"
+        f" ({evidence.events_outside_window:,} outside the window)",
+        f"- Inference calls: {evidence.inference_events:,}; "
+        + ", ".join(f"{k}: {v:,}" for k, v in sorted(evidence.by_verdict.items())),
+        f"- Calls without `additionalEventData.inferenceRegion` (counted as processed in their source Region; whether"
+        f" such records mean \"not re-routed\" is UNCONFIRMED): {evidence.without_inference_region:,}",
+        "", _verdict_line(evidence), "",
+        "## Where inference ran (source Region -> processing Region)", "",
+        "| Source Region | Processing Region | Calls | EU member state |", "|---|---|---:|---|",
+    ]
+    for (src, dst), count in sorted(evidence.by_route.items()):
+        lines.append(f"| {src} | {dst} | {count:,} | {'yes' if dst in EU_MEMBER_STATE_REGIONS else '**no**'} |")
+    lines += ["", "## Per profile or model", "", "| Called | Calls |", "|---|---:|"]
+    lines += [f"| `{k}` | {v:,} |" for k, v in sorted(evidence.by_profile.items())]
+    lines += ["", "## Per application", "", "| Application | Calls |", "|---|---:|"]
+    lines += [f"| {k} | {v:,} |" for k, v in sorted(evidence.by_application.items())]
+    for title, events in (("Violations", evidence.violations), ("Policy breaches", evidence.policy_breaches),
+                          ("Refused attempts (the guard at work)", evidence.refused)):
+        lines += ["", f"## {title}: {len(events):,}", ""]
+        if events:
+            lines += ["| eventID | Time | Principal | Called | Source -> processing | Why |", "|---|---|---|---|---|---|"]
+            lines += [f"| {e.event_id} | {e.event_time} | {e.principal} | `{e.model_id}` | {e.source_region} ->"
+                      f" {e.inference_region} | {e.reason} |" for e in events[:_LISTED]]
+            if len(events) > _LISTED:
+                lines.append(f"\n({len(events) - _LISTED:,} more in events.csv)")
+    lines += ["", f"## What could not be read: {len(evidence.files_skipped):,}", ""]
+    lines += [f"- `{s['path']}`: {s['reason']}" for s in evidence.files_skipped] or ["Nothing."]
+    lines += ["", "CloudTrail shows where each call was processed as Bedrock recorded it; it cannot show calls made"
+              " outside the trail's accounts and Regions, nor what a model provider stores (see README).", ""]
+    return "\n".join(lines)
+
+
+_COLORS = ("#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#0a7d87", "#9a6700", "#57606a")
+
+
+def _chart(evidence: Evidence) -> str:
+    """Calls per processing Region per day: stacked bars, inline SVG."""
+    days = sorted(evidence.by_day)
+    regions = sorted({r for day in days for r in evidence.by_day[day]})
+    if not days:
+        return "<p>No processed inference call in the window.</p>"
+    top = max(sum(evidence.by_day[d].values()) for d in days) or 1
+    width, height, pad = max(320, 28 * len(days) + 80), 260, 40
+    bar = (width - pad - 20) / len(days)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40 + 18 * len(regions)}"'
+             ' role="img" aria-label="Calls per processing Region per day">',
+             f'<line x1="{pad}" y1="{height}" x2="{width - 10}" y2="{height}" stroke="#57606a"/>',
+             f'<text x="4" y="14" font-size="11">{top:,}</text>']
+    for i, day in enumerate(days):
+        y = height
+        for j, region in enumerate(regions):
+            value = evidence.by_day[day].get(region, 0)
+            if not value:
+                continue
+            h = (height - 20) * value / top
+            y -= h
+            color = _COLORS[j % len(_COLORS)] if region in EU_MEMBER_STATE_REGIONS else "#cf222e"
+            parts.append(f'<rect x="{pad + i * bar + 2:.1f}" y="{y:.1f}" width="{max(bar - 4, 1):.1f}" height="{h:.1f}"'
+                         f' fill="{color}"><title>{html.escape(day)} {html.escape(region)}: {value:,}</title></rect>')
+        if len(days) <= 31 or i % max(1, len(days) // 15) == 0:
+            parts.append(f'<text x="{pad + i * bar + 2:.1f}" y="{height + 14}" font-size="9">{html.escape(day[5:])}</text>')
+    for j, region in enumerate(regions):
+        color = _COLORS[j % len(_COLORS)] if region in EU_MEMBER_STATE_REGIONS else "#cf222e"
+        y = height + 34 + 18 * j
+        parts.append(f'<rect x="{pad}" y="{y - 10}" width="12" height="12" fill="{color}"/>'
+                     f'<text x="{pad + 18}" y="{y}" font-size="12">{html.escape(region)}'
+                     f'{"" if region in EU_MEMBER_STATE_REGIONS else " (outside the EU)"}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def html_report(evidence: Evidence) -> str:
+    """Self-contained: inline CSS and SVG, the Markdown tables as HTML; opens offline."""
+    body = [f"<h1>cris-guard residency evidence</h1><p>{html.escape(_window_text(evidence))}</p>",
+            f"<p class='{'ok' if evidence.passed else 'bad'}'>{html.escape(_verdict_line(evidence).replace('**', ''))}</p>",
+            "<h2>Calls per processing Region per day</h2>", _chart(evidence)]
+    table_lines: list[str] = []
+    for line in markdown(evidence).splitlines()[2:]:
+        if line.startswith("## "):
+            body += _flush(table_lines) + [f"<h2>{html.escape(line[3:])}</h2>"]
+        elif line.startswith("|"):
+            table_lines.append(line)
+        elif line.strip():
+            body += _flush(table_lines) + [f"<p>{html.escape(line.lstrip('- ').replace('**', '').replace('`', ''))}</p>"]
+    body += _flush(table_lines)
+    style = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
+             "td,th{border:1px solid #d0d7de;padding:3px 8px;font-size:13px}.ok{color:#1a7f37}.bad{color:#cf222e;"
+             "font-weight:bold}")
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>cris-guard residency evidence</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def _flush(table_lines: list[str]) -> list[str]:
+    if not table_lines:
+        return []
+    rows = [[c.strip().strip("`") for c in line.strip("|").split("|")] for line in table_lines if not set(line) <= set("|-:")]
+    table_lines.clear()
+    head, *rest = rows
+    out = "<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"
+    out += "".join("<tr>" + "".join(f"<td>{html.escape(c.replace('**', ''))}</td>" for c in row) + "</tr>" for row in rest)
+    return [out + "</table>"]
+
+
+def write_outputs(evidence: Evidence, out: Path) -> Sequence[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "evidence.md", out / "evidence.html", out / "summary.json"]
+    paths[0].write_text(markdown(evidence), encoding="utf-8")
+    paths[1].write_text(html_report(evidence), encoding="utf-8")
+    paths[2].write_text(json.dumps(evidence.summary(), indent=2) + "\n", encoding="utf-8")
+    return paths
+
+
+class CsvWriter:
+    """``events.csv``, written as events are classified (one row per inference event)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.DictWriter(self._handle, fieldnames=CSV_FIELDS)
+        self._writer.writeheader()
+
+    def write(self, event: InferenceEvent) -> None:
+        self._writer.writerow(event.row())
+
+    def close(self) -> None:
+        self._handle.close()

@@ -1,0 +1,191 @@
+"""Where CloudTrail records come from: a local folder, an S3 prefix, or CloudTrail LookupEvents.
+
+Each source yields :class:`Batch` objects, one per file (or API page): the records it held, or why it could
+not be read. A corrupt, truncated or unreadable file is a ``skipped`` batch with its path and reason: it never
+stops the run and never vanishes silently; a file without Bedrock events still counts as read.
+
+The window: CloudTrail names files by **delivery** time, and a file can hold earlier records, so a window
+ending on day D reads the files of D+1 too (``../shared/reference/evidence-facts.md`` §2); records outside
+the window are dropped by their ``eventTime``. Files are streamed one at a time, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import json
+import re
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# <prefix>/AWSLogs/[o-id/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>
+_KEY_DATE = re.compile(r"/CloudTrail/(?P<region>[a-z0-9-]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/")
+_KEY_ACCOUNT = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?(?P<account>\d{12})/CloudTrail/")
+# LookupEvents: 2 requests per second per account and Region (evidence-facts §2).
+LOOKUP_EVENTS_INTERVAL_SECONDS = 0.5
+
+
+@dataclass
+class Batch:
+    """The records of one file or API page, or the reason it was skipped."""
+
+    origin: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    skipped: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """Inclusive days; ``None`` is open-ended."""
+
+    start: _dt.date | None = None
+    end: _dt.date | None = None
+
+    def days(self) -> list[_dt.date]:
+        """The days whose files to read: the window and the day after it (delivery-time file names)."""
+        assert self.start is not None and self.end is not None
+        count = (self.end - self.start).days + 2
+        return [self.start + _dt.timedelta(days=i) for i in range(count)]
+
+    def contains_time(self, event_time: str) -> bool:
+        if self.start is None and self.end is None:
+            return True
+        try:
+            day = _dt.date.fromisoformat(event_time[:10])
+        except ValueError:
+            return True  # kept and visible: a record whose time cannot be read is not dropped silently
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+    def contains_key(self, key: str) -> bool:
+        """Whether a file's key or path (by its date folders) can hold records of the window."""
+        match = _KEY_DATE.search(key.replace("\\", "/"))
+        if match is None or self.start is None or self.end is None:
+            return True
+        day = _dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        return self.start <= day <= self.end + _dt.timedelta(days=1)
+
+
+def parse_records(data: bytes, origin: str) -> Batch:
+    """A CloudTrail file's bytes (gzip or plain JSON) as a batch; never raises."""
+    try:
+        text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        document = json.loads(text)
+    except (OSError, EOFError, zlib.error, ValueError) as exc:  # truncated gzip, bad JSON, bad UTF-8
+        return Batch(origin, skipped=f"cannot be read ({exc.__class__.__name__}: {str(exc)[:120]})", size=len(data))
+    records = document.get("Records") if isinstance(document, dict) else None
+    if not isinstance(records, list):
+        return Batch(origin, skipped="not a CloudTrail log file (no 'Records' list)", size=len(data))
+    return Batch(origin, [r for r in records if isinstance(r, dict)], size=len(data))
+
+
+def folder_files(root: Path, window: Window, regions: Iterable[str] = (), accounts: Iterable[str] = ()) -> list[Path]:
+    """Every ``.json.gz``/``.json`` file below ``root`` that the window, Regions and accounts can concern,
+    sorted (digest files, ``CloudTrail-Digest/``, are not logs)."""
+    regions, accounts = set(regions), set(accounts)
+    found = []
+    for path in sorted(root.rglob("*")):
+        name = path.as_posix()
+        if not path.is_file() or not (name.endswith(".json.gz") or name.endswith(".json")):
+            continue
+        if "/CloudTrail-Digest/" in name or not window.contains_key(name):
+            continue
+        if regions and (m := _KEY_DATE.search(name)) and m["region"] not in regions:
+            continue
+        if accounts and (m := _KEY_ACCOUNT.search(name)) and m["account"] not in accounts:
+            continue
+        found.append(path)
+    return found
+
+
+def read_folder(files: Iterable[Path]) -> Iterator[Batch]:
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            yield Batch(str(path), skipped=f"cannot be opened ({exc.__class__.__name__})")
+            continue
+        yield parse_records(data, str(path))
+
+
+def s3_keys(client, bucket: str, prefix: str, window: Window, regions: Iterable[str], accounts: Iterable[str]) -> list[str]:
+    """The log keys to read under ``s3://bucket/prefix``: listed by day prefix when the layout is known
+    (accounts and Regions given, or discovered one level at a time), never the whole bucket."""
+    base = prefix.strip("/")
+    base = f"{base}/" if base else ""
+    root = base if base.endswith("AWSLogs/") or "AWSLogs/" in base else f"{base}AWSLogs/"
+    paginator = client.get_paginator("list_objects_v2")
+
+    def children(path: str) -> list[str]:
+        found = []
+        for page in paginator.paginate(Bucket=bucket, Prefix=path, Delimiter="/"):
+            found += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        return found
+
+    account_prefixes = []
+    for child in children(root):
+        tail = child[len(root):].strip("/")
+        if tail.startswith("o-"):  # organization trail: AWSLogs/o-xxxx/<account>/
+            account_prefixes += children(child)
+        else:
+            account_prefixes.append(child)
+    wanted_accounts = set(accounts)
+    keys: list[str] = []
+    for account_prefix in account_prefixes:
+        account = account_prefix.strip("/").rsplit("/", 1)[-1]
+        if wanted_accounts and account not in wanted_accounts:
+            continue
+        region_prefixes = [f"{account_prefix}CloudTrail/{r}/" for r in regions] if regions else children(f"{account_prefix}CloudTrail/")
+        for region_prefix in region_prefixes:
+            for day in window.days():
+                day_prefix = f"{region_prefix}{day:%Y/%m/%d}/"
+                for page in paginator.paginate(Bucket=bucket, Prefix=day_prefix):
+                    keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith((".json.gz", ".json"))]
+    return keys
+
+
+def read_s3(client, bucket: str, keys: Iterable[str]) -> Iterator[Batch]:
+    for key in keys:
+        origin = f"s3://{bucket}/{key}"
+        try:
+            data = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except Exception as exc:  # noqa: BLE001 - any client or network error: listed, never fatal
+            yield Batch(origin, skipped=f"cannot be downloaded ({exc.__class__.__name__}: {str(exc)[:120]})")
+            continue
+        yield parse_records(data, origin)
+
+
+def read_lookup_events(client, window: Window, *, sleep: Callable[[float], None] | None = None) -> Iterator[Batch]:
+    """CloudTrail ``LookupEvents`` for ``eventSource = bedrock.amazonaws.com`` in the window (last 90 days,
+    no trail needed), every page, at most 2 requests per second. Each event's ``CloudTrailEvent`` is the record."""
+    kwargs: dict[str, Any] = {
+        "LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": "bedrock.amazonaws.com"}],
+        "MaxResults": 50,
+    }
+    if window.start is not None:
+        kwargs["StartTime"] = _dt.datetime.combine(window.start, _dt.time.min, tzinfo=_dt.timezone.utc)
+    if window.end is not None:
+        kwargs["EndTime"] = _dt.datetime.combine(window.end + _dt.timedelta(days=1), _dt.time.min, tzinfo=_dt.timezone.utc)
+    page_number = 0
+    while True:
+        if page_number:
+            (sleep or time.sleep)(LOOKUP_EVENTS_INTERVAL_SECONDS)
+        page = client.lookup_events(**kwargs)
+        page_number += 1
+        batch = Batch(f"LookupEvents page {page_number}")
+        unreadable = []
+        for event in page.get("Events", []):
+            try:
+                batch.records.append(json.loads(event["CloudTrailEvent"]))
+            except (KeyError, TypeError, ValueError):
+                unreadable.append(Batch(f"LookupEvents event {event.get('EventId', '?')}",
+                                        skipped="no readable CloudTrailEvent"))
+        yield batch
+        yield from unreadable
+        if not page.get("NextToken"):
+            return
+        kwargs["NextToken"] = page["NextToken"]

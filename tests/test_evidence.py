@@ -1,0 +1,230 @@
+"""Residency evidence from CloudTrail: generated sample logs with known content give exact counts and exit
+codes, from a folder, from S3 (a local moto server is not needed: moto's in-process mock) and from LookupEvents
+(botocore Stubber: moto has no LookupEvents)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from cris_guard.cli import main
+from cris_guard.evidence.classify import EvidencePolicy, classify
+from cris_guard.evidence.sources import Window, parse_records
+
+from .conftest import REPO_ROOT
+
+ACCOUNT = "111122223333"
+# CloudFormation names a role <stack>-<logical ID>-<suffix>, truncated to 64 characters (the default app's
+# claims-assistant role in eu-central-1 is ApplicationAccessclaimsassistantAccess1F1352F3).
+ROLE = "arn:aws:sts::111122223333:assumed-role/acme-genai-eu-central-1-ApplicationAccessclaimsassist-AbCdEf1234/s"
+
+
+def record(event_id, *, region="eu-central-1", inference_region="eu-north-1", model="eu.anthropic.claude-sonnet-4-6",
+           name="Converse", error=None, day="2026-11-03", source="bedrock.amazonaws.com", principal=ROLE):
+    r = {"eventVersion": "1.11", "eventID": event_id, "eventTime": f"{day}T10:00:00Z", "eventSource": source,
+         "eventName": name, "awsRegion": region, "recipientAccountId": ACCOUNT,
+         "userIdentity": {"type": "AssumedRole", "arn": principal},
+         "requestParameters": {"modelId": model}}
+    if inference_region is not None:
+        r["additionalEventData"] = {"inferenceRegion": inference_region}
+    if error:
+        r["errorCode"], r["errorMessage"] = error, "not authorized"
+    return r
+
+
+def sample_records() -> list[dict]:
+    """12 inference calls with known verdicts, and unrelated records."""
+    return [
+        record("ok-1"), record("ok-2", inference_region="eu-west-3"), record("ok-3", inference_region=None),
+        record("ok-4", model="arn:aws:bedrock:eu-central-1:111122223333:inference-profile/eu.amazon.nova-2-lite-v1:0",
+               inference_region="eu-south-2"),
+        record("ok-app", model="arn:aws:bedrock:eu-central-1:111122223333:application-inference-profile/abcdefghijkl",
+               inference_region="eu-west-1"),
+        record("violation-global", model="global.anthropic.claude-sonnet-4-6", inference_region="us-east-1"),
+        record("violation-bare", model="anthropic.claude-sonnet-4-6", region="us-east-1", inference_region=None),
+        record("breach-global-in-eu", model="global.anthropic.claude-sonnet-4-6", inference_region="eu-west-1"),
+        record("breach-bare-in-eu", model="anthropic.claude-sonnet-4-6", inference_region=None),
+        record("refused-1", model="global.anthropic.claude-sonnet-4-6", error="AccessDenied", inference_region=None),
+        record("refused-2", model="us.anthropic.claude-sonnet-4-6", error="AccessDeniedException", inference_region=None),
+        record("stream-1", name="ConverseStream", inference_region="eu-central-1"),
+        record("not-inference", name="ListFoundationModels"),
+        record("other-service", source="s3.amazonaws.com", name="GetObject"),
+        record("outside-window", day="2026-10-01"),
+    ]
+
+
+def write_logs(root: Path, records: list[dict], *, big: bool = False) -> None:
+    """The S3 layout, records split over two days' files (the second day also holds the first day's
+    records, as delivery-time names do), a corrupt file, a plain .json file, a file with no Bedrock
+    event, and a 20 MiB file."""
+    base = root / "AWSLogs" / ACCOUNT / "CloudTrail"
+    day1 = base / "eu-central-1" / "2026" / "11" / "03"
+    day2 = base / "eu-central-1" / "2026" / "11" / "04"
+    us = base / "us-east-1" / "2026" / "11" / "03"
+    for folder in (day1, day2, us):
+        folder.mkdir(parents=True)
+    eu = [r for r in records if r["awsRegion"] == "eu-central-1"]
+    (day1 / f"{ACCOUNT}_CloudTrail_eu-central-1_20261103T1005Z_a.json.gz").write_bytes(
+        gzip.compress(json.dumps({"Records": eu[:6]}).encode()))
+    (day2 / f"{ACCOUNT}_CloudTrail_eu-central-1_20261104T0005Z_b.json").write_text(json.dumps({"Records": eu[6:]}))
+    (us / f"{ACCOUNT}_CloudTrail_us-east-1_20261103T1005Z_c.json.gz").write_bytes(
+        gzip.compress(json.dumps({"Records": [r for r in records if r["awsRegion"] == "us-east-1"]}).encode()))
+    (day1 / f"{ACCOUNT}_CloudTrail_eu-central-1_20261103T1105Z_corrupt.json.gz").write_bytes(
+        gzip.compress(b'{"Records": [')[:-4])
+    if not big:
+        return
+    filler = [record(f"filler-{i}", source="ec2.amazonaws.com", name="DescribeInstances") for i in range(40_000)]
+    big = json.dumps({"Records": filler}).encode()
+    assert len(big) > 20 * 1024 * 1024 // 2
+    (day1 / f"{ACCOUNT}_CloudTrail_eu-central-1_20261103T1205Z_big.json.gz").write_bytes(gzip.compress(big + b" " * (21 * 1024 * 1024 - len(big))))
+
+
+EXPECTED_VERDICTS = {"ok": 6, "violation": 2, "policy-breach": 2, "refused": 2}
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("trail")
+    write_logs(root, sample_records(), big=True)
+    return root
+
+
+def test_classification_of_each_kind_of_record():
+    verdicts = {r["eventID"]: (e.verdict if (e := classify(r)) else None) for r in sample_records()}
+    assert verdicts["ok-3"] == "ok"  # no additionalEventData: processed in its source Region, EU
+    assert verdicts["violation-global"] == "violation" and verdicts["violation-bare"] == "violation"
+    assert verdicts["breach-global-in-eu"] == "policy-breach" and verdicts["breach-bare-in-eu"] == "policy-breach"
+    assert verdicts["refused-1"] == "refused" and verdicts["ok-app"] == "ok"
+    assert verdicts["not-inference"] is None and verdicts["other-service"] is None
+    event = classify(record("x", inference_region=None))
+    assert (event.inference_region, event.inference_region_recorded) == ("eu-central-1", False)
+
+
+def test_a_profile_the_application_is_not_approved_for_is_a_policy_breach():
+    policy = EvidencePolicy(approved={"claims-assistant": frozenset({"eu.amazon.nova-2-lite-v1:0"})},
+                            roles={"acme-genai-eu-central-1-ApplicationAccessclaimsassistantAccess1F1352F3": "claims-assistant"})
+    event = classify(record("x"), policy)
+    assert (event.application, event.verdict) == ("claims-assistant", "policy-breach")
+    assert event.reason == "claims-assistant is not approved for eu.anthropic.claude-sonnet-4-6"
+    assert classify(record("y", model="eu.amazon.nova-2-lite-v1:0"), policy).verdict == "ok"
+
+
+def test_a_corrupt_or_foreign_file_is_skipped_with_a_reason():
+    assert parse_records(gzip.compress(b"{")[:-3], "f").skipped.startswith("cannot be read (")
+    assert parse_records(b'{"Items": []}', "f").skipped == "not a CloudTrail log file (no 'Records' list)"
+    assert parse_records(b'{"Records": []}', "f").records == []
+
+
+def test_evidence_from_a_folder_counts_exactly_and_exits_1_on_violations(logs, tmp_path):
+    out = tmp_path / "out"
+    code = main(["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--out", str(out)])
+    assert code == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["window"] == {"from": "2026-11-03", "to": "2026-11-03"}
+    assert summary["files_read"] == 4  # the day, the day after (delivery time), us-east-1, the 20 MiB file
+    assert [s["reason"][:18] for s in summary["files_skipped"]] == ["cannot be read (EO"]
+    assert summary["inference_events"] == 12
+    assert summary["by_verdict"] == dict(sorted(EXPECTED_VERDICTS.items()))
+    assert summary["by_inference_region"] == {"eu-central-1": 3, "eu-north-1": 1, "eu-south-2": 1, "eu-west-1": 2,
+                                              "eu-west-3": 1, "us-east-1": 2}
+    assert sorted(v["eventID"] for v in summary["violations"]) == ["violation-bare", "violation-global"]
+    assert sorted(v["eventID"] for v in summary["policy_breaches"]) == ["breach-bare-in-eu", "breach-global-in-eu"]
+    assert summary["without_inference_region"] == 3
+    rows = list(csv.DictReader((out / "events.csv").open()))
+    assert len(rows) == 12 and {r["verdict"] for r in rows} == set(EXPECTED_VERDICTS)
+    html = (out / "evidence.html").read_text()
+    assert "<svg" in html and "http" not in html.split("<body>", 1)[1].replace('xmlns="http://www.w3.org/2000/svg"', "")
+    md = (out / "evidence.md").read_text()
+    assert "| eu-central-1 | us-east-1 | 1 | **no** |" in md and "violation-global" in md
+
+
+def test_evidence_without_violations_exits_0(tmp_path):
+    root = tmp_path / "logs"
+    write_logs(root, [record("ok-1"), record("ok-2", inference_region="eu-west-3")])
+    assert main(["evidence", str(root), "--out", str(tmp_path / "out")]) == 0
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["by_verdict"] == {"ok": 2}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["evidence"], "SOURCE is missing"),
+        (["evidence", "/nonexistent"], "is not a folder"),
+        (["evidence", "s3://bucket/prefix"], "reading from S3 needs --from and --to"),
+        (["evidence", ".", "--from", "3 Nov"], "--from '3 Nov' is not a date"),
+        (["evidence", "--lookup-events"], "--lookup-events needs --region"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(argv, message, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_evidence_from_s3_lists_by_day(logs, tmp_path):
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-central-1")
+        s3.create_bucket(Bucket="trail", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        for path in logs.rglob("*"):
+            if path.is_file() and "big" not in path.name:
+                s3.put_object(Bucket="trail", Key=f"org/{path.relative_to(logs).as_posix()}", Body=path.read_bytes())
+        code = main(["evidence", "s3://trail/org", "--from", "2026-11-03", "--to", "2026-11-03",
+                     "--out", str(tmp_path / "out")], client_factory=lambda service, region: s3)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert code == 1
+    assert summary["inference_events"] == 12 and summary["by_verdict"] == dict(sorted(EXPECTED_VERDICTS.items()))
+    assert len(summary["files_skipped"]) == 1 and summary["files_skipped"][0]["path"].startswith("s3://trail/org/AWSLogs/")
+
+
+def test_evidence_from_lookup_events_is_paginated_and_paced(tmp_path, monkeypatch):
+    client = boto3.client("cloudtrail", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(client)
+    events = [r for r in sample_records() if r["awsRegion"] == "eu-central-1" and r["eventTime"].startswith("2026-11-03")]
+
+    def page(items, token=None):
+        body = {"Events": [{"EventId": r["eventID"], "CloudTrailEvent": json.dumps(r)} for r in items]}
+        if token:
+            body["NextToken"] = token
+        return body
+
+    expected = {"LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": "bedrock.amazonaws.com"}],
+                "MaxResults": 50, "StartTime": ANY, "EndTime": ANY}
+    stub.add_response("lookup_events", page(events[:5], "t1"), expected)
+    stub.add_response("lookup_events", page(events[5:]), {**expected, "NextToken": "t1"})
+    stub.activate()
+    sleeps = []
+    monkeypatch.setattr("cris_guard.evidence.sources.time.sleep", sleeps.append)
+    code = main(["evidence", "--lookup-events", "--region", "eu-central-1", "--from", "2026-11-03", "--to", "2026-11-03",
+                 "--out", str(tmp_path / "out")], client_factory=lambda service, region: client)
+    stub.assert_no_pending_responses()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert code == 1 and sleeps == [0.5]
+    assert summary["inference_events"] == 11  # the us-east-1 call is recorded in us-east-1, not read here
+
+
+def test_a_window_reads_the_day_after_but_keeps_only_the_window():
+    window = Window(dt.date(2026, 11, 3), dt.date(2026, 11, 3))
+    assert window.days() == [dt.date(2026, 11, 3), dt.date(2026, 11, 4)]
+    assert window.contains_key("x/AWSLogs/1/CloudTrail/eu-central-1/2026/11/04/f.json.gz")
+    assert not window.contains_key("x/AWSLogs/1/CloudTrail/eu-central-1/2026/11/05/f.json.gz")
+    assert not window.contains_time("2026-11-04T00:00:01Z") and window.contains_time("2026-11-03T23:59:59Z")
+
+
+def test_config_and_assembly_name_the_application(default_assembly, tmp_path):
+    root = tmp_path / "logs"
+    write_logs(root, [record("x")])
+    out = tmp_path / "out"
+    code = main(["evidence", str(root), "--config", str(REPO_ROOT / "config" / "default.yaml"),
+                 "--assembly", default_assembly.directory, "--out", str(out)])
+    rows = list(csv.DictReader((out / "events.csv").open()))
+    assert code == 0 and len(rows) == 1
+    assert (rows[0]["application"], rows[0]["verdict"]) == ("claims-assistant", "ok")
