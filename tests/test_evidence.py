@@ -228,3 +228,36 @@ def test_config_and_assembly_name_the_application(default_assembly, tmp_path):
     rows = list(csv.DictReader((out / "events.csv").open()))
     assert code == 0 and len(rows) == 1
     assert (rows[0]["application"], rows[0]["verdict"]) == ("claims-assistant", "ok")
+
+
+def test_invocation_log_cross_check_counts_both_ways(tmp_path):
+    from cris_guard.evidence.invocation_logs import is_record_file
+
+    trail = tmp_path / "trail"
+    calls = [record(f"c{i}", inference_region="eu-west-3") for i in range(4)]
+    for i, r in enumerate(calls):
+        r["requestID"] = f"req-{i}"
+    write_logs(trail, calls)
+    logs = tmp_path / "logs" / "AWSLogs" / ACCOUNT / "BedrockModelInvocationLogs" / "eu-central-1" / "2026" / "11" / "03" / "10"
+    (logs / "data").mkdir(parents=True)
+
+    def log_record(request_id):
+        return {"schemaType": "ModelInvocationLog", "timestamp": "2026-11-03T10:00:01Z", "accountId": ACCOUNT,
+                "region": "eu-central-1", "requestId": request_id, "operation": "Converse",
+                "modelId": "eu.anthropic.claude-sonnet-4-6"}
+
+    # JSON lines, gzip; req-3 has no log record; req-9 has no CloudTrail event
+    lines = "\n".join(json.dumps(log_record(r)) for r in ("req-0", "req-1", "req-2", "req-9"))
+    (logs / "20261103T1000Z_abc.json.gz").write_bytes(gzip.compress(lines.encode()))
+    (logs / "data" / "req-0_input.json.gz").write_bytes(gzip.compress(b'{"big": "payload"}'))
+    (logs / "amazon-bedrock-logs-permission-check").write_text("")
+    (logs / "20261103T1001Z_bad.json.gz").write_bytes(b"\x1f\x8bnot gzip")
+    assert not is_record_file(str(logs / "data" / "req-0_input.json.gz"))
+    out = tmp_path / "out"
+    assert main(["evidence", str(trail), "--from", "2026-11-03", "--to", "2026-11-03",
+                 "--invocation-logs", str(tmp_path / "logs"), "--out", str(out)]) == 0
+    check = json.loads((out / "summary.json").read_text())["invocation_log_cross_check"]
+    assert check["per_region"] == [{"region": "eu-central-1", "cloudtrail_events": 4, "invocation_log_records": 4,
+                                    "matched": 3, "cloudtrail_without_log": 1, "log_without_cloudtrail": 1}]
+    assert [u["path"].rsplit("/", 1)[-1] for u in check["unreadable"]] == ["20261103T1001Z_bad.json.gz"]
+    assert "| eu-central-1 | 4 | 4 | 3 | 1 | 1 |" in (out / "evidence.md").read_text()

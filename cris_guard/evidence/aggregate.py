@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cris_guard.evidence.classify import InferenceEvent
 from cris_guard.evidence.sources import Batch, Window
@@ -34,6 +35,8 @@ class Evidence:
     violations: list[InferenceEvent] = field(default_factory=list)
     policy_breaches: list[InferenceEvent] = field(default_factory=list)
     refused: list[InferenceEvent] = field(default_factory=list)
+    request_regions: dict[str, str] = field(default_factory=dict)  # requestID -> source Region (processed calls)
+    cross_check: Any = None  # invocation_logs.CrossCheck, with --invocation-logs
 
     def add_batch(self, batch: Batch) -> list[dict]:
         """Account for a batch; return its records of the window (for classification)."""
@@ -56,6 +59,8 @@ class Evidence:
             return
         if event.verdict == "failed":
             return
+        if event.request_id:
+            self.request_regions[event.request_id] = event.source_region
         if not event.inference_region_recorded:
             self.without_inference_region += 1
         self.by_inference_region[event.inference_region] += 1
@@ -93,4 +98,7 @@ class Evidence:
             "violations": brief(self.violations),
             "policy_breaches": brief(self.policy_breaches),
             "refused": brief(self.refused),
+            **({"invocation_log_cross_check": {"per_region": self.cross_check.rows(),
+                                               "unreadable": self.cross_check.unreadable}}
+               if self.cross_check is not None else {}),
         }

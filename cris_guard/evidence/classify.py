@@ -87,6 +87,7 @@ class InferenceEvent:
     error_code: str
     verdict: Verdict
     reason: str
+    request_id: str = ""  # CloudTrail requestID: matched against the invocation log's requestId
 
     def row(self) -> dict[str, str]:
         return {
@@ -149,7 +150,7 @@ def classify(record: Mapping[str, Any], policy: EvidencePolicy | None = None) ->
         event_name=str(record.get("eventName")), account=str(record.get("recipientAccountId", "")),
         source_region=str(record.get("awsRegion", "")), inference_region=region, inference_region_recorded=recorded,
         model_id=model_id, target=target, profile_id=profile_id, principal=principal, application=application,
-        error_code=error, verdict=verdict, reason=reason,
+        error_code=error, verdict=verdict, reason=reason, request_id=str(record.get("requestID") or ""),
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cris_guard.evidence.aggregate import Evidence
 from cris_guard.evidence.classify import EvidencePolicy, classify
+from cris_guard.evidence.invocation_logs import cross_check, folder_log_files, s3_log_files
 from cris_guard.evidence.render import CsvWriter, write_outputs
 from cris_guard.evidence.sources import (
     Batch,
@@ -69,6 +70,7 @@ def run(
     policy: EvidencePolicy | None,
     client_factory: Callable[[str, str | None], object] | None = None,
     progress: bool | None = None,
+    invocation_logs: str | None = None,
 ) -> Evidence:
     """Read, classify, count and write; the :class:`Evidence` it wrote."""
     batches, total, label = _batches(source, lookup_events, window, accounts, regions, client_factory)
@@ -90,8 +92,23 @@ def run(
                 bar.update(1)
     finally:
         writer.close()
+    if invocation_logs:
+        evidence.cross_check = cross_check(_log_files(invocation_logs, window, client_factory),
+                                           evidence.request_regions, window)
     write_outputs(evidence, out)
     return evidence
+
+
+def _log_files(location: str, window: Window, client_factory):
+    if location.startswith("s3://"):
+        bucket, _, prefix = location[5:].partition("/")
+        if not bucket or window.start is None or window.end is None:
+            raise BadInput("--invocation-logs s3://bucket/prefix needs a bucket, --from and --to")
+        return s3_log_files((client_factory or _boto3_client)("s3", None), bucket, prefix, window)
+    root = Path(location)
+    if not root.is_dir():
+        raise BadInput(f"--invocation-logs {location!r} is not a folder or s3://bucket/prefix")
+    return folder_log_files(root, window)
 
 
 def _batches(source, lookup_events, window, accounts, regions, client_factory) -> tuple[Iterator[Batch], int, str]:

@@ -61,6 +61,15 @@ def markdown(evidence: Evidence) -> str:
                       f" {e.inference_region} | {e.reason} |" for e in events[:_LISTED]]
             if len(events) > _LISTED:
                 lines.append(f"\n({len(events) - _LISTED:,} more in events.csv)")
+    if evidence.cross_check is not None:
+        lines += ["", "## Invocation-log cross-check", "",
+                  "CloudTrail `requestID` matched against the invocation log's `requestId` (that they always name the"
+                  " same request is UNCONFIRMED: the counts are shown, not judged).", "",
+                  "| Source Region | CloudTrail calls | Log records | Matched | CloudTrail without log | Log without CloudTrail |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r['region']} | {r['cloudtrail_events']:,} | {r['invocation_log_records']:,} | {r['matched']:,} |"
+                  f" {r['cloudtrail_without_log']:,} | {r['log_without_cloudtrail']:,} |" for r in evidence.cross_check.rows()]
+        lines += [f"- unreadable log file `{u['path']}`: {u['reason']}" for u in evidence.cross_check.unreadable]
     lines += ["", f"## What could not be read: {len(evidence.files_skipped):,}", ""]
     lines += [f"- `{s['path']}`: {s['reason']}" for s in evidence.files_skipped] or ["Nothing."]
     lines += ["", "CloudTrail shows where each call was processed as Bedrock recorded it; it cannot show calls made"
