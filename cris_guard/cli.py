@@ -191,13 +191,17 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
 @_config_option
 @click.option("--assembly", "assembly_dir", type=_PATH, default=None,
               help="cdk.out, to name the cris-guard application whose role made each call.")
+@click.option("--verify-digests", is_flag=True,
+              help="Check the log files against the trail's signed digest files (a downloaded folder).")
+@click.option("--public-keys", type=_PATH, default=None,
+              help="The JSON `aws cloudtrail list-public-keys` prints, for --verify-digests.")
 @click.option("--invocation-logs", default=None,
               help="Folder or s3://bucket/prefix of model-invocation logs to cross-check against CloudTrail.")
 @click.option("--out", type=_PATH, default=Path("evidence"), show_default=True, help="Output directory.")
 @click.pass_obj
 def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | None, end: str | None,
              accounts: tuple[str, ...], regions: tuple[str, ...], config_path: Path | None, assembly_dir: Path | None,
-             invocation_logs: str | None, out: Path) -> int:
+             verify_digests: bool, public_keys: Path | None, invocation_logs: str | None, out: Path) -> int:
     """Prove where every Bedrock inference call ran, from CloudTrail.
 
     SOURCE is a folder of CloudTrail files (any layout, .json.gz or .json) or s3://bucket/prefix (listed by
@@ -219,7 +223,7 @@ def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | No
         policy = policy_from(config_path, assembly_dir)
         result = run(source=source, lookup_events=lookup_events, window=window, accounts=accounts, regions=regions,
                      out=out, policy=policy, client_factory=(obj or {}).get("client_factory"),
-                     invocation_logs=invocation_logs)
+                     invocation_logs=invocation_logs, public_keys=public_keys, verify_digests=verify_digests)
     except BadInput as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2

@@ -261,3 +261,90 @@ def test_invocation_log_cross_check_counts_both_ways(tmp_path):
                                     "matched": 3, "cloudtrail_without_log": 1, "log_without_cloudtrail": 1}]
     assert [u["path"].rsplit("/", 1)[-1] for u in check["unreadable"]] == ["20261103T1001Z_bad.json.gz"]
     assert "| eu-central-1 | 4 | 4 | 3 | 1 | 1 |" in (out / "evidence.md").read_text()
+
+
+# ---- log-file integrity (digests in AWS's documented structure, signed with a key pair made here) ---------
+
+def _sign_chain(root: Path, private_key, fingerprint: str) -> list[Path]:
+    """Two hourly digests over the log files below ``root``, chained, as CloudTrail writes them."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    logs = sorted(p for p in root.rglob("*.json*") if "CloudTrail-Digest" not in p.as_posix())
+    folder = root / "AWSLogs" / ACCOUNT / "CloudTrail-Digest" / "eu-central-1" / "2026" / "11" / "04"
+    folder.mkdir(parents=True)
+    previous_key, previous_signature, paths = None, None, []
+    for hour, chunk in enumerate((logs[:2], logs[2:])):
+        key = f"AWSLogs/{ACCOUNT}/CloudTrail-Digest/eu-central-1/2026/11/04/{ACCOUNT}_CloudTrail-Digest_eu-central-1_main_eu-central-1_20261104T0{hour}0000Z.json.gz"
+        document = {
+            "awsAccountId": ACCOUNT, "digestStartTime": f"2026-11-03T2{hour}:00:00Z", "digestEndTime": f"2026-11-04T0{hour}:00:00Z",
+            "digestS3Bucket": "trail-bucket", "digestS3Object": key, "digestPublicKeyFingerprint": fingerprint,
+            "digestSignatureAlgorithm": "SHA256withRSA", "previousDigestS3Bucket": "trail-bucket" if previous_key else None,
+            "previousDigestS3Object": previous_key, "previousDigestHashValue": None, "previousDigestHashAlgorithm": "SHA-256",
+            "previousDigestSignature": previous_signature,
+            "logFiles": [{"s3Bucket": "trail-bucket", "s3Object": p.relative_to(root).as_posix(), "hashAlgorithm": "SHA-256",
+                          "hashValue": hashlib.sha256(gzip.decompress(p.read_bytes()) if p.name.endswith(".gz") else p.read_bytes()).hexdigest()}
+                         for p in chunk],
+        }
+        inflated = json.dumps(document).encode()
+        text = (f"{document['digestEndTime']}\ntrail-bucket/{key}\n{hashlib.sha256(inflated).hexdigest()}\n"
+                f"{'null' if previous_signature is None else previous_signature}").encode()
+        signature = private_key.sign(text, padding.PKCS1v15(), hashes.SHA256()).hex()
+        path = root / key
+        path.write_bytes(gzip.compress(inflated))
+        paths.append(path)
+        previous_key, previous_signature = key, signature
+    (paths[-1].parent / (paths[-1].name + ".signature")).write_text(previous_signature)  # the newest's S3 metadata
+    return paths
+
+
+@pytest.fixture
+def signed(tmp_path):
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    root = tmp_path / "trail"
+    write_logs(root, [record("ok-1"), record("ok-2", inference_region="eu-west-3")])
+    (next(root.rglob("*corrupt*"))).unlink()  # only intact logs: the digests list every file
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = key.public_key().public_bytes(Encoding.DER, PublicFormat.PKCS1)
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"PublicKeyList": [{"Value": base64.b64encode(der).decode(), "Fingerprint": "fp1",
+                                                    "ValidityStartTime": "2026-01-01", "ValidityEndTime": "2027-01-01"}]}))
+    return root, _sign_chain(root, key, "fp1"), keys
+
+
+def test_verify_digests_passes_on_intact_logs(signed, tmp_path):
+    root, digests, keys = signed
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--verify-digests", "--public-keys", str(keys), "--out", str(out)]) == 0
+    integrity = json.loads((out / "summary.json").read_text())["integrity"]
+    assert integrity["digests_valid"] == 2 and integrity["logs_valid"] == 3
+    assert integrity["logs_invalid"] == [] and integrity["digests_invalid"] == [] and integrity["logs_not_in_a_digest"] == []
+
+
+def test_verify_digests_names_a_changed_log_file(signed, tmp_path):
+    root, _, keys = signed
+    log = next(p for p in root.rglob("*_a.json.gz"))
+    log.write_bytes(gzip.compress(gzip.decompress(log.read_bytes()).replace(b"ok-2", b"ok-3")))  # one byte
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--verify-digests", "--public-keys", str(keys), "--out", str(out)]) == 1
+    integrity = json.loads((out / "summary.json").read_text())["integrity"]
+    assert integrity["logs_invalid"] == [{"path": str(log), "reason": "SHA-256 differs from its digest (changed)"}]
+    assert "Log-file integrity check failed" in (out / "evidence.md").read_text()
+
+
+def test_verify_digests_names_a_changed_digest(signed, tmp_path):
+    root, digests, keys = signed
+    document = json.loads(gzip.decompress(digests[0].read_bytes()))
+    document["logFiles"][0]["hashValue"] = "0" * 64
+    digests[0].write_bytes(gzip.compress(json.dumps(document).encode()))
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--verify-digests", "--public-keys", str(keys), "--out", str(out)]) == 1
+    integrity = json.loads((out / "summary.json").read_text())["integrity"]
+    assert integrity["digests_invalid"] == [{"path": str(digests[0]), "reason": "signature does not match (changed or forged)"}]
+    assert integrity["digests_valid"] == 1 and len(integrity["logs_not_in_a_digest"]) == 2

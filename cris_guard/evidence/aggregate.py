@@ -37,6 +37,7 @@ class Evidence:
     refused: list[InferenceEvent] = field(default_factory=list)
     request_regions: dict[str, str] = field(default_factory=dict)  # requestID -> source Region (processed calls)
     cross_check: Any = None  # invocation_logs.CrossCheck, with --invocation-logs
+    integrity: Any = None  # digests.Integrity, with --verify-digests
 
     def add_batch(self, batch: Batch) -> list[dict]:
         """Account for a batch; return its records of the window (for classification)."""
@@ -75,7 +76,7 @@ class Evidence:
 
     @property
     def passed(self) -> bool:
-        return not self.violations and not self.policy_breaches
+        return not self.violations and not self.policy_breaches and (self.integrity is None or self.integrity.passed)
 
     def summary(self) -> dict:
         """``summary.json``: stable keys, sorted counts."""
@@ -101,4 +102,5 @@ class Evidence:
             **({"invocation_log_cross_check": {"per_region": self.cross_check.rows(),
                                                "unreadable": self.cross_check.unreadable}}
                if self.cross_check is not None else {}),
+            **({"integrity": self.integrity.summary()} if self.integrity is not None else {}),
         }

@@ -71,8 +71,16 @@ def run(
     client_factory: Callable[[str, str | None], object] | None = None,
     progress: bool | None = None,
     invocation_logs: str | None = None,
+    public_keys: Path | None = None,
+    verify_digests: bool = False,
 ) -> Evidence:
     """Read, classify, count and write; the :class:`Evidence` it wrote."""
+    if verify_digests and (source is None or source.startswith("s3://")):
+        raise BadInput("--verify-digests reads a downloaded folder for now (an S3 source or LookupEvents has no digest"
+                       " files here); download the trail and its CloudTrail-Digest folder first")
+    if verify_digests and public_keys is None:
+        raise BadInput("--verify-digests needs --public-keys FILE: the JSON `aws cloudtrail list-public-keys` prints")
+    keys = _public_keys(public_keys) if verify_digests else {}
     batches, total, label = _batches(source, lookup_events, window, accounts, regions, client_factory)
     evidence = Evidence(window=window, sources=[label])
     writer = CsvWriter(out / "events.csv")
@@ -92,11 +100,28 @@ def run(
                 bar.update(1)
     finally:
         writer.close()
+    if verify_digests:
+        from cris_guard.evidence.digests import verify_folder
+
+        root = Path(str(source))
+        evidence.integrity = verify_folder(root, folder_files(root, window, regions, accounts), keys)
     if invocation_logs:
         evidence.cross_check = cross_check(_log_files(invocation_logs, window, client_factory),
                                            evidence.request_regions, window)
     write_outputs(evidence, out)
     return evidence
+
+
+def _public_keys(path: Path) -> dict[str, bytes]:
+    import json
+
+    from cris_guard.evidence.digests import load_public_keys
+
+    try:
+        return load_public_keys(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError) as exc:
+        raise BadInput(f"--public-keys {str(path)!r} cannot be read as the JSON of `aws cloudtrail list-public-keys`"
+                       f" ({exc.__class__.__name__})") from None
 
 
 def _log_files(location: str, window: Window, client_factory):

@@ -24,6 +24,9 @@ def _window_text(evidence: Evidence) -> str:
 
 
 def _verdict_line(evidence: Evidence) -> str:
+    if evidence.integrity is not None and not evidence.integrity.passed:
+        return ("**Log-file integrity check failed**: a log or digest file was changed after CloudTrail delivered it"
+                " (see the integrity section); the counts below rest on those files.")
     if evidence.passed:
         return (f"**No violation and no policy breach** in {evidence.inference_events:,} inference calls: every call"
                 " that was processed ran in an EU member-state Region through an eu. profile.")
@@ -70,6 +73,15 @@ def markdown(evidence: Evidence) -> str:
         lines += [f"| {r['region']} | {r['cloudtrail_events']:,} | {r['invocation_log_records']:,} | {r['matched']:,} |"
                   f" {r['cloudtrail_without_log']:,} | {r['log_without_cloudtrail']:,} |" for r in evidence.cross_check.rows()]
         lines += [f"- unreadable log file `{u['path']}`: {u['reason']}" for u in evidence.cross_check.unreadable]
+    if evidence.integrity is not None:
+        check = evidence.integrity
+        lines += ["", "## Log-file integrity (CloudTrail digests)", "",
+                  f"- Digests with a valid signature: {len(check.digests_valid):,}; invalid: {len(check.digests_invalid):,};"
+                  f" not verifiable: {len(check.digests_unverifiable):,}",
+                  f"- Log files matching their digest: {len(check.logs_valid):,}; changed: {len(check.logs_invalid):,};"
+                  f" in no digest: {len(check.logs_not_in_a_digest):,}"]
+        lines += [f"- **{item['path']}**: {item['reason']}" for item in check.digests_invalid + check.logs_invalid]
+        lines += [f"- {item['path']}: {item['reason']}" for item in check.digests_unverifiable]
     lines += ["", f"## What could not be read: {len(evidence.files_skipped):,}", ""]
     lines += [f"- `{s['path']}`: {s['reason']}" for s in evidence.files_skipped] or ["Nothing."]
     lines += ["", "CloudTrail shows where each call was processed as Bedrock recorded it; it cannot show calls made"

@@ -1,0 +1,175 @@
+"""Log-file integrity: check CloudTrail log files against the trail's signed digest files, as
+``aws cloudtrail validate-logs`` does.
+
+AWS's procedure (CloudTrail User Guide, "Custom implementations of CloudTrail log file integrity validation",
+cloudtrail-log-file-custom-validation.html, and "CloudTrail digest file structure"):
+
+- every hour a digest file lists each log file delivered (``logFiles[].s3Object``, ``hashValue``: hex SHA-256 of
+  the log file's **uncompressed** contents) and carries the previous digest's signature
+  (``previousDigestS3Object``, ``previousDigestSignature``);
+- a digest is signed with SHA256withRSA over the string ``digestEndTime + "\\n" + bucket/key + "\\n" +
+  hex(SHA-256(digest file contents)) + "\\n" + previousDigestSignature``; the AWS CLI hashes the decompressed
+  digest (aws-cli ``customizations/cloudtrail/validation.py``: ``hashlib.sha256(inflated_digest)``, and the
+  text ``null`` for the first digest's missing previous signature); the signature is the object's ``x-amz-meta-signature``
+  metadata, hex; the public keys come from ``cloudtrail:ListPublicKeys`` (DER, PKCS #1), chosen by
+  ``digestPublicKeyFingerprint``.
+
+Offline, a digest's signature is known from the next digest's ``previousDigestSignature``; the newest digest's
+only from its S3 metadata, which a downloaded folder does not keep: save it beside the file as
+``<digest file>.signature`` (hex) to check it too, otherwise it is reported as not verifiable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_DIGEST_FOLDER = "/CloudTrail-Digest/"
+
+
+@dataclass
+class Integrity:
+    """What the digests say about the digests themselves and the log files read."""
+
+    digests_valid: list[str] = field(default_factory=list)
+    digests_invalid: list[dict[str, str]] = field(default_factory=list)
+    digests_unverifiable: list[dict[str, str]] = field(default_factory=list)
+    logs_valid: list[str] = field(default_factory=list)
+    logs_invalid: list[dict[str, str]] = field(default_factory=list)
+    logs_not_in_a_digest: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.digests_invalid and not self.logs_invalid
+
+    def summary(self) -> dict:
+        return {"digests_valid": len(self.digests_valid), "digests_invalid": self.digests_invalid,
+                "digests_unverifiable": self.digests_unverifiable, "logs_valid": len(self.logs_valid),
+                "logs_invalid": self.logs_invalid, "logs_not_in_a_digest": self.logs_not_in_a_digest}
+
+
+def load_public_keys(document: Mapping) -> dict[str, bytes]:
+    """``{fingerprint: DER public key}`` from a ListPublicKeys response (``PublicKeyList``; ``Value`` as bytes
+    from boto3, or base64 text in a saved JSON file)."""
+    keys: dict[str, bytes] = {}
+    for item in document.get("PublicKeyList") or document.get("publicKeyList") or []:
+        value = item.get("Value")
+        keys[str(item.get("Fingerprint"))] = value if isinstance(value, bytes) else base64.b64decode(value)
+    return keys
+
+
+def _key_of(relative: str) -> str:
+    """The S3 key suffix a local file stands for: from ``AWSLogs/`` on."""
+    relative = relative.replace("\\", "/")
+    return relative[relative.index("AWSLogs/"):] if "AWSLogs/" in relative else relative
+
+
+def _verify(signature_hex: str, message: bytes, der_key: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    try:
+        try:
+            key = load_der_public_key(der_key)  # SubjectPublicKeyInfo
+        except ValueError:
+            key = _pkcs1(der_key)  # PKCS #1, as ListPublicKeys documents
+        key.verify(binascii.unhexlify(signature_hex), message, padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except (InvalidSignature, ValueError, binascii.Error, TypeError):
+        return False
+
+
+def _pkcs1(der_key: bytes):
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    # ListPublicKeys documents "DER encoded public key value in PKCS #1 format"; wrap it as
+    # SubjectPublicKeyInfo (the rsaEncryption algorithm identifier) for the loader.
+    algorithm = bytes.fromhex("300d06092a864886f70d0101010500")
+    bit_string = b"\x03" + _der_length(len(der_key) + 1) + b"\x00" + der_key
+    body = algorithm + bit_string
+    return load_der_public_key(b"\x30" + _der_length(len(body)) + body)
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def _inflate(data: bytes) -> bytes:
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[str, bytes]) -> Integrity:
+    """Check every digest under ``root`` and every log file in ``log_files`` against them."""
+    result = Integrity()
+    digests: dict[str, tuple[Path, dict, bytes]] = {}  # S3 key suffix -> (path, document, inflated bytes)
+    for path in sorted(root.rglob("*.json.gz")) + sorted(root.rglob("*.json")):
+        if _DIGEST_FOLDER not in path.as_posix():
+            continue
+        try:
+            inflated = _inflate(path.read_bytes())
+            document = json.loads(inflated)
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            result.digests_invalid.append({"path": str(path), "reason": f"cannot be read ({exc.__class__.__name__})"})
+            continue
+        digests[_key_of(str(path.relative_to(root)))] = (path, document, inflated)
+    # A digest's signature: the next digest's previousDigestSignature, or a saved .signature file.
+    signatures: dict[str, str] = {}
+    for _, document, _ in digests.values():
+        previous = document.get("previousDigestS3Object")
+        if previous and document.get("previousDigestSignature"):
+            signatures[_key_of(previous)] = document["previousDigestSignature"]
+    hashes: dict[str, str] = {}  # log key suffix -> expected hex SHA-256, from valid digests only
+    for key, (path, document, inflated) in sorted(digests.items()):
+        if _key_of(str(document.get("digestS3Object", ""))) != key:
+            result.digests_invalid.append({"path": str(path), "reason": "moved: its digestS3Object names another place"})
+            continue
+        sidecar = path.with_name(path.name + ".signature")
+        signature = signatures.get(key) or (sidecar.read_text().strip() if sidecar.is_file() else "")
+        if not signature:
+            result.digests_unverifiable.append({"path": str(path), "reason": "newest digest: its signature is only in"
+                                                " its S3 metadata (save it as <file>.signature to check it)"})
+            continue
+        der = public_keys.get(str(document.get("digestPublicKeyFingerprint")))
+        if der is None:
+            result.digests_unverifiable.append({"path": str(path), "reason": "no public key with fingerprint"
+                                                f" {document.get('digestPublicKeyFingerprint')}"})
+            continue
+        # The first digest of a chain has no previous signature: the AWS CLI signs the text 'null' then, "to
+        # match the Java implementation" (aws-cli, customizations/cloudtrail/validation.py).
+        previous = document.get("previousDigestSignature")
+        message = (f"{document['digestEndTime']}\n{document['digestS3Bucket']}/{document['digestS3Object']}\n"
+                   f"{hashlib.sha256(inflated).hexdigest()}\n{'null' if previous is None else previous}").encode()
+        if not _verify(signature, message, der):
+            result.digests_invalid.append({"path": str(path), "reason": "signature does not match (changed or forged)"})
+            continue
+        result.digests_valid.append(str(path))
+        for item in document.get("logFiles", []):
+            hashes[_key_of(str(item.get("s3Object", "")))] = str(item.get("hashValue", ""))
+    for log in log_files:
+        key = _key_of(str(log.relative_to(root)) if log.is_relative_to(root) else str(log))
+        expected = hashes.get(key)
+        if expected is None:
+            result.logs_not_in_a_digest.append(str(log))
+            continue
+        try:
+            actual = hashlib.sha256(_inflate(log.read_bytes())).hexdigest()
+        except (OSError, EOFError, zlib.error) as exc:
+            result.logs_invalid.append({"path": str(log), "reason": f"cannot be read ({exc.__class__.__name__})"})
+            continue
+        if actual == expected:
+            result.logs_valid.append(str(log))
+        else:
+            result.logs_invalid.append({"path": str(log), "reason": "SHA-256 differs from its digest (changed)"})
+    return result
