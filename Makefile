@@ -14,7 +14,7 @@ SCENARIOS ?= $(if $(filter $(DEFAULT_CONFIG),$(CONFIG)),scenarios,)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test lint scenarios check-scenarios report bench clean setup package-check
+.PHONY: synth test lint scenarios check-scenarios report bench bench-evidence clean setup package-check
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -82,6 +82,11 @@ package-check: setup
 
 bench: setup
 	$(PY) bench/scale.py
+
+## bench-evidence: cris-guard evidence on generated CloudTrail files against the gzip -dc floor (MB=300)
+MB ?= 300
+bench-evidence: setup
+	$(PY) bench/evidence.py --megabytes $(MB)
 
 clean:
 	rm -rf cdk.out .pytest_cache .build dist build

@@ -39,18 +39,17 @@ class Evidence:
     cross_check: Any = None  # invocation_logs.CrossCheck, with --invocation-logs
     integrity: Any = None  # digests.Integrity, with --verify-digests
 
-    def add_batch(self, batch: Batch) -> list[dict]:
-        """Account for a batch; return its records of the window (for classification)."""
-        if batch.skipped:
-            self.files_skipped.append({"path": batch.origin, "reason": batch.skipped})
-            if not batch.records:
-                return []
+    def add_file(self, digest: DigestedBatch) -> None:
+        """Account for one file or page (its events are added with :meth:`add_event`)."""
+        if digest.skipped:
+            self.files_skipped.append({"path": digest.origin, "reason": digest.skipped})
+            if not digest.records:
+                return
         self.files_read += 1
-        self.bytes_read += batch.size
-        self.events_read += len(batch.records)
-        kept = [r for r in batch.records if self.window.contains_time(str(r.get("eventTime", "")))]
-        self.events_outside_window += len(batch.records) - len(kept)
-        return kept
+        self.bytes_read += digest.size
+        self.events_read += digest.records
+        self.events_outside_window += digest.records - digest.in_window
+
 
     def add_event(self, event: InferenceEvent) -> None:
         self.inference_events += 1
@@ -104,3 +103,24 @@ class Evidence:
                if self.cross_check is not None else {}),
             **({"integrity": self.integrity.summary()} if self.integrity is not None else {}),
         }
+
+
+@dataclass
+class DigestedBatch:
+    """A batch reduced to what the counts need: its counts and its inference events (the records themselves
+    are dropped where they were read, so a worker process returns little)."""
+
+    origin: str
+    skipped: str
+    size: int
+    records: int
+    in_window: int
+    events: list[InferenceEvent]
+
+
+def digest_batch(batch: Batch, window: Window, policy) -> DigestedBatch:
+    from cris_guard.evidence.classify import classify
+
+    kept = [r for r in batch.records if window.contains_time(str(r.get("eventTime", "")))]
+    events = [e for r in kept if (e := classify(r, policy)) is not None]
+    return DigestedBatch(batch.origin, batch.skipped, batch.size, len(batch.records), len(kept), events)
