@@ -191,6 +191,8 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
 @_config_option
 @click.option("--assembly", "assembly_dir", type=_PATH, default=None,
               help="cdk.out, to name the cris-guard application whose role made each call.")
+@click.option("--application-profiles", "application_profiles", type=_PATH, default=None,
+              help="JSON {application inference profile ID: the profile it copies}, to judge calls through them.")
 @click.option("--verify-digests", is_flag=True,
               help="Check the log files against the trail's signed digest files (a downloaded folder).")
 @click.option("--public-keys", type=_PATH, default=None,
@@ -201,7 +203,8 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
 @click.pass_obj
 def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | None, end: str | None,
              accounts: tuple[str, ...], regions: tuple[str, ...], config_path: Path | None, assembly_dir: Path | None,
-             verify_digests: bool, public_keys: Path | None, invocation_logs: str | None, out: Path) -> int:
+             application_profiles: Path | None, verify_digests: bool, public_keys: Path | None,
+             invocation_logs: str | None, out: Path) -> int:
     """Prove where every Bedrock inference call ran, from CloudTrail.
 
     SOURCE is a folder of CloudTrail files (any layout, .json.gz or .json) or s3://bucket/prefix (listed by
@@ -220,12 +223,19 @@ def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | No
         window = Window(parse_day(start, "--from"), parse_day(end, "--to"))
         if window.start and window.end and window.end < window.start:
             raise BadInput(f"--to {end} is before --from {start}; swap them")
-        policy = policy_from(config_path, assembly_dir)
+        policy = policy_from(config_path, assembly_dir, application_profiles)
         result = run(source=source, lookup_events=lookup_events, window=window, accounts=accounts, regions=regions,
                      out=out, policy=policy, client_factory=(obj or {}).get("client_factory"),
                      invocation_logs=invocation_logs, public_keys=public_keys, verify_digests=verify_digests)
     except BadInput as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - AWS (no bucket, no credentials) or the file system: one line
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not isinstance(exc, BotoCoreError | ClientError | OSError):
+            raise
+        print(f"cris-guard: evidence could not be read or written: {exc}".splitlines()[0], file=sys.stderr)
         return 2
     print(f"cris-guard evidence: {result.inference_events:,} inference calls in {result.files_read:,} files"
           f" ({len(result.files_skipped):,} skipped); violations {len(result.violations):,}, policy breaches"

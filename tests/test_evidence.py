@@ -86,7 +86,7 @@ def write_logs(root: Path, records: list[dict], *, big: bool = False) -> None:
     (day1 / f"{ACCOUNT}_CloudTrail_eu-central-1_20261103T1205Z_big.json.gz").write_bytes(gzip.compress(big + b" " * (21 * 1024 * 1024 - len(big))))
 
 
-EXPECTED_VERDICTS = {"ok": 6, "violation": 2, "policy-breach": 2, "refused": 2}
+EXPECTED_VERDICTS = {"ok": 5, "unresolved": 1, "violation": 2, "policy-breach": 2, "refused": 2}
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_classification_of_each_kind_of_record():
     assert verdicts["ok-3"] == "ok"  # no additionalEventData: processed in its source Region, EU
     assert verdicts["violation-global"] == "violation" and verdicts["violation-bare"] == "violation"
     assert verdicts["breach-global-in-eu"] == "policy-breach" and verdicts["breach-bare-in-eu"] == "policy-breach"
-    assert verdicts["refused-1"] == "refused" and verdicts["ok-app"] == "ok"
+    assert verdicts["refused-1"] == "refused" and verdicts["ok-app"] == "unresolved"
     assert verdicts["not-inference"] is None and verdicts["other-service"] is None
     event = classify(record("x", inference_region=None))
     assert (event.inference_region, event.inference_region_recorded) == ("eu-central-1", False)
@@ -348,3 +348,103 @@ def test_verify_digests_names_a_changed_digest(signed, tmp_path):
     integrity = json.loads((out / "summary.json").read_text())["integrity"]
     assert integrity["digests_invalid"] == [{"path": str(digests[0]), "reason": "signature does not match (changed or forged)"}]
     assert integrity["digests_valid"] == 1 and len(integrity["logs_not_in_a_digest"]) == 2
+
+
+
+def test_a_failed_call_routed_outside_the_eu_is_a_violation_and_failed_calls_are_listed():
+    routed = classify(record("f1", model="global.x", inference_region="us-east-1", error="ModelStreamErrorException"))
+    assert routed.verdict == "violation"
+    throttled = classify(record("f2", inference_region=None, error="ThrottlingException"))
+    assert throttled.verdict == "failed"
+
+
+def test_an_application_profile_is_judged_by_the_profile_it_wraps():
+    arn = "arn:aws:bedrock:eu-central-1:111122223333:application-inference-profile/abcdefghijkl"
+    wraps_global = EvidencePolicy(application_profiles={"abcdefghijkl": "global.anthropic.claude-sonnet-4-6"})
+    assert classify(record("a", model=arn, inference_region="eu-west-1"), wraps_global).verdict == "policy-breach"
+    wraps_eu = EvidencePolicy(application_profiles={"abcdefghijkl": "eu.anthropic.claude-sonnet-4-6"})
+    assert classify(record("b", model=arn, inference_region="eu-west-1"), wraps_eu).verdict == "ok"
+    assert classify(record("c", model=arn, inference_region="eu-west-1")).verdict == "unresolved"
+
+
+def test_the_same_event_delivered_twice_is_counted_once(tmp_path):
+    root = tmp_path / "logs"
+    write_logs(root, [record("dup-1", model="global.x", inference_region="us-east-1")])
+    shutil_copy = root / "AWSLogs" / ACCOUNT / "CloudTrail" / "eu-central-1" / "2026" / "11" / "03"
+    data = next(shutil_copy.glob("*_a.json.gz")).read_bytes()
+    (shutil_copy / f"{ACCOUNT}_CloudTrail_eu-central-1_20261103T1006Z_orgtrail.json.gz").write_bytes(data)
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--out", str(out)]) == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["inference_events"], summary["duplicates"], len(summary["violations"])) == (1, 1, 1)
+
+
+def test_region_and_account_filters_apply_to_records_in_any_folder(tmp_path):
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "export.json").write_text(json.dumps({"Records": [record("eu"), record("us", region="us-east-1",
+                                                                                     inference_region="us-east-1")]}))
+    out = tmp_path / "out"
+    assert main(["evidence", str(flat), "--region", "eu-central-1", "--out", str(out)]) == 0
+    assert json.loads((out / "summary.json").read_text())["inference_events"] == 1
+
+
+def test_nothing_read_is_bad_input_not_a_pass(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["evidence", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 2
+    assert "nothing was read from" in capsys.readouterr().err
+
+
+def test_a_caller_chosen_model_id_cannot_break_the_markdown_table(tmp_path):
+    root = tmp_path / "logs"
+    write_logs(root, [record("x", model="global.x| fake | cells\n| row", inference_region="us-east-1")])
+    out = tmp_path / "out"
+    main(["evidence", str(root), "--out", str(out)])
+    line = next(l for l in (out / "evidence.md").read_text().splitlines() if l.startswith("| x |"))
+    assert line.count(" | ") == 5 and "\\|" in line
+
+
+def test_verify_digests_fails_when_a_listed_log_or_a_chain_link_is_deleted(signed, tmp_path):
+    root, digests, keys = signed
+    log = next(root.rglob("*_c.json.gz"))
+    log.unlink()
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--verify-digests", "--public-keys", str(keys), "--out", str(out)]) == 1
+    integrity = json.loads((out / "summary.json").read_text())["integrity"]
+    assert integrity["passed"] is False and integrity["logs_missing"] == [log.relative_to(root).as_posix()]
+
+
+def test_verify_digests_fails_when_no_valid_digest_vouches_for_a_log(signed, tmp_path):
+    root, _, keys = signed
+    document = json.loads(keys.read_text())
+    document["PublicKeyList"][0]["Fingerprint"] = "another"
+    keys.write_text(json.dumps(document))
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--verify-digests", "--public-keys", str(keys), "--out", str(out)]) == 1
+    integrity = json.loads((out / "summary.json").read_text())["integrity"]
+    assert integrity["digests_valid"] == 0 and len(integrity["digests_unverifiable"]) == 2
+    assert len(integrity["logs_not_in_a_digest"]) == 3
+
+
+def test_the_parallel_reader_gives_the_same_evidence_as_the_serial_one(logs, tmp_path, monkeypatch):
+    import cris_guard.evidence.command as command
+
+    assert len(list(logs.rglob("*.json*"))) >= 4  # enough files for the worker processes
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    main(["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--out", str(tmp_path / "parallel")])
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 1)
+    main(["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--out", str(tmp_path / "serial")])
+    assert (tmp_path / "parallel" / "summary.json").read_text() == (tmp_path / "serial" / "summary.json").read_text()
+    assert (tmp_path / "parallel" / "events.csv").read_text() == (tmp_path / "serial" / "events.csv").read_text()
+
+
+
+def test_application_profiles_file_resolves_calls_through_them(logs, tmp_path):
+    mapping = tmp_path / "app-profiles.json"
+    mapping.write_text(json.dumps({"abcdefghijkl": "eu.anthropic.claude-sonnet-4-6"}))
+    out = tmp_path / "out"
+    main(["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--application-profiles", str(mapping),
+          "--out", str(out)])
+    assert json.loads((out / "summary.json").read_text())["by_verdict"]["ok"] == 6
+    mapping.write_text("[]")
+    assert main(["evidence", str(logs), "--application-profiles", str(mapping), "--out", str(out)]) == 2

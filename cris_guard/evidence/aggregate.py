@@ -35,6 +35,10 @@ class Evidence:
     violations: list[InferenceEvent] = field(default_factory=list)
     policy_breaches: list[InferenceEvent] = field(default_factory=list)
     refused: list[InferenceEvent] = field(default_factory=list)
+    failed: list[InferenceEvent] = field(default_factory=list)
+    unresolved: list[InferenceEvent] = field(default_factory=list)
+    duplicates: int = 0
+    _seen: set[str] = field(default_factory=set, repr=False)
     request_regions: dict[str, str] = field(default_factory=dict)  # requestID -> source Region (processed calls)
     cross_check: Any = None  # invocation_logs.CrossCheck, with --invocation-logs
     integrity: Any = None  # digests.Integrity, with --verify-digests
@@ -51,14 +55,22 @@ class Evidence:
         self.events_outside_window += digest.records - digest.in_window
 
 
-    def add_event(self, event: InferenceEvent) -> None:
+    def add_event(self, event: InferenceEvent) -> bool:
+        """Count one inference call; ``False`` for a duplicate (the same ``eventID`` delivered twice, e.g. by an
+        organization trail and an account trail into one bucket), which is counted apart and nothing else."""
+        if event.event_id:
+            if event.event_id in self._seen:
+                self.duplicates += 1
+                return False
+            self._seen.add(event.event_id)
         self.inference_events += 1
         self.by_verdict[event.verdict] += 1
         if event.verdict == "refused":
             self.refused.append(event)
-            return
+            return True
         if event.verdict == "failed":
-            return
+            self.failed.append(event)
+            return True
         if event.request_id:
             self.request_regions[event.request_id] = event.source_region
         if not event.inference_region_recorded:
@@ -72,6 +84,9 @@ class Evidence:
             self.violations.append(event)
         elif event.verdict == "policy-breach":
             self.policy_breaches.append(event)
+        elif event.verdict == "unresolved":
+            self.unresolved.append(event)
+        return True
 
     @property
     def passed(self) -> bool:
@@ -98,6 +113,9 @@ class Evidence:
             "violations": brief(self.violations),
             "policy_breaches": brief(self.policy_breaches),
             "refused": brief(self.refused),
+            "failed": brief(self.failed),
+            "unresolved": brief(self.unresolved),
+            "duplicates": self.duplicates,
             **({"invocation_log_cross_check": {"per_region": self.cross_check.rows(),
                                                "unreadable": self.cross_check.unreadable}}
                if self.cross_check is not None else {}),
@@ -118,9 +136,14 @@ class DigestedBatch:
     events: list[InferenceEvent]
 
 
-def digest_batch(batch: Batch, window: Window, policy) -> DigestedBatch:
+def digest_batch(batch: Batch, window: Window, policy, regions: frozenset[str] = frozenset(),
+                 accounts: frozenset[str] = frozenset()) -> DigestedBatch:
+    """Counts and inference events of ``batch``: records outside the window, or (when given) of other source
+    Regions and accounts, are left out (a folder need not be in the S3 layout, so the path cannot decide)."""
     from cris_guard.evidence.classify import classify
 
-    kept = [r for r in batch.records if window.contains_time(str(r.get("eventTime", "")))]
+    kept = [r for r in batch.records if window.contains_time(str(r.get("eventTime", "")))
+            and (not regions or r.get("awsRegion") in regions)
+            and (not accounts or r.get("recipientAccountId") in accounts)]
     events = [e for r in kept if (e := classify(r, policy)) is not None]
     return DigestedBatch(batch.origin, batch.skipped, batch.size, len(batch.records), len(kept), events)

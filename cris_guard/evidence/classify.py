@@ -31,7 +31,7 @@ INFERENCE_EVENT_NAMES = frozenset({
 # Error codes that mean "not authorized": the call was refused, nothing was processed.
 REFUSAL_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"})
 
-Verdict = Literal["violation", "policy-breach", "refused", "failed", "ok"]
+Verdict = Literal["violation", "policy-breach", "refused", "failed", "unresolved", "ok"]
 Target = Literal["eu-profile", "global-profile", "other-geography", "application-profile", "model", "unknown"]
 
 _PROFILE_ARN = re.compile(r"^arn:[^:]+:bedrock:[^:]*:[0-9]*:inference-profile/(?P<id>.+)$")
@@ -106,6 +106,7 @@ def target_of(model_id: str, policy: EvidencePolicy | None) -> tuple[Target, str
     value = model_id or ""
     app = _APP_PROFILE_ARN.match(value)
     if app:
+        # The system profile (or model) the application profile copies, when known; judged like a direct call.
         behind = (policy.application_profiles.get(app["id"], "") if policy else "")
         return "application-profile", behind
     profile = _PROFILE_ARN.match(value)
@@ -144,7 +145,7 @@ def classify(record: Mapping[str, Any], policy: EvidencePolicy | None = None) ->
     principal = str(identity.get("arn", ""))
     application = (policy.application_of(principal) or "") if policy else ""
     error = str(record.get("errorCode") or "")
-    verdict, reason = _verdict(target, profile_id, region, error, application, policy)
+    verdict, reason = _verdict(target, profile_id, region, error, application, policy, recorded=recorded)
     return InferenceEvent(
         event_id=str(record.get("eventID", "")), event_time=str(record.get("eventTime", "")),
         event_name=str(record.get("eventName")), account=str(record.get("recipientAccountId", "")),
@@ -155,16 +156,23 @@ def classify(record: Mapping[str, Any], policy: EvidencePolicy | None = None) ->
 
 
 def _verdict(target: Target, profile_id: str, region: str, error: str, application: str,
-             policy: EvidencePolicy | None) -> tuple[Verdict, str]:
+             policy: EvidencePolicy | None, *, recorded: bool = True) -> tuple[Verdict, str]:
     if error in REFUSAL_CODES:
         return "refused", f"refused ({error}): nothing was processed"
-    if error:
-        return "failed", f"failed ({error}) before or during processing; counted, not judged"
-    if region not in EU_MEMBER_STATE_REGIONS:
+    # A call that failed after being routed (a stream error, a throttle at the destination) was still sent
+    # there: a recorded processing Region outside the EU is a violation whatever the error.
+    if region not in EU_MEMBER_STATE_REGIONS and (recorded or not error):
         return "violation", f"processed in {region or 'an unrecorded Region'}, outside the EU member-state Regions"
-    if target == "application-profile" and not profile_id:
-        return "ok", "processed in the EU through an application profile (its system profile is not known here)"
-    if target not in ("eu-profile", "application-profile"):
+    if error:
+        return "failed", f"failed ({error}); processed in the EU as far as the record shows"
+    if target == "application-profile":
+        if not profile_id:
+            return "unresolved", ("processed in the EU through an application profile whose system profile is not"
+                                  " known here (pass --application-profiles to judge it)")
+        behind, _ = target_of(profile_id, None)
+        if behind != "eu-profile":
+            return "policy-breach", f"processed in the EU, but through an application profile wrapping {profile_id}"
+    elif target != "eu-profile":
         return "policy-breach", f"processed in the EU, but not through an eu. profile ({target})"
     if policy is not None and application:
         approved = policy.approved.get(application, frozenset())

@@ -32,11 +32,17 @@ class BadInput(ValueError):
     """One line, exit status 2."""
 
 
-def policy_from(config_path: Path | None, assembly_dir: Path | None) -> EvidencePolicy | None:
+def policy_from(config_path: Path | None, assembly_dir: Path | None,
+                application_profiles: Path | None = None) -> EvidencePolicy | None:
     """What the configuration approves and, from the synthesized templates (``--assembly``), which roles
-    are whose (matched as :meth:`EvidencePolicy.application_of` describes)."""
+    are whose (matched as :meth:`EvidencePolicy.application_of` describes); ``application_profiles`` is a JSON
+    file mapping each deployed application inference profile ID to the profile it copies (the IDs exist only
+    after deployment, so the templates cannot say)."""
+    wrapped = _application_profiles(application_profiles) if application_profiles else {}
+    if assembly_dir is not None and config_path is None:
+        raise BadInput("--assembly names the applications of a configuration; give --config too")
     if config_path is None:
-        return None
+        return EvidencePolicy(application_profiles=wrapped) if wrapped else None
     from cris_guard.config import ConfigError, load_project
 
     try:
@@ -58,7 +64,21 @@ def policy_from(config_path: Path | None, assembly_dir: Path | None) -> Evidence
                 application = tags.get("cris-guard:application")
                 if resource.get("Type") == "AWS::IAM::Role" and application:
                     roles[f"{stack.stack_name}-{logical_id}"] = application
-    return EvidencePolicy(approved=approved, roles=roles)
+    return EvidencePolicy(approved=approved, roles=roles, application_profiles=wrapped)
+
+
+def _application_profiles(path: Path) -> dict[str, str]:
+    import json
+
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"--application-profiles {str(path)!r} cannot be read ({exc.__class__.__name__}); give a JSON"
+                       " object mapping application inference profile IDs to the profile each copies") from None
+    if not isinstance(document, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in document.items()):
+        raise BadInput(f"--application-profiles {str(path)!r} must be a JSON object of ID -> profile ID, e.g."
+                       ' {"abcdefghijkl": "eu.anthropic.claude-sonnet-4-6"}')
+    return document
 
 
 def run(
@@ -83,6 +103,10 @@ def run(
     if verify_digests and public_keys is None:
         raise BadInput("--verify-digests needs --public-keys FILE: the JSON `aws cloudtrail list-public-keys` prints")
     keys = _public_keys(public_keys) if verify_digests else {}
+    if public_keys is not None and not verify_digests:
+        raise BadInput("--public-keys is only used with --verify-digests; add it or drop --public-keys")
+    if invocation_logs and not invocation_logs.startswith("s3://") and not Path(invocation_logs).is_dir():
+        raise BadInput(f"--invocation-logs {invocation_logs!r} is not a folder or s3://bucket/prefix")
     batches, total, label = _batches(source, lookup_events, window, accounts, regions, client_factory)
     evidence = Evidence(window=window, sources=[label])
     writer = CsvWriter(out / "events.csv")
@@ -92,19 +116,26 @@ def run(
 
         with click.progressbar(length=total or 0, label="reading CloudTrail", file=sys.stderr,
                                hidden=not show or not total) as bar:
-            for digested in _digested(batches, window, policy, source, total):
+            for digested in _digested(batches, window, policy, source, total, frozenset(regions), frozenset(accounts)):
                 evidence.add_file(digested)
                 for event in digested.events:
-                    evidence.add_event(event)
-                    writer.write(event)
+                    if evidence.add_event(event):
+                        writer.write(event)
                 bar.update(1)
     finally:
         writer.close()
+    if evidence.files_read == 0:
+        raise BadInput(f"nothing was read from {label}: no CloudTrail file or LookupEvents page in the window and"
+                       f" filters ({len(evidence.files_skipped)} skipped); check the source, --from/--to, --region and"
+                       " --account")
     if verify_digests:
         from cris_guard.evidence.digests import verify_folder
 
+        from cris_guard.evidence.sources import key_in_scope
+
         root = Path(str(source))
-        evidence.integrity = verify_folder(root, folder_files(root, window, regions, accounts), keys)
+        evidence.integrity = verify_folder(root, folder_files(root, window, regions, accounts), keys,
+                                           lambda key: key_in_scope(key, window, regions, accounts))
     if invocation_logs:
         evidence.cross_check = cross_check(_log_files(invocation_logs, window, client_factory),
                                            evidence.request_regions, window)
@@ -112,22 +143,37 @@ def run(
     return evidence
 
 
-def _digest_file(path: Path, window: Window, policy: EvidencePolicy | None) -> DigestedBatch:
-    """In a worker process: read, parse and classify one file; return only counts and inference events."""
-    return digest_batch(next(read_folder([path])), window, policy)
+def _digest_file(path: Path, window: Window, policy: EvidencePolicy | None, regions: frozenset[str],
+                 accounts: frozenset[str]) -> DigestedBatch:
+    """In a worker process: read, parse and classify one file; return only counts and inference events.
+    Never raises: a file that breaks the reader is a skipped file with its reason."""
+    try:
+        return digest_batch(next(read_folder([path])), window, policy, regions, accounts)
+    except Exception as exc:  # noqa: BLE001 - one pathological file must not stop the run
+        return DigestedBatch(str(path), f"cannot be processed ({exc.__class__.__name__})", 0, 0, 0, [])
 
 
-def _digested(batches, window: Window, policy: EvidencePolicy | None, source: str | None, total: int):
+def _digested(batches, window: Window, policy: EvidencePolicy | None, source: str | None, total: int,
+              regions: frozenset[str] = frozenset(), accounts: frozenset[str] = frozenset()):
     """Batches reduced to counts and events, in order. A local folder's files are parsed on every core (the
     parse, not the decompression, is the cost: toolchain-notes); S3 objects and LookupEvents pages in this
     process, as they arrive."""
     files = getattr(batches, "files", None)
     workers = min(os.cpu_count() or 1, 8)
     if files is None or workers < 2 or total < 4:
-        yield from (digest_batch(b, window, policy) for b in batches)
+        yield from (digest_batch(b, window, policy, regions, accounts) for b in batches)
         return
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_digest_file, files, [window] * len(files), [policy] * len(files), chunksize=1)
+    done = 0
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            n = len(files)
+            for result in pool.map(_digest_file, files, [window] * n, [policy] * n, [regions] * n, [accounts] * n,
+                                   chunksize=1):
+                done += 1
+                yield result
+    except concurrent.futures.process.BrokenProcessPool:
+        # A worker died (out of memory, killed): read what is left in this process, one file at a time.
+        yield from (_digest_file(path, window, policy, regions, accounts) for path in files[done:])
 
 
 class _FolderBatches:

@@ -41,18 +41,24 @@ class Integrity:
     digests_valid: list[str] = field(default_factory=list)
     digests_invalid: list[dict[str, str]] = field(default_factory=list)
     digests_unverifiable: list[dict[str, str]] = field(default_factory=list)
+    digests_missing: list[str] = field(default_factory=list)  # a gap in the chain (a previous digest absent)
     logs_valid: list[str] = field(default_factory=list)
     logs_invalid: list[dict[str, str]] = field(default_factory=list)
-    logs_not_in_a_digest: list[str] = field(default_factory=list)
+    logs_missing: list[str] = field(default_factory=list)  # listed by a valid digest, in scope, but not here
+    logs_not_in_a_digest: list[str] = field(default_factory=list)  # read, but no valid digest vouches for it
 
     @property
     def passed(self) -> bool:
-        return not self.digests_invalid and not self.logs_invalid
+        """Every log file read is vouched for by a valid digest, and nothing a valid digest lists (in the
+        window and filters) or a link of the chain is missing: deleting or adding a file fails the check."""
+        return not (self.digests_invalid or self.digests_missing or self.logs_invalid or self.logs_missing
+                    or self.logs_not_in_a_digest)
 
     def summary(self) -> dict:
-        return {"digests_valid": len(self.digests_valid), "digests_invalid": self.digests_invalid,
-                "digests_unverifiable": self.digests_unverifiable, "logs_valid": len(self.logs_valid),
-                "logs_invalid": self.logs_invalid, "logs_not_in_a_digest": self.logs_not_in_a_digest}
+        return {"passed": self.passed, "digests_valid": len(self.digests_valid), "digests_invalid": self.digests_invalid,
+                "digests_unverifiable": self.digests_unverifiable, "digests_missing": self.digests_missing,
+                "logs_valid": len(self.logs_valid), "logs_invalid": self.logs_invalid, "logs_missing": self.logs_missing,
+                "logs_not_in_a_digest": self.logs_not_in_a_digest}
 
 
 def load_public_keys(document: Mapping) -> dict[str, bytes]:
@@ -110,8 +116,13 @@ def _inflate(data: bytes) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
-def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[str, bytes]) -> Integrity:
-    """Check every digest under ``root`` and every log file in ``log_files`` against them."""
+_REQUIRED = ("digestEndTime", "digestS3Bucket", "digestS3Object", "digestPublicKeyFingerprint", "logFiles")
+
+
+def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[str, bytes],
+                  in_scope=lambda key: True) -> Integrity:
+    """Check every digest under ``root`` and every log file in ``log_files`` against them. ``in_scope(key)``
+    says whether a log file a digest lists belongs to the window and filters (so must be present)."""
     result = Integrity()
     digests: dict[str, tuple[Path, dict, bytes]] = {}  # S3 key suffix -> (path, document, inflated bytes)
     for path in sorted(root.rglob("*.json.gz")) + sorted(root.rglob("*.json")):
@@ -120,10 +131,18 @@ def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[st
         try:
             inflated = _inflate(path.read_bytes())
             document = json.loads(inflated)
-        except (OSError, EOFError, zlib.error, ValueError) as exc:
+        except (OSError, EOFError, zlib.error, ValueError, RecursionError) as exc:
             result.digests_invalid.append({"path": str(path), "reason": f"cannot be read ({exc.__class__.__name__})"})
             continue
+        missing = [k for k in _REQUIRED if not isinstance(document, dict) or k not in document]
+        if missing or not isinstance(document.get("logFiles"), list):
+            result.digests_invalid.append({"path": str(path), "reason": f"not a CloudTrail digest (missing {missing or ['logFiles']})"})
+            continue
         digests[_key_of(str(path.relative_to(root)))] = (path, document, inflated)
+    for key, (path, document, _) in sorted(digests.items()):
+        previous = document.get("previousDigestS3Object")
+        if previous and _key_of(str(previous)) not in digests and in_scope(_key_of(str(previous))):
+            result.digests_missing.append(_key_of(str(previous)))
     # A digest's signature: the next digest's previousDigestSignature, or a saved .signature file.
     signatures: dict[str, str] = {}
     for _, document, _ in digests.values():
@@ -156,7 +175,11 @@ def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[st
             continue
         result.digests_valid.append(str(path))
         for item in document.get("logFiles", []):
-            hashes[_key_of(str(item.get("s3Object", "")))] = str(item.get("hashValue", ""))
+            if isinstance(item, dict):
+                hashes[_key_of(str(item.get("s3Object", "")))] = str(item.get("hashValue", ""))
+    log_files = list(log_files)
+    present = {_key_of(str(log.relative_to(root)) if log.is_relative_to(root) else str(log)) for log in log_files}
+    result.logs_missing = sorted(k for k in hashes if k not in present and in_scope(k))
     for log in log_files:
         key = _key_of(str(log.relative_to(root)) if log.is_relative_to(root) else str(log))
         expected = hashes.get(key)

@@ -81,7 +81,7 @@ def cross_check(log_files: Iterable[tuple[str, bytes | None, str]], trail: dict[
             result.unreadable.append({"path": origin, "reason": f"cannot be read ({exc.__class__.__name__})"})
             continue
         for record in records:
-            if not window.contains_time(str(record.get("timestamp", ""))):
+            if not isinstance(record, dict) or not window.contains_time(str(record.get("timestamp", ""))):
                 continue
             request_id = str(record.get("requestId") or "")
             region = str(record.get("region") or "")
@@ -108,15 +108,15 @@ def folder_log_files(root: Path, window: Window) -> Iterator[tuple[str, bytes | 
 
 def s3_log_files(client, bucket: str, prefix: str, window: Window) -> Iterator[tuple[str, bytes | None, str]]:
     """Every record file under ``s3://bucket/prefix`` (listed per account and Region by day)."""
+    from cris_guard.evidence.sources import account_prefixes_of
+
     paginator = client.get_paginator("list_objects_v2")
-    base = prefix.strip("/")
-    root = (f"{base}/" if base else "") + ("" if "AWSLogs" in base else "AWSLogs/")
 
     def children(path: str) -> list[str]:
         return [p["Prefix"] for page in paginator.paginate(Bucket=bucket, Prefix=path, Delimiter="/")
                 for p in page.get("CommonPrefixes", [])]
 
-    for account in children(root):
+    for account in account_prefixes_of(prefix, children):
         for region in children(f"{account}BedrockModelInvocationLogs/"):
             for day in window.days():
                 for page in paginator.paginate(Bucket=bucket, Prefix=f"{region}{day:%Y/%m/%d}/"):

@@ -19,6 +19,11 @@ CSV_FIELDS = ("eventID", "eventTime", "eventName", "account", "awsRegion", "infe
 _LISTED = 200  # events listed per kind in the reports; the CSV has every one
 
 
+def _md(value: str) -> str:
+    """A caller-chosen value (modelId, principal) as one Markdown table cell: no column or row breaks."""
+    return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "'")
+
+
 def _window_text(evidence: Evidence) -> str:
     return f"{evidence.window.start or 'the beginning'} to {evidence.window.end or 'the end'} (UTC days, inclusive)"
 
@@ -41,7 +46,7 @@ def markdown(evidence: Evidence) -> str:
         f"- Sources: {', '.join(evidence.sources)}",
         f"- Files read: {evidence.files_read:,}; skipped: {len(evidence.files_skipped):,}; records: {evidence.events_read:,}"
         f" ({evidence.events_outside_window:,} outside the window)",
-        f"- Inference calls: {evidence.inference_events:,}; "
+        f"- Inference calls: {evidence.inference_events:,} (duplicates of an eventID ignored: {evidence.duplicates:,}); "
         + ", ".join(f"{k}: {v:,}" for k, v in sorted(evidence.by_verdict.items())),
         f"- Calls without `additionalEventData.inferenceRegion` (counted as processed in their source Region; whether"
         f" such records mean \"not re-routed\" is UNCONFIRMED): {evidence.without_inference_region:,}",
@@ -56,12 +61,16 @@ def markdown(evidence: Evidence) -> str:
     lines += ["", "## Per application", "", "| Application | Calls |", "|---|---:|"]
     lines += [f"| {k} | {v:,} |" for k, v in sorted(evidence.by_application.items())]
     for title, events in (("Violations", evidence.violations), ("Policy breaches", evidence.policy_breaches),
+                          ("Unresolved application profiles (processed in the EU; which profile they wrap is not known)",
+                           evidence.unresolved),
+                          ("Failed calls (an error other than a refusal; processed in the EU as far as recorded)",
+                           evidence.failed),
                           ("Refused attempts (the guard at work)", evidence.refused)):
         lines += ["", f"## {title}: {len(events):,}", ""]
         if events:
             lines += ["| eventID | Time | Principal | Called | Source -> processing | Why |", "|---|---|---|---|---|---|"]
-            lines += [f"| {e.event_id} | {e.event_time} | {e.principal} | `{e.model_id}` | {e.source_region} ->"
-                      f" {e.inference_region} | {e.reason} |" for e in events[:_LISTED]]
+            lines += [f"| {_md(e.event_id)} | {_md(e.event_time)} | {_md(e.principal)} | `{_md(e.model_id)}` |"
+                      f" {_md(e.source_region)} -> {_md(e.inference_region)} | {_md(e.reason)} |" for e in events[:_LISTED]]
             if len(events) > _LISTED:
                 lines.append(f"\n({len(events) - _LISTED:,} more in events.csv)")
     if evidence.cross_check is not None:
@@ -180,7 +189,8 @@ class CsvWriter:
         self._writer.writeheader()
 
     def write(self, event: InferenceEvent) -> None:
-        self._writer.writerow(event.row())
+        # Cells a spreadsheet would run as formulas (caller-chosen modelId, principal) get a leading quote.
+        self._writer.writerow({k: ("'" + v if v[:1] in ("=", "+", "-", "@") else v) for k, v in event.row().items()})
 
     def close(self) -> None:
         self._handle.close()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 # <prefix>/AWSLogs/[o-id/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>
-_KEY_DATE = re.compile(r"/CloudTrail/(?P<region>[a-z0-9-]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/")
+_KEY_DATE = re.compile(r"/CloudTrail(?:-Digest)?/(?P<region>[a-z0-9-]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/")
 _KEY_ACCOUNT = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?(?P<account>\d{12})/CloudTrail/")
 # LookupEvents: 2 requests per second per account and Region (evidence-facts §2).
 LOOKUP_EVENTS_INTERVAL_SECONDS = 0.5
@@ -75,7 +75,7 @@ def parse_records(data: bytes, origin: str) -> Batch:
     try:
         text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
         document = json.loads(text)
-    except (OSError, EOFError, zlib.error, ValueError) as exc:  # truncated gzip, bad JSON, bad UTF-8
+    except (OSError, EOFError, zlib.error, ValueError, RecursionError, MemoryError) as exc:  # truncated gzip, bad JSON
         return Batch(origin, skipped=f"cannot be read ({exc.__class__.__name__}: {str(exc)[:120]})", size=len(data))
     records = document.get("Records") if isinstance(document, dict) else None
     if not isinstance(records, list):
@@ -83,20 +83,27 @@ def parse_records(data: bytes, origin: str) -> Batch:
     return Batch(origin, [r for r in records if isinstance(r, dict)], size=len(data))
 
 
+def key_in_scope(name: str, window: Window, regions: Iterable[str] = (), accounts: Iterable[str] = ()) -> bool:
+    """Whether a log or digest file's key or path, by its date, Region and account folders, is in the
+    window and filters (a name without those folders is in scope)."""
+    regions, accounts = set(regions), set(accounts)
+    name = name.replace("\\", "/")
+    if not window.contains_key(name if name.startswith("/") else "/" + name):
+        return False
+    if regions and (m := _KEY_DATE.search("/" + name)) and m["region"] not in regions:
+        return False
+    return not (accounts and (m := _KEY_ACCOUNT.search(name)) and m["account"] not in accounts)
+
+
 def folder_files(root: Path, window: Window, regions: Iterable[str] = (), accounts: Iterable[str] = ()) -> list[Path]:
     """Every ``.json.gz``/``.json`` file below ``root`` that the window, Regions and accounts can concern,
     sorted (digest files, ``CloudTrail-Digest/``, are not logs)."""
-    regions, accounts = set(regions), set(accounts)
     found = []
     for path in sorted(root.rglob("*")):
         name = path.as_posix()
         if not path.is_file() or not (name.endswith(".json.gz") or name.endswith(".json")):
             continue
-        if "/CloudTrail-Digest/" in name or not window.contains_key(name):
-            continue
-        if regions and (m := _KEY_DATE.search(name)) and m["region"] not in regions:
-            continue
-        if accounts and (m := _KEY_ACCOUNT.search(name)) and m["account"] not in accounts:
+        if "/CloudTrail-Digest/" in name or not key_in_scope(name, window, regions, accounts):
             continue
         found.append(path)
     return found
@@ -115,9 +122,6 @@ def read_folder(files: Iterable[Path]) -> Iterator[Batch]:
 def s3_keys(client, bucket: str, prefix: str, window: Window, regions: Iterable[str], accounts: Iterable[str]) -> list[str]:
     """The log keys to read under ``s3://bucket/prefix``: listed by day prefix when the layout is known
     (accounts and Regions given, or discovered one level at a time), never the whole bucket."""
-    base = prefix.strip("/")
-    base = f"{base}/" if base else ""
-    root = base if base.endswith("AWSLogs/") or "AWSLogs/" in base else f"{base}AWSLogs/"
     paginator = client.get_paginator("list_objects_v2")
 
     def children(path: str) -> list[str]:
@@ -126,13 +130,7 @@ def s3_keys(client, bucket: str, prefix: str, window: Window, regions: Iterable[
             found += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
         return found
 
-    account_prefixes = []
-    for child in children(root):
-        tail = child[len(root):].strip("/")
-        if tail.startswith("o-"):  # organization trail: AWSLogs/o-xxxx/<account>/
-            account_prefixes += children(child)
-        else:
-            account_prefixes.append(child)
+    account_prefixes = account_prefixes_of(prefix, children)
     wanted_accounts = set(accounts)
     keys: list[str] = []
     for account_prefix in account_prefixes:
@@ -146,6 +144,36 @@ def s3_keys(client, bucket: str, prefix: str, window: Window, regions: Iterable[
                 for page in paginator.paginate(Bucket=bucket, Prefix=day_prefix):
                     keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith((".json.gz", ".json"))]
     return keys
+
+
+def account_prefixes_of(prefix: str, children: Callable[[str], list[str]]) -> list[str]:
+    """``.../AWSLogs/[o-id/]<account>/`` prefixes below ``prefix``, which may stop anywhere: before ``AWSLogs/``,
+    at it, at an organization ID, or at an account (parsed by position, not guessed)."""
+    base = prefix.strip("/")
+    parts = base.split("/") if base else []
+    if "AWSLogs" in parts:
+        head = parts[: parts.index("AWSLogs") + 1]
+        rest = parts[len(head):]
+    else:
+        head, rest = [*parts, "AWSLogs"], []
+    root = "/".join(head) + "/"
+    if rest and rest[0].startswith("o-"):
+        root, rest = f"{root}{rest[0]}/", rest[1:]
+        orgs = [root]
+    else:
+        orgs = None
+    if rest:  # an account is named
+        return [f"{root}{rest[0]}/"]
+    found: list[str] = []
+    for child in (children(root) if orgs is None else [root]):
+        name = child[len(root):].strip("/") if orgs is None else ""
+        if orgs is None and name.startswith("o-"):
+            found += children(child)
+        elif orgs is None:
+            found.append(child)
+        else:
+            found += children(child)
+    return found
 
 
 def read_s3(client, bucket: str, keys: Iterable[str]) -> Iterator[Batch]:
