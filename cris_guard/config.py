@@ -1136,7 +1136,11 @@ def _read_yaml(path: Path | str | None) -> tuple[Path, Any]:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{file}: configuration file not found; pass an existing file as CONFIG=path/to/file.yaml"]) from None
+        if not path:  # an installed package has no config/default.yaml beside it
+            raise ConfigError(["no configuration given and config/default.yaml is not here (it ships with a cris-guard"
+                               " checkout, not the package); pass --config path/to/file.yaml"]) from None
+        raise ConfigError([f"{file}: configuration file not found; pass an existing file (make: CONFIG=path/to/file.yaml,"
+                           " cris-guard: --config path/to/file.yaml)"]) from None
     try:
         return file, yaml.safe_load(text)
     except yaml.YAMLError as exc:

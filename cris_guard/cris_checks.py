@@ -192,10 +192,15 @@ def guardrail_checks(
     for region in ([] if profile_id is None else sorted(destinations)):
         checks.append(Request(
             principal=principal, action=GUARDRAIL_ACTION,
-            resource=f"arn:{partition}:bedrock:{region}:{account}:guardrail-profile/{profile_id}",
+            resource=guardrail_profile_arn(partition=partition, region=region, account=account, profile_id=profile_id),
             context={REQUESTED_REGION_KEY: region},
         ))
     return checks
+
+
+def guardrail_profile_arn(*, partition: str, region: str, account: str, profile_id: str) -> str:
+    """A guardrail profile in one Region, in the guardrail owner's account (guardrail-profiles-permissions.html)."""
+    return f"arn:{partition}:bedrock:{region}:{account}:guardrail-profile/{profile_id}"
 
 
 def responses_project_arn(*, partition: str, region: str, account: str) -> str:
@@ -212,7 +217,9 @@ def responses_project_checks(*, action: str, partition: str, account: str, regio
 
 
 def bearer_token_checks(*, action: str, region: str, principal: str) -> list[Request]:
-    """A call made with a Bedrock API key: ``bedrock:CallWithBearerToken`` (or the mantle one) on ``*``."""
+    """A call made with a Bedrock API key: ``bedrock:CallWithBearerToken`` (or the mantle one) on ``*``, as AWS's
+    deny examples write it (Bedrock User Guide, api-keys-permissions.html). Which resource and condition keys
+    Bedrock really presents for this check is UNCONFIRMED; the SCP's deny is on ``*``, so it matches either way."""
     return [Request(principal=principal, action=action, resource="*", context={REQUESTED_REGION_KEY: region})]
 
 

@@ -154,7 +154,6 @@ SID_ALLOW_RESPONSES = "AllowResponsesProject"
 RESPONSES_ACTIONS: tuple[str, ...] = (
     "bedrock:InvokeModel", "bedrock:GetInvoke", "bedrock:CancelInvoke", "bedrock:DeleteInvoke",
 )
-RESPONSES_PROJECT_ID = "default"
 # botocore GuardrailCrossRegionGuardrailProfileId; this catalog's profiles are EU ones.
 GUARDRAIL_PROFILE_ID = re.compile(r"^eu\.guardrail\.v[0-9:]+$")
 SID_DENY_GLOBAL = "DenyGlobalCrossRegionInference"
@@ -189,7 +188,8 @@ class GuardrailGrant:
         parts = guardrail_arn_parts(self.arn)
         assert parts is not None
         return (self.arn, *(
-            f"arn:{parts['partition']}:bedrock:{r}:{parts['account']}:guardrail-profile/{self.profile_id}"
+            cris_checks.guardrail_profile_arn(partition=parts["partition"], region=r, account=parts["account"],
+                                              profile_id=self.profile_id)
             for r in sorted(self.destinations)
         ))
 
@@ -373,7 +373,7 @@ def guardrails_in_region(
             if source_region not in grant.destinations:
                 raise PolicyError(f"{where}: the source Region must be among its destinations")
             for region in grant.destinations:
-                if not _REGION.match(region) or region not in EU_MEMBER_STATE_REGIONS:
+                if region not in EU_MEMBER_STATE_REGIONS:
                     raise PolicyError(f"{where}: routes to {region!r}, outside the EU member-state Regions; refusing"
                                       " to grant it")
         if kept.get(grant.arn, grant) != grant:
@@ -538,7 +538,7 @@ def access_statements(
     if responses_api:
         # Regional: the default project of this account in the source Region. The inference target of a
         # Responses call is authorized by the profile statements above and fenced by the same denies.
-        project = f"arn:{PARTITION}:bedrock:{source_region}:{ACCOUNT}:project/{RESPONSES_PROJECT_ID}"
+        project = cris_checks.responses_project_arn(partition=PARTITION, region=source_region, account=ACCOUNT)
         allows.append(SplittableStatement(sid=SID_ALLOW_RESPONSES, actions=RESPONSES_ACTIONS,
                                           atoms=(Atom(resources=(project,)),)))
     return AccessStatements(

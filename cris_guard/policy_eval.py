@@ -117,7 +117,7 @@ def evaluate(
     """
     if not requests:
         return []
-    root = repo_root if repo_root is not None else _REPO_ROOT
+    root = repo_root if repo_root is not None else evaluator_root()
     node = _find_node(root)
     scps = dict(service_control_policies or {})
     keys = [_request_key(r) for r in requests]
@@ -210,6 +210,12 @@ def _run(node: str, root: Path, policies: Mapping[str, Any], scps: Mapping[str, 
     return results
 
 
+def evaluator_root() -> Path:
+    """Where ``tools/iam_simulate.mjs`` and ``node_modules`` are: the repository the package runs from, or,
+    for an installed wheel (which ships neither), the current directory (a cris-guard checkout)."""
+    return _REPO_ROOT if (_REPO_ROOT / _SCRIPT).is_file() else Path.cwd()
+
+
 def _find_node(root: Path) -> str:
     node = shutil.which("node")
     if node is None:
@@ -219,7 +225,8 @@ def _find_node(root: Path) -> str:
         )
     if not (root / _SIMULATOR_PACKAGE).is_dir():
         raise EvaluatorUnavailable(
-            f"IAM evaluator unavailable: {_SIMULATOR_PACKAGE} is missing; run `npm ci` in {root}"
+            f"IAM evaluator unavailable: {_SIMULATOR_PACKAGE} is missing; run `npm ci` in {root} (a cris-guard"
+            " checkout: an installed wheel ships neither the evaluator nor its runner)"
         )
     return node
 

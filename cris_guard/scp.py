@@ -21,7 +21,9 @@ The statements, each with one job (tests/test_scp.py proves each matters):
   global-cross-region-inference.html). This is stricter than AWS's SCP example, which adds
   ``ArnLike bedrock:InferenceProfileArn …inference-profile/global.*``: it also refuses Region-less
   features such as Nova web grounding (``bedrock:InvokeTool`` on ``system-tool/amazon.nova_grounding``,
-  evaluated as ``unspecified``). ``global_deny: global-profiles`` narrows it to Region-less checks that carry
+  evaluated as ``unspecified``: Amazon Nova 2 User Guide, web-grounding.html, as quoted in
+  shared/reference/iam-updates-2026-12.md; that it carries no ``bedrock:InferenceProfileArn`` is
+  UNCONFIRMED). ``global_deny: global-profiles`` narrows it to Region-less checks that carry
   a ``bedrock:InferenceProfileArn`` (any profile: AWS's example names only ``global.`` profiles, which would let
   an application profile wrapping one through, UNCONFIRMED which ARN it presents); global CRIS stays refused
   either way.

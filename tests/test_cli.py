@@ -105,3 +105,20 @@ def test_the_console_script_runs():
     assert result.returncode == 0, result.stderr
     result = subprocess.run([sys.executable, "-m", "cris_guard", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "Usage: cris-guard" in result.stdout
+
+
+def test_an_installed_package_without_the_evaluator_or_default_config_says_so_in_one_line(monkeypatch, tmp_path, capsys,
+                                                                                          default_assembly):
+    """A wheel ships neither config/default.yaml nor the npm evaluator: one line each, exit 2, no traceback."""
+    import cris_guard.config as config_module
+    import cris_guard.policy_eval as policy_eval
+
+    monkeypatch.setattr(config_module, "DEFAULT_CONFIG_PATH", tmp_path / "config" / "default.yaml")
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no configuration given" in err and "--config path/to/file.yaml" in err
+    monkeypatch.setattr(policy_eval, "evaluator_root", lambda: tmp_path)
+    code = main(["scenarios", "--config", str(REPO_ROOT / "config" / "default.yaml"),
+                 "--scenarios", str(REPO_ROOT / "scenarios"), "--assembly", default_assembly.directory])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "IAM evaluator unavailable" in err, err

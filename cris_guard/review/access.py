@@ -412,20 +412,22 @@ def _guardrail_text(resources: Sequence[str], account: str | None, enforced: Seq
     """``guardrail `abc` (eu-west-3) with profile `eu.guardrail.v1:0` in eu-central-1, …`` per guardrail; the
     profile ARNs follow their guardrail in the policy (iam_policy.GuardrailGrant.resources)."""
     parts: list[str] = []
+    last_profile = None  # the guardrail profile whose Regions the current item is listing
     for resource in resources:
         match = _GUARDRAIL_RESOURCE.match(resource)
-        if match is None:
+        if match is None or (match["kind"] != "guardrail" and not parts):
             parts.append(_code(resource))
+            last_profile = None
         elif match["kind"] == "guardrail":
             other = f", account {match['account']}" if account and match["account"] != account else ""
             other += ", enforced by the organization" if resource in enforced else ""
             parts.append(f"guardrail {_code(match['id'])} ({match['region']}{other})")
-        elif parts and " with profile " in parts[-1] and f"`{match['id']}`" in parts[-1]:
+            last_profile = None
+        elif match["id"] == last_profile:
             parts[-1] += f", {match['region']}"
-        elif parts:
-            parts[-1] += f" with profile {_code(match['id'])} in {match['region']}"
         else:
-            parts.append(_code(resource))
+            parts[-1] += f" with profile {_code(match['id'])} in {match['region']}"
+            last_profile = match["id"]
     return "; ".join(parts) or "(none)"
 
 

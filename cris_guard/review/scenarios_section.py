@@ -13,6 +13,7 @@ from cris_guard import scenarios
 from cris_guard.assembly import AssemblyStack
 from cris_guard.catalog import Catalog
 from cris_guard.config import Config, ConfigError
+from cris_guard.policy_eval import EvaluatorUnavailable
 from cris_guard.review.model import FAIL, WARN, Section, _cell, _code, _display_path, _text
 
 
@@ -47,7 +48,7 @@ def run_scenarios(directory: Path, config: Config, catalog: Catalog, stacks: Seq
                          for s in stacks]
             run.report = scenarios.run(files, config, catalog, lambda _config: templates,
                                        account=config.account or scenarios.DEFAULT_ACCOUNT, stage=stage)
-    except (scenarios.ScenarioError, scenarios.UnresolvableError, ConfigError) as exc:
+    except (scenarios.ScenarioError, scenarios.UnresolvableError, ConfigError, EvaluatorUnavailable) as exc:
         run.error = str(exc)
     return run
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cris_guard.config import ConfigError, load_project
+from cris_guard.policy_eval import EvaluationError, EvaluatorUnavailable
 from cris_guard.scenarios.extract import UnresolvableError, stacks_from_directory
 from cris_guard.scenarios.judge import Report, per_account, run, synthesize
 from cris_guard.scenarios.model import (
@@ -54,7 +55,7 @@ def command(
             else:
                 report = run(files, config, catalog, lambda c: synthesize(c, catalog, account=account), account=account)
             reports.append((f"account {account}", report))
-    except (ConfigError, ScenarioError, UnresolvableError) as exc:
+    except (ConfigError, ScenarioError, UnresolvableError, EvaluatorUnavailable, EvaluationError) as exc:
         for line in str(exc).splitlines():
             print(f"cris-guard: {line}", file=sys.stderr)
         return 2

@@ -214,7 +214,7 @@ def _guardrail_checks(call: _Call, catalog: Catalog) -> list[Request]:
                             f" {call.region}; guardrails are regional: set source_regions: [{parts['region']}]")
     profile = catalog.guardrail_profile(s.guardrail_profile) if s.guardrail_profile else None
     destinations = profile.destinations(call.region) if profile else (call.region,)
-    if s.guardrail_profile and profile is not None and not destinations:
+    if profile is not None and not destinations:
         raise ScenarioError(f"{call.where}: {s.guardrail_profile} has no route from {call.region}")
     return cris_checks.guardrail_checks(partition=call.partition, guardrail_arn=s.guardrail,
                                         source_region=call.region, profile_id=s.guardrail_profile,

@@ -198,12 +198,10 @@ class Scenario(_Model):
                 raise ValueError(f"{kind} takes only the actions {sorted(allowed)} (got {sorted(actions - allowed)})")
             if target != kind and actions & allowed:
                 raise ValueError(f"{sorted(actions & allowed)} apply only to {kind} targets")
-        if target in special:
-            if self.guardrail_profile is not None and self.guardrail is None:
-                raise ValueError("guardrail_profile needs guardrail")
-            return self
         if self.guardrail_profile is not None and self.guardrail is None:
             raise ValueError("guardrail_profile needs guardrail")
+        if target in special:
+            return self
         if self.guardrail is not None and (target != "profiles" or not actions <= INVOKE_ACTION_NAMES):
             raise ValueError("guardrail applies to profiles with InvokeModel/InvokeModelWithResponseStream"
                              " (Converse with a guardrail), or alone with actions: [ApplyGuardrail]")
