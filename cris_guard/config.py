@@ -188,6 +188,13 @@ GuardrailArn = Annotated[
 ]
 
 
+def _list_of_guardrails(value: Any) -> Any:
+    if isinstance(value, str | dict):
+        raise ValueError(f"{value!r} is a single value; write a list of {{arn, profile}} entries, e.g."
+                         " [{arn: 'arn:aws:bedrock:eu-central-1:111122223333:guardrail/abc123', profile: eu.guardrail.v1:0}]")
+    return value
+
+
 class GuardrailUse(_Model):
     """A guardrail named in Converse/InvokeModel calls, and the cross-Region guardrail profile it uses.
 
@@ -233,6 +240,11 @@ class Application(_Model):
     def guardrail_uses(self) -> list[GuardrailUse]:
         """Every guardrail the application names: ``guardrail_arns`` (no profile) then ``guardrails``."""
         return [GuardrailUse(arn=arn) for arn in self.guardrail_arns] + list(self.guardrails)
+
+    @field_validator("guardrails", mode="before")
+    @classmethod
+    def _guardrail_list(cls, value: Any) -> Any:
+        return _list_of_guardrails(value)
 
     @model_validator(mode="after")
     def _guardrails_once(self) -> Application:
@@ -467,6 +479,13 @@ class OrganizationGuardrail(_Model):
     # narrower example, only when bedrock:InferenceProfileArn is a global. profile (docs/organization.md).
     global_deny: Literal["all-region-less", "global-profiles"] = "all-region-less"
 
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _api_keys_text(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML reads an unquoted yes/no/true/false as a boolean
+            raise ValueError(f"{value!r} is a YAML boolean; write api_keys: deny or api_keys: allow")
+        return value
+
     @field_validator("api_key_exempt_principal_arn_patterns")
     @classmethod
     def _named_exemptions(cls, value: list[str] | None) -> list[str] | None:
@@ -552,6 +571,11 @@ class Config(_Model):
     # A project catalog layered over the shipped one (path relative to this file; see README "The
     # profile catalog"). Read by load_project, not here: this model does no file I/O.
     catalog: str | None = None
+
+    @field_validator("enforced_guardrails", mode="before")
+    @classmethod
+    def _enforced_list(cls, value: Any) -> Any:
+        return _list_of_guardrails(value)
 
     @field_validator("catalog")
     @classmethod

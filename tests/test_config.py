@@ -553,3 +553,20 @@ def test_responses_api_next_to_enforced_guardrails_warns(catalog):
     ]
     data["enforced_guardrails"] = []
     assert governance_warnings(parse_config(data, catalog, today=TODAY), catalog) == []
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d.update(enforced_guardrails=ORG_GUARDRAIL),
+         f"enforced_guardrails: '{ORG_GUARDRAIL}' is a single value; write a list of {{arn, profile}} entries"),
+        (lambda d: d["applications"][0].update(guardrails={"arn": FRA_GUARDRAIL}),
+         f"applications[0].guardrails: {{'arn': '{FRA_GUARDRAIL}'}} is a single value; write a list of {{arn, profile}} entries"),
+        (lambda d: d.update(organization_guardrail={"management_account": "999988887777",
+                                                    "target_ids": ["ou-abcd-12345678"], "api_keys": False}),
+         "organization_guardrail.api_keys: False is a YAML boolean; write api_keys: deny or api_keys: allow"),
+    ],
+)
+def test_common_yaml_slips_in_the_new_keys_get_a_fix(catalog, mutate, expected):
+    lines = problems_for(catalog, mutate)
+    assert len(lines) == 1 and lines[0].startswith(f"cfg.yaml: {expected}"), lines
