@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from cris_guard.config import load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_ACCOUNT = "111122223333"
+# The day the catalog's lifecycle data was last checked. Fixtures that approve a legacy profile judge
+# end of life on this day, so they keep working after that profile's published end of life.
+CATALOG_DAY = dt.date(2026, 12, 6)
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +129,7 @@ def milan_legacy_example(catalog, tmp_path_factory):
     data["applications"][0]["profiles"].append("eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
     (folder / "milan-catalog.json").write_text((REPO_ROOT / "config" / "examples" / "milan-catalog.json").read_text())
     (folder / "milan.yaml").write_text(yaml.safe_dump(data))
-    config, in_force = load_project(folder / "milan.yaml", catalog)
+    config, in_force = load_project(folder / "milan.yaml", catalog, today=CATALOG_DAY)
     outdir = folder / "cdk.out"
     assembly = build_app(config, in_force, outdir=str(outdir), default_account=TEST_ACCOUNT).synth()
     return config, in_force, outdir, assembly

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -27,6 +28,7 @@ from cris_guard.stacks.access import (  # noqa: E402
 ACCOUNT = "111122223333"
 REGION = "eu-central-1"
 PREFIX = "acme-genai-eu-central-1"
+CATALOG_DAY = dt.date(2026, 12, 6)  # end of life judged on the catalog's day, not the day the tests run
 SONNET = "eu.anthropic.claude-sonnet-4-6"
 NOVA2 = "eu.amazon.nova-2-lite-v1:0"
 
@@ -42,7 +44,7 @@ def config_with(catalog, names, profiles=(SONNET, NOVA2), regions=(REGION,), **a
             for n in names
         ],
     }
-    return parse_config(data, catalog)
+    return parse_config(data, catalog, today=CATALOG_DAY)
 
 
 def synth(catalog, config, *, layout=DEFAULT_LAYOUT, profiles=True, region=REGION):
@@ -91,7 +93,7 @@ def test_the_budgets_hold_for_the_real_app_at_its_worst_case(catalog, tmp_path):
     the governance stack's own content fits its reservation."""
     from cris_guard.app_builder import build
 
-    every = sorted(catalog.approvable())  # every approvable profile routes from eu-west-1
+    every = sorted(catalog.approvable(CATALOG_DAY))  # every approvable profile routes from eu-west-1
 
     def measure(count):
         config = config_with(catalog, [f"application-with-a-long-name-{i:02d}" for i in range(count)], profiles=every,
@@ -110,7 +112,7 @@ def test_the_budgets_hold_for_the_real_app_at_its_worst_case(catalog, tmp_path):
 
 def test_an_application_at_its_worst_case_stays_within_its_budget(catalog):
     # From eu-west-1 every approvable catalog profile routes: up to 19 profiles and application profiles, enforced.
-    every = sorted(catalog.approvable())
+    every = sorted(catalog.approvable(CATALOG_DAY))
     assert all(catalog.destinations(p, "eu-west-1") for p in every)
     assert 16 <= len(every) <= MAX_APPLICATION_PROFILES_PER_APPLICATION
     config = config_with(catalog, ["everything"], profiles=every, regions=("eu-west-1",), require_application_profiles=True)

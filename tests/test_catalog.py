@@ -340,6 +340,9 @@ def test_end_of_life_is_judged_against_the_day_of_synthesis(catalog):
     parse_config(_app_config([SONNET_45]), catalog, today=dt.date(2027, 4, 7))
     with pytest.raises(ConfigError, match="reached its end of life on 2027-04-08"):
         parse_config(_app_config([SONNET_45]), catalog, today=dt.date(2027, 4, 8))
+    # Without a date, the day of synthesis: Llama 3.2 1B's end of life (2026-07-07) has passed.
+    with pytest.raises(ConfigError, match="reached its end of life on 2026-07-07"):
+        parse_config(_app_config([LLAMA_1B]), catalog)
 
 
 def test_a_named_replacement_is_shown(catalog, tmp_path):
@@ -369,9 +372,18 @@ def test_default_configuration_and_examples_approve_current_profiles_only(catalo
                 assert in_force.get(pid).lifecycle.status == "active", (path.name, pid)
 
 
-def test_config_command_warns_about_legacy_profiles_on_stderr(tmp_path, capsys):
+def test_config_command_warns_about_legacy_profiles_on_stderr(tmp_path, capsys, monkeypatch):
+    import types
+
+    import cris_guard.config
     from cris_guard.config import main as config_cli
 
+    class _CatalogDay(dt.date):  # the command judges end of life on its day; pin it to the catalog's day
+        @classmethod
+        def today(cls):
+            return TODAY
+
+    monkeypatch.setattr(cris_guard.config, "_dt", types.SimpleNamespace(date=_CatalogDay))
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(_app_config([SONNET_45])))
     assert config_cli([str(path)]) == 0
