@@ -40,7 +40,7 @@ def test_version_comes_from_the_package(capsys):
         (["scenarios", "--scenarios", "/nonexistent/dir"], "cris-guard: /nonexistent/dir: no *.yaml scenario files"),
         (["check", "/nonexistent/c.yaml"], "cris-guard: /nonexistent/c.yaml: configuration file not found"),
         (["summary", "--assembly", "/nonexistent/cdk.out"], "cris-guard: /nonexistent/cdk.out/manifest.json not found"),
-        (["report", "--assembly", "/nonexistent/cdk.out", "--no-scenarios"], "cris-guard: /nonexistent/cdk.out"),
+        (["report", "--assembly", "/nonexistent/cdk.out", "--no-scenarios"], "cris-guard: /nonexistent/cdk.out/manifest.json not found"),
         (["catalog", "list", "--catalog", "/nonexistent/c.json"], "cris-guard: /nonexistent/c.json: catalog file not found"),
     ],
 )

@@ -358,6 +358,26 @@ def test_a_failed_call_routed_outside_the_eu_is_a_violation_and_failed_calls_are
     assert throttled.verdict == "failed"
 
 
+def test_failed_calls_are_listed_in_the_summary_and_the_report(tmp_path):
+    root = tmp_path / "logs"
+    write_logs(root, [record("ok-1"), record("f2", inference_region=None, error="ThrottlingException")])
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--out", str(out)]) == 0
+    assert [e["eventID"] for e in json.loads((out / "summary.json").read_text())["failed"]] == ["f2"]
+    assert any(line.startswith("| f2 |") for line in (out / "evidence.md").read_text().splitlines())
+
+
+def test_a_model_id_that_looks_like_a_formula_is_quoted_in_the_csv(tmp_path):
+    import csv
+
+    root = tmp_path / "logs"
+    write_logs(root, [record("x", model='=HYPERLINK("http://example.com")', inference_region="us-east-1")])
+    out = tmp_path / "out"
+    main(["evidence", str(root), "--out", str(out)])
+    (row,) = csv.DictReader((out / "events.csv").open())
+    assert row["modelId"] == "'" + '=HYPERLINK("http://example.com")'
+
+
 def test_an_application_profile_is_judged_by_the_profile_it_wraps():
     arn = "arn:aws:bedrock:eu-central-1:111122223333:application-inference-profile/abcdefghijkl"
     wraps_global = EvidencePolicy(application_profiles={"abcdefghijkl": "global.anthropic.claude-sonnet-4-6"})
@@ -388,6 +408,12 @@ def test_region_and_account_filters_apply_to_records_in_any_folder(tmp_path):
     assert main(["evidence", str(flat), "--region", "eu-central-1", "--out", str(out)]) == 0
     assert json.loads((out / "summary.json").read_text())["inference_events"] == 1
 
+    foreign = record("foreign")
+    foreign["recipientAccountId"] = "999999999999"
+    (flat / "export.json").write_text(json.dumps({"Records": [record("ours"), foreign]}))
+    assert main(["evidence", str(flat), "--account", ACCOUNT, "--out", str(out)]) == 0
+    assert json.loads((out / "summary.json").read_text())["inference_events"] == 1
+
 
 def test_nothing_read_is_bad_input_not_a_pass(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
@@ -412,6 +438,15 @@ def test_verify_digests_fails_when_a_listed_log_or_a_chain_link_is_deleted(signe
     assert main(["evidence", str(root), "--verify-digests", "--public-keys", str(keys), "--out", str(out)]) == 1
     integrity = json.loads((out / "summary.json").read_text())["integrity"]
     assert integrity["passed"] is False and integrity["logs_missing"] == [log.relative_to(root).as_posix()]
+
+
+def test_verify_digests_fails_when_a_digest_in_the_chain_is_deleted(signed, tmp_path):
+    root, digests, keys = signed
+    digests[0].unlink()
+    out = tmp_path / "out"
+    assert main(["evidence", str(root), "--verify-digests", "--public-keys", str(keys), "--out", str(out)]) == 1
+    integrity = json.loads((out / "summary.json").read_text())["integrity"]
+    assert integrity["passed"] is False and integrity["digests_missing"] == [digests[0].relative_to(root).as_posix()]
 
 
 def test_verify_digests_fails_when_no_valid_digest_vouches_for_a_log(signed, tmp_path):

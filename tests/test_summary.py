@@ -25,7 +25,7 @@ def test_summary_lists_stacks_routes_applications_and_outputs(default_config, ca
 
 def test_summary_without_an_assembly_is_one_line(tmp_path, capsys):
     assert main(["--assembly", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == f"cris-guard: {tmp_path}/manifest.json not found; run `make synth` first\n"
+    assert capsys.readouterr().err == f"cris-guard: {tmp_path}/manifest.json not found; synthesize first (`make synth`)\n"
 
 
 def test_every_stack_says_whether_it_is_stackset_ready(default_config, catalog, default_assembly):
