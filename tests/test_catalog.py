@@ -354,7 +354,7 @@ def test_a_named_replacement_is_shown(catalog, tmp_path):
         parse_config(_app_config([OPUS_5]), merged, today=TODAY)
 
 
-def test_a_legacy_profile_synthesizes_with_a_warning_naming_its_end_of_life(catalog):
+def test_a_legacy_profile_is_accepted_with_a_warning_naming_its_end_of_life(catalog):
     config = parse_config(_app_config([SONNET_45, SONNET_46]), catalog, today=TODAY)
     assert lifecycle_warnings(config, catalog) == [
         f"{SONNET_45} (approved for bot) is legacy since 2026-10-08, end of life 2027-04-08; plan the move to an"
@@ -510,15 +510,23 @@ def test_refresh_dry_run_writes_nothing_and_exits_1_on_differences(tmp_path, cap
     assert not out.exists()
 
 
-def test_refresh_dry_run_against_a_configurations_catalog_in_force(catalog, tmp_path, capsys):
-    # The account reports exactly what the shipped catalog says for eu-west-3: nothing to do.
-    seen = {p: (catalog.get(p).model_id, catalog.destinations(p, "eu-west-3"))
-            for p in catalog.profiles if catalog.destinations(p, "eu-west-3")}
-    client, _ = _stubbed_client("eu-west-3", seen)
-    config_path = _write_config(tmp_path, [SONNET_46], catalog_name=None)
-    assert catalog_cli(["--config", str(config_path), "refresh", "--region", "eu-west-3", "--dry-run"],
+def test_refresh_dry_run_against_a_configurations_catalog_in_force(catalog, local_file, tmp_path, capsys):
+    # The account reports from eu-south-1 what the shipped catalog says, plus Opus 5 over EU-6: the
+    # configuration's project catalog (local_file) already has Opus 5, so against it nothing differs.
+    seen = {p: (catalog.get(p).model_id, catalog.destinations(p, "eu-south-1"))
+            for p in catalog.profiles if catalog.destinations(p, "eu-south-1")}
+    seen[OPUS_5] = ("anthropic.claude-opus-5", EU6)
+    config_path = _write_config(tmp_path, [SONNET_46])
+    client, _ = _stubbed_client("eu-south-1", seen)
+    assert catalog_cli(["--config", str(config_path), "refresh", "--region", "eu-south-1", "--dry-run"],
                        client_factory=lambda r: client, today=TODAY) == 0
-    assert "no difference(s) from the catalog in force" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no difference(s) from the catalog in force" in out and f"+ profile {OPUS_5}" not in out
+    # Against the shipped catalog alone, the same answer adds a profile: exit 1.
+    client, _ = _stubbed_client("eu-south-1", seen)
+    assert catalog_cli(["refresh", "--region", "eu-south-1", "--dry-run"],
+                       client_factory=lambda r: client, today=TODAY) == 1
+    assert f"+ profile {OPUS_5} (sources: eu-south-1)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

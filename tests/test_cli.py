@@ -84,16 +84,26 @@ def test_summary_and_report_of_the_session_assembly(default_assembly, tmp_path, 
     stack.write_text(stack.read_text().replace('"eu-north-1"', '"us-east-1"', 1))
     code = main(["report", "--assembly", str(target), "--no-scenarios", "--out", str(out)])
     assert code == 1
-    assert "✘ FAIL" in out.read_text()
+    report = out.read_text()
+    assert "**Verdict: ✘ FAIL: 55 of 56 checks passed, no access scenario evaluated.**" in report
+    (failure,) = [line for line in report.splitlines() if line.startswith("- ✘ ")]
+    assert failure.startswith("- ✘ claims-assistant in eu-central-1: ApplicationAccessclaimsassistantAccessPolicy")
+    assert failure.endswith(": differs from iam_policy: DenyOutsideEuMemberStateRegions")
 
 
 def test_the_former_module_entry_points_are_aliases(capsys):
     from cris_guard.catalog.__main__ import main as catalog_alias
     from cris_guard.config import main as config_alias
 
-    assert config_alias([str(REPO_ROOT / "config" / "default.yaml")]) == 0
-    assert catalog_alias(["--config", str(REPO_ROOT / "config" / "examples" / "milan.yaml"), "list"]) == 0
-    assert "+ project catalog" in capsys.readouterr().out
+    default, milan = str(REPO_ROOT / "config" / "default.yaml"), str(REPO_ROOT / "config" / "examples" / "milan.yaml")
+    assert config_alias([default]) == 0
+    alias_check = capsys.readouterr()
+    assert main(["check", default]) == 0
+    assert capsys.readouterr() == alias_check
+    assert catalog_alias(["--config", milan, "list"]) == 0
+    alias_list = capsys.readouterr()
+    assert main(["catalog", "list", "--config", milan]) == 0
+    assert capsys.readouterr() == alias_list and "+ project catalog" in alias_list.out
 
 
 @pytest.mark.skipif(shutil.which("cris-guard", path=str(REPO_ROOT / ".venv" / "bin")) is None,

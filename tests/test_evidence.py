@@ -4,6 +4,7 @@ codes, from a folder, from S3 (a local moto server is not needed: moto's in-proc
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import datetime as dt
 import gzip
@@ -174,11 +175,23 @@ def test_evidence_from_s3_lists_by_day(logs, tmp_path):
     with mock_aws():
         s3 = boto3.client("s3", region_name="eu-central-1")
         s3.create_bucket(Bucket="trail", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        for path in logs.rglob("*"):
-            if path.is_file() and "big" not in path.name:
-                s3.put_object(Bucket="trail", Key=f"org/{path.relative_to(logs).as_posix()}", Body=path.read_bytes())
+        keys = [f"org/{path.relative_to(logs).as_posix()}" for path in logs.rglob("*")
+                if path.is_file() and "big" not in path.name]
+        for key in keys:
+            s3.put_object(Bucket="trail", Key=key, Body=(logs / key.removeprefix("org/")).read_bytes())
+        # a copy in a day folder outside the window: listed, it would double the counts
+        in_window = next(key for key in keys if "/2026/11/03/" in key and key.endswith(".json.gz"))
+        s3.put_object(Bucket="trail", Key=in_window.replace("/2026/11/03/", "/2026/10/01/"),
+                      Body=(logs / in_window.removeprefix("org/")).read_bytes())
+        listings = []
+        s3.meta.events.register("provide-client-params.s3.ListObjectsV2",
+                                lambda params, **_: listings.append((params["Prefix"], params.get("Delimiter"))))
         code = main(["evidence", "s3://trail/org", "--from", "2026-11-03", "--to", "2026-11-03",
                      "--out", str(tmp_path / "out")], client_factory=lambda service, region: s3)
+    # Objects are listed only under the window's day folders (and the day after); levels above them one at a time.
+    by_day = [prefix for prefix, delimiter in listings if delimiter is None]
+    assert by_day and all(prefix.endswith(("/2026/11/03/", "/2026/11/04/")) for prefix in by_day), by_day
+    assert all(prefix.count("/") < by_day[0].count("/") for prefix, delimiter in listings if delimiter == "/")
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert code == 1
     assert summary["inference_events"] == 12 and summary["by_verdict"] == dict(sorted(EXPECTED_VERDICTS.items()))
@@ -368,8 +381,6 @@ def test_failed_calls_are_listed_in_the_summary_and_the_report(tmp_path):
 
 
 def test_a_model_id_that_looks_like_a_formula_is_quoted_in_the_csv(tmp_path):
-    import csv
-
     root = tmp_path / "logs"
     write_logs(root, [record("x", model='=HYPERLINK("http://example.com")', inference_region="us-east-1")])
     out = tmp_path / "out"
@@ -465,12 +476,47 @@ def test_the_parallel_reader_gives_the_same_evidence_as_the_serial_one(logs, tmp
     import cris_guard.evidence.command as command
 
     assert len(list(logs.rglob("*.json*"))) >= 4  # enough files for the worker processes
+    pools, real_pool = [], concurrent.futures.ProcessPoolExecutor
+
+    def spy(max_workers):
+        pools.append(max_workers)
+        return real_pool(max_workers=max_workers)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", spy)
     monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
     main(["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--out", str(tmp_path / "parallel")])
+    assert pools == [2]  # the parallel path was taken, on both cores
     monkeypatch.setattr(command.os, "cpu_count", lambda: 1)
     main(["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--out", str(tmp_path / "serial")])
     assert (tmp_path / "parallel" / "summary.json").read_text() == (tmp_path / "serial" / "summary.json").read_text()
     assert (tmp_path / "parallel" / "events.csv").read_text() == (tmp_path / "serial" / "events.csv").read_text()
+    assert pools == [2]  # one core: no pool
+
+
+def test_when_a_worker_dies_the_rest_is_read_in_this_process(logs, tmp_path, monkeypatch):
+    import cris_guard.evidence.command as command
+
+    class DiesAfterOneFile:
+        def __init__(self, max_workers):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def map(self, fn, *iterables, chunksize=1):
+            yield fn(*next(zip(*iterables)))
+            raise concurrent.futures.process.BrokenProcessPool("a worker was killed")
+
+    argv = ["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--out"]
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 1)
+    main([*argv, str(tmp_path / "serial")])
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", DiesAfterOneFile)
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    main([*argv, str(tmp_path / "broken")])
+    assert (tmp_path / "broken" / "summary.json").read_text() == (tmp_path / "serial" / "summary.json").read_text()
 
 
 
