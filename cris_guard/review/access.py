@@ -92,7 +92,7 @@ def _application_profiles_in(stack: AssemblyStack) -> dict[str, dict[str, str]]:
         match = _PROFILE_ARN.match(copy_from) if isinstance(copy_from, str) else None
         if match is None:
             continue
-        owner = scenarios._tags(resource).get(APPLICATION_TAG_KEY)
+        owner = scenarios.template_tags(resource).get(APPLICATION_TAG_KEY)
         if owner:
             by_application[owner][match["profile"]] = logical_id
     return by_application
@@ -136,7 +136,7 @@ def review_access(
         for logical_id, resource in stack.resources.items():
             if resource.get("Type") != "AWS::IAM::Role":
                 continue
-            name = scenarios._tags(resource).get(APPLICATION_TAG_KEY)
+            name = scenarios.template_tags(resource).get(APPLICATION_TAG_KEY)
             if not name:
                 continue
             reviews.append(_review_role(stack, logical_id, applications.get(name), name, config, catalog,

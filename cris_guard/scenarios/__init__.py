@@ -53,12 +53,12 @@ from cris_guard.scenarios.extract import (
     Inventory,
     StackTemplate,
     UnresolvableError,
-    _tags,
     extract_access,
     extract_service_control_policies,
     holds_scp,
     stacks_from_assembly,
     stacks_from_directory,
+    template_tags,
     without_unbound_scps,
 )
 from cris_guard.scenarios.judge import (

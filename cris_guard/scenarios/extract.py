@@ -116,7 +116,8 @@ def _fake_profile_id(stack: str, logical_id: str) -> str:
     return hashlib.sha256(f"{stack}/{logical_id}".encode()).hexdigest()[:12]
 
 
-def _tags(resource: Mapping[str, Any]) -> dict[str, Any]:
+def template_tags(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A template resource's tags as a mapping, whichever form its type uses (a list of Key/Value, or a map)."""
     tags = resource.get("Properties", {}).get("Tags") or []
     if isinstance(tags, dict):
         return dict(tags)
@@ -194,7 +195,7 @@ def extract_access(
             resolver.getatts[(logical_id, "InferenceProfileArn")] = arn
             resolver.getatts[(logical_id, "InferenceProfileIdentifier")] = arn
             resolver.getatts[(logical_id, "InferenceProfileId")] = profile_id
-            owner = _tags(resource).get(APPLICATION_TAG_KEY)
+            owner = template_tags(resource).get(APPLICATION_TAG_KEY)
             copy_from = resolver.resolve(resource["Properties"].get("ModelSource", {}).get("CopyFrom", ""))
             marker = f":{stack.region}:{account}:inference-profile/"
             if owner and isinstance(copy_from, str) and marker in copy_from:
@@ -202,7 +203,7 @@ def extract_access(
         for logical_id, resource in resources.items():
             if resource.get("Type") != "AWS::IAM::Role":
                 continue
-            application = _tags(resource).get(APPLICATION_TAG_KEY)
+            application = template_tags(resource).get(APPLICATION_TAG_KEY)
             if not application:
                 continue
             key = (application, stack.region)
