@@ -83,8 +83,8 @@ package-check: setup
 bench: setup
 	$(PY) bench/scale.py
 
-## bench-evidence: cris-guard evidence on generated CloudTrail files against the gzip -dc floor (MB=300)
-MB ?= 300
+## bench-evidence: cris-guard evidence on generated CloudTrail files against the gzip -dc floor, at two sizes (MB=512,2048)
+MB ?= 512,2048
 bench-evidence: setup
 	$(PY) bench/evidence.py --megabytes $(MB)
 

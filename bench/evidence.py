@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark `cris-guard evidence` on generated CloudTrail files, against the floor of merely decompressing them.
 
-    .venv/bin/python bench/evidence.py [--megabytes 300] [--workdir /tmp/cris-guard-evidence-bench]
+    .venv/bin/python bench/evidence.py [--megabytes 512,2048] [--workdir /tmp/cris-guard-evidence-bench]
 
 A generator writes realistic CloudTrail files in the S3 layout (mixed services, about 5 % Bedrock inference
 calls, some files over 16 MiB uncompressed) until the uncompressed total reaches ``--megabytes``. The benchmark
@@ -86,23 +86,41 @@ def _timed(command: list[str]) -> tuple[float, float]:
     return seconds, peak
 
 
+def measure(workdir: Path, megabytes: int) -> dict:
+    """Generate ``megabytes`` of files in ``workdir``, time the floor and the command on them, print and return."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    files, total, events = generate(workdir / "trail", megabytes)
+    compressed = sum(p.stat().st_size for p in files)
+    print(f"\n{megabytes:,} MB: generated {len(files)} files: {total / 2**20:,.0f} MB uncompressed,"
+          f" {compressed / 2**20:,.0f} MB gzipped, {events:,} events")
+    floor, _ = _timed(["sh", "-c", "gzip -dc \"$@\" > /dev/null", "gzip", *map(str, files)])
+    evidence, peak = _timed([sys.executable, "-m", "cris_guard", "evidence", str(workdir / "trail"),
+                             "--out", str(workdir / "out")])
+    print(f"  floor (gzip -dc):    {floor:6.2f} s  {total / 2**20 / floor:7.1f} MB/s")
+    print(f"  cris-guard evidence: {evidence:6.2f} s  {total / 2**20 / evidence:7.1f} MB/s"
+          f"  {events / evidence:,.0f} events/s  peak RSS {peak:,.0f} MB")
+    print(f"  ratio evidence/floor: {evidence / floor:.2f} (goal: at most 1.0)")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"megabytes": megabytes, "ratio": evidence / floor, "peak_mb": peak}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--megabytes", type=int, default=300, help="uncompressed size to generate (default 300)")
+    parser.add_argument("--megabytes", default="512,2048",
+                        help="uncompressed sizes to generate, comma-separated (default 512,2048: memory must not grow)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cris-guard-evidence-bench"))
     args = parser.parse_args()
-    shutil.rmtree(args.workdir, ignore_errors=True)
-    files, total, events = generate(args.workdir / "trail", args.megabytes)
-    compressed = sum(p.stat().st_size for p in files)
-    print(f"generated {len(files)} files: {total / 2**20:,.0f} MB uncompressed, {compressed / 2**20:,.0f} MB gzipped,"
-          f" {events:,} events")
-    floor, floor_peak = _timed(["sh", "-c", "gzip -dc \"$@\" > /dev/null", "gzip", *map(str, files)])
-    evidence, peak = _timed([sys.executable, "-m", "cris_guard", "evidence", str(args.workdir / "trail"),
-                             "--out", str(args.workdir / "out")])
-    print(f"floor (gzip -dc): {floor:6.2f} s  {total / 2**20 / floor:7.1f} MB/s")
-    print(f"cris-guard evidence: {evidence:6.2f} s  {total / 2**20 / evidence:7.1f} MB/s  {events / evidence:,.0f} events/s"
-          f"  peak RSS {peak:,.0f} MB")
-    print(f"ratio evidence/floor: {evidence / floor:.2f} (goal: at most 1.0)")
+    try:
+        sizes = [int(v) for v in args.megabytes.split(",") if v.strip()]
+    except ValueError:
+        parser.error(f"--megabytes {args.megabytes!r}: give sizes in MB, e.g. 512,2048")
+    import os
+
+    print(f"cores: {os.cpu_count()}; peak RSS is the largest of any one process (the command or one reader)")
+    results = [measure(args.workdir / f"{size}mb", size) for size in sizes]
+    if len(results) > 1:
+        print("\nsize -> ratio, peak RSS: " + "; ".join(
+            f"{r['megabytes']:,} MB -> {r['ratio']:.2f}, {r['peak_mb']:,.0f} MB" for r in results))
     return 0
 
 

@@ -199,12 +199,14 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
               help="The JSON `aws cloudtrail list-public-keys` prints, for --verify-digests.")
 @click.option("--invocation-logs", default=None,
               help="Folder or s3://bucket/prefix of model-invocation logs to cross-check against CloudTrail.")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="duckdb: also run the Athena named queries' SQL locally (DuckDB) and require the same answers.")
 @click.option("--out", type=_PATH, default=Path("evidence"), show_default=True, help="Output directory.")
 @click.pass_obj
 def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | None, end: str | None,
              accounts: tuple[str, ...], regions: tuple[str, ...], config_path: Path | None, assembly_dir: Path | None,
              application_profiles: Path | None, verify_digests: bool, public_keys: Path | None,
-             invocation_logs: str | None, out: Path) -> int:
+             invocation_logs: str | None, engine: str, out: Path) -> int:
     """Prove where every Bedrock inference call ran, from CloudTrail.
 
     SOURCE is a folder of CloudTrail files (any layout, .json.gz or .json) or s3://bucket/prefix (listed by
@@ -226,7 +228,8 @@ def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | No
         policy = policy_from(config_path, assembly_dir, application_profiles)
         result = run(source=source, lookup_events=lookup_events, window=window, accounts=accounts, regions=regions,
                      out=out, policy=policy, client_factory=(obj or {}).get("client_factory"),
-                     invocation_logs=invocation_logs, public_keys=public_keys, verify_digests=verify_digests)
+                     invocation_logs=invocation_logs, public_keys=public_keys, verify_digests=verify_digests,
+                     engine=engine)
     except BadInput as exc:
         print(f"cris-guard: {exc}", file=sys.stderr)
         return 2
@@ -240,6 +243,10 @@ def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | No
     print(f"cris-guard evidence: {result.inference_events:,} inference calls in {result.files_read:,} files"
           f" ({len(result.files_skipped):,} skipped); violations {len(result.violations):,}, policy breaches"
           f" {len(result.policy_breaches):,}, refused {len(result.refused):,}; written to {out}/")
+    if result.sql is not None:
+        print(f"  SQL (the Athena named queries, run by DuckDB on {result.sql.table_rows:,} Bedrock records): "
+              + ("the same answers" if result.sql.agrees else "DIFFERENT answers: " + "; ".join(result.sql.disagreements))
+              + f"; written to {out}/queries/")
     return 0 if result.passed else 1
 
 

@@ -42,6 +42,7 @@ class Evidence:
     request_regions: dict[str, str] = field(default_factory=dict)  # requestID -> source Region (processed calls)
     cross_check: Any = None  # invocation_logs.CrossCheck, with --invocation-logs
     integrity: Any = None  # digests.Integrity, with --verify-digests
+    sql: Any = None  # local_sql.SqlResult, with --engine duckdb
 
     def add_file(self, digest: DigestedBatch) -> None:
         """Account for one file or page (its events are added with :meth:`add_event`)."""
@@ -90,7 +91,8 @@ class Evidence:
 
     @property
     def passed(self) -> bool:
-        return not self.violations and not self.policy_breaches and (self.integrity is None or self.integrity.passed)
+        return (not self.violations and not self.policy_breaches and (self.integrity is None or self.integrity.passed)
+                and (self.sql is None or self.sql.agrees))
 
     def summary(self) -> dict:
         """``summary.json``: stable keys, sorted counts."""
@@ -120,6 +122,7 @@ class Evidence:
                                                "unreadable": self.cross_check.unreadable}}
                if self.cross_check is not None else {}),
             **({"integrity": self.integrity.summary()} if self.integrity is not None else {}),
+            **({"sql": self.sql.summary()} if self.sql is not None else {}),
         }
 
 
@@ -134,16 +137,44 @@ class DigestedBatch:
     records: int
     in_window: int
     events: list[InferenceEvent]
+    table_rows: list[bytes] = field(default_factory=list)  # --engine duckdb: the Bedrock records, as NDJSON
 
 
 def digest_batch(batch: Batch, window: Window, policy, regions: frozenset[str] = frozenset(),
-                 accounts: frozenset[str] = frozenset()) -> DigestedBatch:
+                 accounts: frozenset[str] = frozenset(), *, table_rows: bool = False) -> DigestedBatch:
     """Counts and inference events of ``batch``: records outside the window, or (when given) of other source
-    Regions and accounts, are left out (a folder need not be in the S3 layout, so the path cannot decide)."""
-    from cris_guard.evidence.classify import classify
+    Regions and accounts, are left out (a folder need not be in the S3 layout, so the path cannot decide).
 
-    kept = [r for r in batch.records if window.contains_time(str(r.get("eventTime", "")))
-            and (not regions or r.get("awsRegion") in regions)
-            and (not accounts or r.get("recipientAccountId") in accounts)]
-    events = [e for r in kept if (e := classify(r, policy)) is not None]
-    return DigestedBatch(batch.origin, batch.skipped, batch.size, len(batch.records), len(kept), events)
+    This loop runs once per record (millions per run), so it reads the scalar fields once and hands only
+    Bedrock records to :func:`classify`. With ``table_rows``, every Bedrock record of the Regions and accounts
+    asked for (in the window or not: the SQL decides that itself) also becomes a row of the local SQL table."""
+    from cris_guard.evidence.classify import BEDROCK_EVENT_SOURCE, classify
+    from cris_guard.evidence.sources import Record
+
+    first = window.start.isoformat() if window.start else None
+    last = window.end.isoformat() if window.end else None
+    in_window = 0
+    events = []
+    rows: list[bytes] = []
+    for r in batch.records:
+        if isinstance(r, Record):
+            time, region, account, source = r.eventTime, r.awsRegion, r.recipientAccountId, r.eventSource
+        else:
+            time, region, account, source = r.get("eventTime"), r.get("awsRegion"), r.get("recipientAccountId"), r.get("eventSource")
+        if table_rows and source == BEDROCK_EVENT_SOURCE and (not regions or region in regions) and (
+                not accounts or account in accounts):
+            from cris_guard.evidence.local_sql import table_row
+
+            rows.append(table_row(r, batch.origin))
+        day = time[:10] if isinstance(time, str) else ""
+        if len(day) == 10 and day[4] == "-" and day[7] == "-":  # ISO 8601, as CloudTrail writes: compare as text
+            if (first and day < first) or (last and day > last):
+                continue
+        elif not window.contains_time(str(time or "")):
+            continue
+        if (regions and region not in regions) or (accounts and account not in accounts):
+            continue
+        in_window += 1
+        if source == BEDROCK_EVENT_SOURCE and (event := classify(r, policy)) is not None:
+            events.append(event)
+    return DigestedBatch(batch.origin, batch.skipped, batch.size, len(batch.records), in_window, events, rows)

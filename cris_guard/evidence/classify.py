@@ -62,10 +62,8 @@ class EvidencePolicy:
         stem = role.rsplit("-", 1)[0]
         if len(stem) < 20:
             return None
-        for full, application in self.roles.items():
-            if full.startswith(stem):
-                return application
-        return None
+        # Several matches (long names truncated alike): the first application by name, as the SQL does.
+        return min((application for full, application in self.roles.items() if full.startswith(stem)), default=None)
 
 
 @dataclass(frozen=True)

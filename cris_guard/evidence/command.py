@@ -95,6 +95,7 @@ def run(
     invocation_logs: str | None = None,
     public_keys: Path | None = None,
     verify_digests: bool = False,
+    engine: str = "python",
 ) -> Evidence:
     """Read, classify, count and write; the :class:`Evidence` it wrote."""
     if verify_digests and (source is None or source.startswith("s3://")):
@@ -109,6 +110,16 @@ def run(
         raise BadInput(f"--invocation-logs {invocation_logs!r} is not a folder or s3://bucket/prefix")
     batches, total, label = _batches(source, lookup_events, window, accounts, regions, client_factory)
     evidence = Evidence(window=window, sources=[label])
+    table = None
+    if engine == "duckdb":
+        try:
+            import duckdb  # noqa: F401
+            import sqlglot  # noqa: F401
+        except ImportError:
+            raise BadInput("--engine duckdb needs DuckDB and sqlglot: pip install 'cris-guard[local-sql]'") from None
+        from cris_guard.evidence.local_sql import LocalTable
+
+        table = LocalTable()
     writer = CsvWriter(out / "events.csv")
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -116,8 +127,11 @@ def run(
 
         with click.progressbar(length=total or 0, label="reading CloudTrail", file=sys.stderr,
                                hidden=not show or not total) as bar:
-            for digested in _digested(batches, window, policy, source, total, frozenset(regions), frozenset(accounts)):
+            for digested in _digested(batches, window, policy, source, total, frozenset(regions), frozenset(accounts),
+                                      table_rows=table is not None):
                 evidence.add_file(digested)
+                if table is not None:
+                    table.add(digested.table_rows)
                 for event in digested.events:
                     if evidence.add_event(event):
                         writer.write(event)
@@ -139,41 +153,62 @@ def run(
     if invocation_logs:
         evidence.cross_check = cross_check(_log_files(invocation_logs, window, client_factory),
                                            evidence.request_regions, window)
+    if table is not None:
+        _run_sql(evidence, table, window, policy, out)
     write_outputs(evidence, out)
     return evidence
 
 
+def _run_sql(evidence: Evidence, table, window: Window, policy: EvidencePolicy | None, out: Path) -> None:
+    """The named queries on DuckDB, their CSVs in ``out/queries/``, and the comparison with the Python counts."""
+    from cris_guard.evidence.local_sql import SqlResult, compare, write_results
+
+    rows = table.rows
+    results = table.run((window.start or _dt.date(1970, 1, 1)).isoformat(),
+                        (window.end or _dt.date(9999, 12, 30)).isoformat(), sql_policy(policy))
+    write_results(results, out / "queries")
+    evidence.sql = SqlResult(rows=results, disagreements=compare(results, evidence), table_rows=rows)
+
+
+def sql_policy(policy: EvidencePolicy | None) -> dict:
+    """The configuration's part of the named queries (approved profiles, roles, application profiles)."""
+    if policy is None:
+        return {}
+    return {"approved": {a: sorted(p) for a, p in policy.approved.items()}, "roles": dict(policy.roles),
+            "application_profiles": dict(policy.application_profiles)}
+
+
 def _digest_file(path: Path, window: Window, policy: EvidencePolicy | None, regions: frozenset[str],
-                 accounts: frozenset[str]) -> DigestedBatch:
+                 accounts: frozenset[str], table_rows: bool = False) -> DigestedBatch:
     """In a worker process: read, parse and classify one file; return only counts and inference events.
     Never raises: a file that breaks the reader is a skipped file with its reason."""
     try:
-        return digest_batch(next(read_folder([path])), window, policy, regions, accounts)
+        return digest_batch(next(read_folder([path])), window, policy, regions, accounts, table_rows=table_rows)
     except Exception as exc:  # noqa: BLE001 - one pathological file must not stop the run
         return DigestedBatch(str(path), f"cannot be processed ({exc.__class__.__name__})", 0, 0, 0, [])
 
 
 def _digested(batches, window: Window, policy: EvidencePolicy | None, source: str | None, total: int,
-              regions: frozenset[str] = frozenset(), accounts: frozenset[str] = frozenset()):
+              regions: frozenset[str] = frozenset(), accounts: frozenset[str] = frozenset(), *, table_rows: bool = False):
     """Batches reduced to counts and events, in order. A local folder's files are parsed on every core (the
     parse, not the decompression, is the cost: toolchain-notes); S3 objects and LookupEvents pages in this
     process, as they arrive."""
     files = getattr(batches, "files", None)
     workers = min(os.cpu_count() or 1, 8)
     if files is None or workers < 2 or total < 4:
-        yield from (digest_batch(b, window, policy, regions, accounts) for b in batches)
+        yield from (digest_batch(b, window, policy, regions, accounts, table_rows=table_rows) for b in batches)
         return
     done = 0
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
             n = len(files)
             for result in pool.map(_digest_file, files, [window] * n, [policy] * n, [regions] * n, [accounts] * n,
-                                   chunksize=1):
+                                   [table_rows] * n, chunksize=1):
                 done += 1
                 yield result
     except concurrent.futures.process.BrokenProcessPool:
         # A worker died (out of memory, killed): read what is left in this process, one file at a time.
-        yield from (_digest_file(path, window, policy, regions, accounts) for path in files[done:])
+        yield from (_digest_file(path, window, policy, regions, accounts, table_rows) for path in files[done:])
 
 
 class _FolderBatches:

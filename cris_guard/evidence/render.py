@@ -19,6 +19,12 @@ CSV_FIELDS = ("eventID", "eventTime", "eventName", "account", "awsRegion", "infe
 _LISTED = 200  # events listed per kind in the reports; the CSV has every one
 
 
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet would run as a formula (caller-chosen modelId, principal) gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def _md(value: str) -> str:
     """A caller-chosen value (modelId, principal) as one Markdown table cell: no column or row breaks."""
     return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "'")
@@ -91,6 +97,13 @@ def markdown(evidence: Evidence) -> str:
                   f" in no digest: {len(check.logs_not_in_a_digest):,}"]
         lines += [f"- **{item['path']}**: {item['reason']}" for item in check.digests_invalid + check.logs_invalid]
         lines += [f"- {item['path']}: {item['reason']}" for item in check.digests_unverifiable]
+    if evidence.sql is not None:
+        sql = evidence.sql
+        lines += ["", "## The same questions in SQL (Athena's named queries, run locally by DuckDB)", "",
+                  f"- Bedrock records loaded: {sql.table_rows:,}; answers: "
+                  + ("**the same as above**" if sql.agrees else "**different** (please report this as a cris-guard bug)"),
+                  *[f"- {d}" for d in sql.disagreements],
+                  *[f"- `{name}`: {len(rows):,} row(s), in `queries/{name}.csv`" for name, rows in sql.rows.items()]]
     lines += ["", f"## What could not be read: {len(evidence.files_skipped):,}", ""]
     lines += [f"- `{s['path']}`: {s['reason']}" for s in evidence.files_skipped] or ["Nothing."]
     lines += ["", "CloudTrail shows where each call was processed as Bedrock recorded it; it cannot show calls made"
@@ -189,8 +202,7 @@ class CsvWriter:
         self._writer.writeheader()
 
     def write(self, event: InferenceEvent) -> None:
-        # Cells a spreadsheet would run as formulas (caller-chosen modelId, principal) get a leading quote.
-        self._writer.writerow({k: ("'" + v if v[:1] in ("=", "+", "-", "@") else v) for k, v in event.row().items()})
+        self._writer.writerow({k: csv_cell(v) for k, v in event.row().items()})
 
     def close(self) -> None:
         self._handle.close()

@@ -22,6 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+try:  # Intel ISA-L's inflate (the isal package, pinned): about twice zlib's speed, same results and errors.
+    from isal.igzip import decompress as _gunzip
+except ImportError:  # pragma: no cover - a platform without an isal wheel falls back to zlib
+    _gunzip = gzip.decompress
+
 # <prefix>/AWSLogs/[o-id/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>
 _KEY_DATE = re.compile(r"/CloudTrail(?:-Digest)?/(?P<region>[a-z0-9-]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/")
 _KEY_ACCOUNT = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?(?P<account>\d{12})/CloudTrail/")
@@ -70,12 +77,63 @@ class Window:
         return self.start <= day <= self.end + _dt.timedelta(days=1)
 
 
+_RAW_NULL = msgspec.Raw(b"null")
+
+
+class Record(msgspec.Struct):
+    """The fields of a CloudTrail record that cris-guard reads, decoded lazily.
+
+    Why a typed decoder and not ``json.loads``: the parse is the cost of reading CloudTrail (toolchain-notes:
+    ``json`` + gzip ran at about 2.3x the time of ``gzip -dc``), and about 95 % of the records are not Bedrock
+    calls. msgspec decodes the top-level scalars the filters need and keeps the nested objects as raw JSON
+    text (no parse), skipping every other field; the nested objects are parsed on first access, which only
+    the Bedrock inference records get. Measured on 300 MB of generated files: ``json.loads`` 4.2 s,
+    ``orjson.loads`` 2.2 s, this decoder 0.44 s (``bench/evidence.py`` prints the end-to-end figures).
+    ``get`` makes it read like the ``dict`` that :func:`cris_guard.evidence.classify.classify` expects."""
+
+    eventTime: Any = None
+    awsRegion: Any = None
+    recipientAccountId: Any = None
+    eventSource: Any = None
+    eventName: Any = None
+    eventID: Any = None
+    requestID: Any = None
+    errorCode: Any = None
+    userIdentity: msgspec.Raw = _RAW_NULL
+    requestParameters: msgspec.Raw = _RAW_NULL
+    additionalEventData: msgspec.Raw = _RAW_NULL
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = getattr(self, key, default)
+        if isinstance(value, msgspec.Raw):
+            value = msgspec.json.decode(value)
+        return default if value is None else value
+
+
+class _Document(msgspec.Struct):
+    Records: list[Record]
+
+
+_DECODER = msgspec.json.Decoder(_Document)
+
+
 def parse_records(data: bytes, origin: str) -> Batch:
-    """A CloudTrail file's bytes (gzip or plain JSON) as a batch; never raises."""
+    """A CloudTrail file's bytes (gzip or plain JSON) as a batch; never raises.
+
+    The fast path decodes into :class:`Record`; a file it cannot type (a record that is not an object, no
+    ``Records`` list) is parsed again generically, so that it is read or skipped with the same reason as
+    before, never lost to the faster decoder."""
     try:
-        text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        text = _gunzip(data) if data[:2] == b"\x1f\x8b" else data
+    except (OSError, EOFError, zlib.error, ValueError, MemoryError) as exc:  # truncated or corrupt gzip
+        return Batch(origin, skipped=f"cannot be read ({exc.__class__.__name__}: {str(exc)[:120]})", size=len(data))
+    try:
+        return Batch(origin, _DECODER.decode(text).Records, size=len(data))  # type: ignore[arg-type]
+    except (msgspec.DecodeError, MemoryError):
+        pass  # the generic parse below decides: unreadable JSON, no Records list, or odd records
+    try:
         document = json.loads(text)
-    except (OSError, EOFError, zlib.error, ValueError, RecursionError, MemoryError) as exc:  # truncated gzip, bad JSON
+    except (ValueError, RecursionError, MemoryError) as exc:  # bad JSON
         return Batch(origin, skipped=f"cannot be read ({exc.__class__.__name__}: {str(exc)[:120]})", size=len(data))
     records = document.get("Records") if isinstance(document, dict) else None
     if not isinstance(records, list):
