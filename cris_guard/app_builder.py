@@ -147,6 +147,7 @@ def _build_account(app: Construct, config: Config, catalog: Catalog, account: st
     add_budgets(budgets_stack, "AccountBudget", [], account_wide=True)
 
     result = AccountBuild(scope=app, config=config, region_stacks=stacks, access={})
+    home_profiles: dict[str, str] = {}  # the trail home stack's application profile IDs -> the profile each copies
     for region, stack in stacks.items():
         profiles_here: dict[str, ApplicationProfiles] = {}
 
@@ -183,7 +184,28 @@ def _build_account(app: Construct, config: Config, catalog: Catalog, account: st
             residency_metric=audit_alarms.metric_residency_violations(region) if audit_alarms else None,
             application_profile_ids=in_this_stack,
         )
+        if stack is home:
+            home_profiles.update({
+                p.profile_id: pid
+                for profiles in profiles_here.values()
+                if cdk.Stack.of(profiles) is stack
+                for pid, p in profiles.profiles.items()
+            })
+    home.add_evidence_queries(roles=_application_roles(result), application_profiles=home_profiles)
     return result
+
+
+def _application_roles(build: AccountBuild) -> dict[str, str]:
+    """``<stack name>-<role logical ID>`` -> application for every application role of the account: how
+    CloudFormation begins the role's name, which the evidence matches callers against (known at synthesis,
+    in any Region's stack, unlike the role names themselves)."""
+    roles: dict[str, str] = {}
+    for access in build.access.values():
+        for name, construct in access.items():
+            stack = cdk.Stack.of(construct.role)
+            logical_id = stack.resolve(stack.get_logical_id(construct.role.node.default_child))
+            roles[f"{stack.stack_name}-{logical_id}"] = name
+    return roles
 
 
 def build_app(

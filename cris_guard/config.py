@@ -78,6 +78,9 @@ _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
 _GUARDRAIL_PROFILE_SHAPE = re.compile(r"^(?=.{15,30}$)[a-z0-9-]+\.guardrail\.v[0-9:]+$")
 # CloudWatch Logs CreateLogGroup: 1-512 of a-z A-Z 0-9 _ - / . # (botocore logs model, LogGroupName).
 _LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
+_BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_S3_PREFIX = re.compile(r"^$|^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
 
 BEDROCK_DATA_EVENT_TYPES = {
     "agents": ("AWS::Bedrock::AgentAlias", "AWS::Bedrock::InlineAgent"),
@@ -353,9 +356,55 @@ class CloudTrailSettings(_Model):
         return self
 
 
+class EvidenceSettings(_Model):
+    """Athena over the trail bucket, in the trail's home Region (README "Residency evidence")."""
+
+    athena: bool = True
+    # Athena cancels a query that would scan more (its minimum is 10 MB); 10 GB costs about USD 0.05.
+    bytes_scanned_cutoff_mb: Annotated[int, Field(ge=10)] = 10_240
+    results_retention_days: Days = 30
+    # Role ARNs that may assume the read-only auditor role. None: no auditor role.
+    auditor_principals: list[RoleArn] = Field(default_factory=list)
+    # With audit.cloudtrail.enabled: false, the bucket, key prefix and organization ID of the trail that
+    # records this account (an organization trail): AWSLogs/[o-id/]<account>/CloudTrail/... below the prefix.
+    trail_bucket: (
+        Annotated[str, AfterValidator(_check(_BUCKET_NAME, "use an S3 bucket name such as org-cloudtrail-logs"))]
+        | None
+    ) = None
+    trail_prefix: Annotated[
+        str, AfterValidator(_check(_S3_PREFIX, "use the trail's key prefix without leading or trailing '/'"))
+    ] = ""
+    organization_id: (
+        Annotated[str, AfterValidator(_check(_ORGANIZATION_ID, "use the organization ID, e.g. o-a1b2c3d4e5"))] | None
+    ) = None
+
+    @field_validator("auditor_principals")
+    @classmethod
+    def _unique_auditors(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value, "auditor principal")
+
+
 class Audit(_Model):
     invocation_logs: InvocationLogs = Field(default_factory=InvocationLogs)
     cloudtrail: CloudTrailSettings = Field(default_factory=CloudTrailSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+
+    @model_validator(mode="after")
+    def _evidence_knows_the_trail_bucket(self) -> Audit:
+        evidence = self.evidence
+        own_trail = self.cloudtrail.enabled
+        if own_trail and (evidence.trail_bucket or evidence.trail_prefix or evidence.organization_id):
+            raise ValueError(
+                "evidence.trail_bucket/trail_prefix/organization_id are set while cloudtrail.enabled is true, so they"
+                " would be ignored (Athena reads cris-guard's own trail bucket); remove them, or set cloudtrail.enabled:"
+                " false for an organization trail"
+            )
+        if evidence.athena and not own_trail and evidence.trail_bucket is None:
+            raise ValueError(
+                "evidence.trail_bucket is missing: with cloudtrail.enabled: false, Athena needs the bucket of the trail"
+                " that records this account (and trail_prefix, organization_id); name it, or set evidence.athena: false"
+            )
+        return self
 
 
 class BudgetThreshold(_Model):

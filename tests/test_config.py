@@ -450,6 +450,27 @@ def test_at_most_ten_guardrails_per_application(catalog):
             lambda d: d.update(audit={"cloudtrail": {"data_events": ["async", "async"]}}),
             "audit.cloudtrail.data_events: 'async' is listed twice; list each data-event kind once",
         ),
+        (
+            lambda d: d.update(audit={"cloudtrail": {"enabled": False}}),
+            "audit: evidence.trail_bucket is missing: with cloudtrail.enabled: false, Athena needs the bucket",
+        ),
+        (
+            lambda d: d.update(audit={"evidence": {"trail_bucket": "org-trail"}}),
+            "audit: evidence.trail_bucket/trail_prefix/organization_id are set while cloudtrail.enabled is true",
+        ),
+        (
+            lambda d: d.update(audit={"cloudtrail": {"enabled": False},
+                                      "evidence": {"trail_bucket": "Org_Trail"}}),
+            "audit.evidence.trail_bucket: 'Org_Trail' is invalid; use an S3 bucket name",
+        ),
+        (
+            lambda d: d.update(audit={"evidence": {"bytes_scanned_cutoff_mb": 5}}),
+            "audit.evidence.bytes_scanned_cutoff_mb:",
+        ),
+        (
+            lambda d: d.update(audit={"evidence": {"auditor_principals": ["arn:aws:iam::1:user/x"]}}),
+            "audit.evidence.auditor_principals[0]: 'arn:aws:iam::1:user/x' is invalid; use an IAM role ARN",
+        ),
     ],
 )
 def test_values_that_would_be_silently_ignored_or_fail_at_deploy_are_refused(catalog, mutate, expected):

@@ -138,7 +138,7 @@ def test_no_warning_once_the_catalog_was_refreshed(assembly, default_config, cat
 def test_default_config_passes_with_every_scenario_held(default_report, lines, shipped_run):
     assert default_report.passed, [f"{c.where}: {c.text}" for c in default_report.failures]
     n = scenario_count(shipped_run)
-    verdict = f"✔ PASS: 56 of 56 checks passed, {n} of {n} access scenarios held"
+    verdict = f"✔ PASS: 64 of 64 checks passed, {n} of {n} access scenarios held"
     assert default_report.verdict() == verdict
     assert f"**Verdict: {verdict}.**" in lines
     assert "Failed checks:" not in lines
@@ -238,14 +238,15 @@ def test_a_budget_that_differs_from_the_configuration_is_flagged(assembly, defau
 
 def test_every_cdk_nag_acknowledgment_is_listed_with_its_reason_per_stack(lines, assembly):
     acks = rp.acknowledgments(assembly.stacks)
-    assert len(acks) == 24
+    assert len(acks) == 25  # the Athena results bucket adds one (replication)
     assert {a.stack for a in acks} == {CENTRAL, WEST}
     assert all(len(a.reason) >= 20 for a in acks)
-    assert f"### {CENTRAL} (14)" in lines and f"### {WEST} (10)" in lines
+    assert f"### {CENTRAL} (15)" in lines and f"### {WEST} (10)" in lines
     line = next(x for x in lines if x.startswith("- `NIST.800.53.R5-S3BucketReplicationEnabled` on `AuditTrail/AccessLogsBucket`"))
     assert line.startswith(
         "- `NIST.800.53.R5-S3BucketReplicationEnabled` on `AuditTrail/AccessLogsBucket`, `AuditTrail/Bucket`,"
-        " `InvocationLogging/AccessLogsBucket`, `InvocationLogging/Bucket`: Cross-Region replication would copy"
+        " `EvidenceQueries/ResultsBucket`, `InvocationLogging/AccessLogsBucket`, `InvocationLogging/Bucket`:"
+        " Cross-Region replication would copy"
     )
     # "<account>" in a reason must not vanish as an HTML tag when GitHub renders the report.
     assert any("(\\<account\\>_CloudTrail_\\<region\\>)" in x for x in lines)
@@ -422,7 +423,7 @@ def test_cli_writes_the_report_into_the_assembly_and_exits_0(assembly_copy, caps
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert out == [f"cris-guard review report: {target / 'review-report.md'}",
-                   "✔ PASS: 56 of 56 checks passed, 1 of 1 access scenarios held"]
+                   "✔ PASS: 64 of 64 checks passed, 1 of 1 access scenarios held"]
     assert (target / "review-report.md").read_text().startswith("# cris-guard review report: acme-genai\n")
 
 
@@ -437,7 +438,7 @@ def test_cli_exits_1_when_a_check_fails(assembly_copy, tmp_path, capsys):
                    today=lambda: TODAY)
     out = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[1] == "✘ FAIL: 55 of 56 checks passed, 1 of 1 access scenarios held"
+    assert out[1] == "✘ FAIL: 63 of 64 checks passed, 1 of 1 access scenarios held"
     text = out_file.read_text()
     assert ("- ✘ claims-assistant in eu-central-1: eu.amazon.nova-2-lite-v1:0: not in the catalog: us-east-1;"
             " outside the EU member-state Regions: us-east-1") in text.splitlines()
@@ -639,13 +640,13 @@ def test_a_multi_account_report_has_one_part_per_account(multi_report):
     assert prod[2] == ("Stage `prod` ✔: 2 stacks (acme-genai-eu-central-1, acme-genai-eu-west-1) in account 111122223333;"
                        " source Regions eu-central-1, eu-west-1; 2 applications (claims-assistant, contract-search).")
     assert [x for x in prod if x.startswith("### ")] == [
-        "### Residency map", "### Application access", "### Residency alarms and audit", "### Budgets", "### Access scenarios"]
+        "### Residency map", "### Application access", "### Residency alarms and audit", "### Evidence", "### Budgets", "### Access scenarios"]
     assert [x for x in prod if x.startswith("#### From")] == ["#### From eu-central-1", "#### From eu-west-1"] * 2
     dev = lines[lines.index("## Account dev (444455556666)"):lines.index("## cdk-nag acknowledgments")]
     assert "##### claims-assistant" in dev and "##### contract-search" not in dev
     assert sorted(diagrams("\n".join(dev))) == ["From eu-west-3"]
     assert "| `prod/acme-genai-eu-west-1` | prod | 111122223333 | eu-west-1 |" in "\n".join(lines)
-    assert "### dev/acme-genai-eu-west-3 (14)" in lines
+    assert "### dev/acme-genai-eu-west-3 (15)" in lines
 
 
 def test_a_stage_for_the_wrong_account_or_an_unknown_stage_is_flagged(multi_account_assembly, multi_account_config, catalog):

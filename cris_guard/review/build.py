@@ -11,6 +11,7 @@ from cris_guard.catalog import Catalog
 from cris_guard.config import AccountTarget, Config, governance_warnings, lifecycle_warnings
 from cris_guard.review.access import access_section, review_access
 from cris_guard.review.audit import audit_section
+from cris_guard.review.evidence_section import evidence_section
 from cris_guard.review.budgets import budgets_section
 from cris_guard.review.catalog_section import _is_transcribed, catalog_section
 from cris_guard.review.deployment import deployment_section
@@ -60,6 +61,7 @@ def _account_sections(
         residency_map_section(reviews, config),
         access_section(reviews, orphans, config),
         audit_section(stacks, config),
+        evidence_section(stacks, config),
         budgets_section(stacks, config),
     ]
     if with_scenarios:

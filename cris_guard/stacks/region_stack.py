@@ -16,6 +16,7 @@ from cris_guard.constructs.alert_topic import AlertTopic
 from cris_guard.constructs.audit_alarms import AuditAlarms
 from cris_guard.constructs.audit_trail import AuditTrail
 from cris_guard.constructs.dashboard import BedrockDashboard, MonitoredModel
+from cris_guard.constructs.evidence_queries import EvidenceQueries
 from cris_guard.constructs.invocation_logging import InvocationLogging
 from cris_guard.monitoring import BedrockAlarmThresholds
 
@@ -34,6 +35,11 @@ def trail_log_group_name(config: Config) -> str:
 def logging_handler_role_name(config: Config, region: str) -> str:
     """Fixed, so the audit alarms in the trail's home Region can trust it without a cross-Region reference."""
     return f"{config.name}-bedrock-logging-config-{region}"
+
+
+def evidence_database_name(config: Config) -> str:
+    """The Glue database of the evidence table (Glue names: lowercase letters, digits, underscores)."""
+    return config.name.replace("-", "_") + "_evidence"
 
 
 def trail_name(config: Config) -> str:
@@ -168,6 +174,51 @@ class RegionGovernanceStack(cdk.Stack):
             trusted_logging_configuration_roles=governed_handler_roles,
         )
         return self.audit_alarms
+
+    def add_evidence_queries(
+        self, *, roles: Mapping[str, str], application_profiles: Mapping[str, str]
+    ) -> EvidenceQueries | None:
+        """Athena over the trail bucket (trail's home Region only, unless ``audit.evidence.athena`` is false).
+
+        ``roles``: ``<stack name>-<role logical ID>`` -> application, for every application role of the
+        account; ``application_profiles``: this stack's application inference profile IDs (tokens) -> the
+        profile each copies. Both are written into the named queries."""
+        from cris_guard.constructs import secure_defaults
+
+        settings = self.config.audit.evidence
+        if not (self.is_trail_home and settings.athena):
+            return None
+        if self.trail is not None:
+            bucket, key, access_logs = self.trail.bucket.bucket_name, self.trail.key, self.trail.access_logs_bucket
+        else:
+            assert settings.trail_bucket is not None  # config validation
+            bucket = settings.trail_bucket
+            key = secure_defaults.hardened_key(self, "EvidenceKey", description="Encrypts cris-guard's Athena query results")
+            access_logs = secure_defaults.server_access_logs_bucket(
+                self, "EvidenceAccessLogs", expiration_days=max(settings.results_retention_days, 90)
+            )
+        self.evidence_queries = EvidenceQueries(
+            self,
+            "EvidenceQueries",
+            trail_bucket_name=bucket,
+            trail_prefix=settings.trail_prefix,
+            organization_id=settings.organization_id,
+            accounts=[self.account],
+            database_name=evidence_database_name(self.config),
+            workgroup_name=f"{self.config.name}-evidence",
+            bytes_scanned_cutoff=settings.bytes_scanned_cutoff_mb * 1024 * 1024,
+            results_retention_days=settings.results_retention_days,
+            key=key,
+            access_logs_bucket=access_logs,
+            auditor_principals=settings.auditor_principals,
+            trail_key=self.trail.key if self.trail is not None else None,
+            query_policy={
+                "approved": {a.name: list(a.profiles) for a in self.config.applications},
+                "roles": dict(roles),
+                "application_profiles": dict(application_profiles),
+            },
+        )
+        return self.evidence_queries
 
     def add_dashboard(
         self,
