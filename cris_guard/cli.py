@@ -194,9 +194,10 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
 @click.option("--application-profiles", "application_profiles", type=_PATH, default=None,
               help="JSON {application inference profile ID: the profile it copies}, to judge calls through them.")
 @click.option("--verify-digests", is_flag=True,
-              help="Check the log files against the trail's signed digest files (a downloaded folder).")
+              help="Check the log files against the trail's signed digest files (in the folder or S3 prefix).")
 @click.option("--public-keys", type=_PATH, default=None,
-              help="The JSON `aws cloudtrail list-public-keys` prints, for --verify-digests.")
+              help="The JSON `aws cloudtrail list-public-keys` prints, for --verify-digests (default: call"
+                   " cloudtrail:ListPublicKeys).")
 @click.option("--invocation-logs", default=None,
               help="Folder or s3://bucket/prefix of model-invocation logs to cross-check against CloudTrail.")
 @click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,

@@ -529,3 +529,68 @@ def test_application_profiles_file_resolves_calls_through_them(logs, tmp_path):
     assert json.loads((out / "summary.json").read_text())["by_verdict"]["ok"] == 6
     mapping.write_text("[]")
     assert main(["evidence", str(logs), "--application-profiles", str(mapping), "--out", str(out)]) == 2
+
+
+def _upload_signed(s3, root: Path) -> None:
+    """The signed folder as the trail writes it to S3: the newest digest's signature in its S3 metadata."""
+    s3.create_bucket(Bucket="trail-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    for path in root.rglob("*"):
+        if not path.is_file() or path.name.endswith(".signature"):
+            continue
+        sidecar = path.with_name(path.name + ".signature")
+        metadata = {"signature": sidecar.read_text(), "signature-algorithm": "SHA256withRSA"} if sidecar.is_file() else {}
+        s3.put_object(Bucket="trail-bucket", Key=path.relative_to(root).as_posix(), Body=path.read_bytes(),
+                      Metadata=metadata)
+
+
+def test_verify_digests_straight_from_s3_passes_and_names_a_changed_object(signed, tmp_path):
+    from moto import mock_aws
+
+    root, _, keys = signed
+    argv = ["evidence", "s3://trail-bucket", "--from", "2026-11-03", "--to", "2026-11-03", "--verify-digests",
+            "--public-keys", str(keys)]
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-central-1")
+        _upload_signed(s3, root)
+        assert main([*argv, "--out", str(tmp_path / "ok")], client_factory=lambda service, region: s3) == 0
+        integrity = json.loads((tmp_path / "ok" / "summary.json").read_text())["integrity"]
+        # Both digests verify: the newest through its S3 metadata signature, no sidecar file needed.
+        assert (integrity["digests_valid"], integrity["logs_valid"], integrity["digests_unverifiable"]) == (2, 3, [])
+        key = next(p.relative_to(root).as_posix() for p in root.rglob("*_a.json.gz"))
+        body = gzip.compress(gzip.decompress((root / key).read_bytes()).replace(b"ok-2", b"ok-3"))
+        s3.put_object(Bucket="trail-bucket", Key=key, Body=body)
+        assert main([*argv, "--out", str(tmp_path / "bad")], client_factory=lambda service, region: s3) == 1
+    integrity = json.loads((tmp_path / "bad" / "summary.json").read_text())["integrity"]
+    assert integrity["logs_invalid"] == [{"path": f"s3://trail-bucket/{key}",
+                                          "reason": "SHA-256 differs from its digest (changed)"}]
+
+
+def test_verify_digests_takes_the_public_keys_from_the_account_when_no_file_is_given(signed, tmp_path):
+    root, _, keys = signed
+    document = json.loads(keys.read_text())
+    import base64
+
+    client = boto3.client("cloudtrail", region_name="eu-central-1")
+    with Stubber(client) as stub:
+        stub.add_response("list_public_keys", {"PublicKeyList": [
+            {"Value": base64.b64decode(document["PublicKeyList"][0]["Value"]), "Fingerprint": "fp1"}]},
+            {"StartTime": dt.datetime(2026, 11, 3, tzinfo=dt.timezone.utc),
+             "EndTime": dt.datetime(2026, 11, 5, tzinfo=dt.timezone.utc)})
+        code = main(["evidence", str(root), "--from", "2026-11-03", "--to", "2026-11-03", "--verify-digests",
+                     "--out", str(tmp_path / "out")], client_factory=lambda service, region: client)
+        stub.assert_no_pending_responses()
+    assert code == 0
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["integrity"]["digests_valid"] == 2
+
+
+def test_verify_digests_without_keys_or_permission_is_one_line_exit_2(signed, tmp_path, capsys):
+    root, _, _ = signed
+    client = boto3.client("cloudtrail", region_name="eu-central-1")
+    with Stubber(client) as stub:
+        stub.add_client_error("list_public_keys", "AccessDeniedException")
+        code = main(["evidence", str(root), "--verify-digests", "--out", str(tmp_path / "out")],
+                    client_factory=lambda service, region: client)
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "cris-guard: --verify-digests: cloudtrail:ListPublicKeys failed (AccessDeniedException); allow it, or pass"
+        " --public-keys FILE with what `aws cloudtrail list-public-keys` prints")

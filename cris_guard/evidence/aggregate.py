@@ -138,6 +138,7 @@ class DigestedBatch:
     in_window: int
     events: list[InferenceEvent]
     table_rows: list[bytes] = field(default_factory=list)  # --engine duckdb: the Bedrock records, as NDJSON
+    sha256: str = ""  # the uncompressed file's hash, when the source computed it (--verify-digests on S3)
 
 
 def digest_batch(batch: Batch, window: Window, policy, regions: frozenset[str] = frozenset(),
@@ -177,4 +178,5 @@ def digest_batch(batch: Batch, window: Window, policy, regions: frozenset[str] =
         in_window += 1
         if source == BEDROCK_EVENT_SOURCE and (event := classify(r, policy)) is not None:
             events.append(event)
-    return DigestedBatch(batch.origin, batch.skipped, batch.size, len(batch.records), in_window, events, rows)
+    return DigestedBatch(batch.origin, batch.skipped, batch.size, len(batch.records), in_window, events, rows,
+                         batch.sha256)

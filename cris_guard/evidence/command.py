@@ -98,17 +98,16 @@ def run(
     engine: str = "python",
 ) -> Evidence:
     """Read, classify, count and write; the :class:`Evidence` it wrote."""
-    if verify_digests and (source is None or source.startswith("s3://")):
-        raise BadInput("--verify-digests reads a downloaded folder for now (an S3 source or LookupEvents has no digest"
-                       " files here); download the trail and its CloudTrail-Digest folder first")
-    if verify_digests and public_keys is None:
-        raise BadInput("--verify-digests needs --public-keys FILE: the JSON `aws cloudtrail list-public-keys` prints")
-    keys = _public_keys(public_keys) if verify_digests else {}
+    if verify_digests and source is None:
+        raise BadInput("--verify-digests checks trail files: give a folder or s3://bucket/prefix, not --lookup-events"
+                       " (LookupEvents has no digest files)")
+    keys = _public_keys(public_keys) if verify_digests and public_keys is not None else {}
     if public_keys is not None and not verify_digests:
         raise BadInput("--public-keys is only used with --verify-digests; add it or drop --public-keys")
     if invocation_logs and not invocation_logs.startswith("s3://") and not Path(invocation_logs).is_dir():
         raise BadInput(f"--invocation-logs {invocation_logs!r} is not a folder or s3://bucket/prefix")
-    batches, total, label = _batches(source, lookup_events, window, accounts, regions, client_factory)
+    batches, total, label = _batches(source, lookup_events, window, accounts, regions, client_factory,
+                                     hash_files=verify_digests)
     evidence = Evidence(window=window, sources=[label])
     table = None
     if engine == "duckdb":
@@ -121,6 +120,7 @@ def run(
 
         table = LocalTable()
     writer = CsvWriter(out / "events.csv")
+    hashed: list[tuple[str, str]] = []  # (origin, SHA-256) of each S3 object read, for --verify-digests
     show = sys.stderr.isatty() if progress is None else progress
     try:
         import click
@@ -130,6 +130,8 @@ def run(
             for digested in _digested(batches, window, policy, source, total, frozenset(regions), frozenset(accounts),
                                       table_rows=table is not None):
                 evidence.add_file(digested)
+                if verify_digests:
+                    hashed.append((digested.origin, digested.sha256))
                 if table is not None:
                     table.add(digested.table_rows)
                 for event in digested.events:
@@ -143,13 +145,7 @@ def run(
                        f" filters ({len(evidence.files_skipped)} skipped); check the source, --from/--to, --region and"
                        " --account")
     if verify_digests:
-        from cris_guard.evidence.digests import verify_folder
-
-        from cris_guard.evidence.sources import key_in_scope
-
-        root = Path(str(source))
-        evidence.integrity = verify_folder(root, folder_files(root, window, regions, accounts), keys,
-                                           lambda key: key_in_scope(key, window, regions, accounts))
+        evidence.integrity = _integrity(str(source), window, regions, accounts, keys, hashed, client_factory)
     if invocation_logs:
         evidence.cross_check = cross_check(_log_files(invocation_logs, window, client_factory),
                                            evidence.request_regions, window)
@@ -233,6 +229,60 @@ def _public_keys(path: Path) -> dict[str, bytes]:
                        f" ({exc.__class__.__name__})") from None
 
 
+def _integrity(source: str, window: Window, regions, accounts, keys: dict[str, bytes],
+               hashed: list[tuple[str, str]], client_factory):
+    """Check the files read against the trail's digests: a folder's ``CloudTrail-Digest`` files, or the S3
+    prefix's (listed by day like the logs, each with its signature from its S3 metadata). Without
+    ``--public-keys`` the keys come from ``cloudtrail:ListPublicKeys`` in each Region of the digests."""
+    from cris_guard.evidence.digests import (
+        LogFile,
+        _key_of,
+        public_keys_from_account,
+        s3_digest_files,
+        verify,
+        verify_folder,
+    )
+    from cris_guard.evidence.sources import _KEY_DATE, key_in_scope
+
+    in_scope = lambda key: key_in_scope(key, window, regions, accounts)  # noqa: E731
+    if source.startswith("s3://"):
+        bucket, _, prefix = source[5:].partition("/")
+        client = (client_factory or _boto3_client)("s3", None)
+        digests = s3_digest_files(client, bucket, s3_keys(client, bucket, prefix, window, regions, accounts,
+                                                          folder="CloudTrail-Digest"))
+        digest_regions = {m["region"] for d in digests if (m := _KEY_DATE.search("/" + d.key))}
+        keys = keys or _account_keys(digest_regions, window, client_factory, public_keys_from_account)
+
+        def log_file(origin: str, sha256: str) -> LogFile:
+            def digest() -> str:
+                if not sha256:
+                    raise OSError("not downloaded")
+                return sha256
+            return LogFile(_key_of(origin.split("/", 3)[3]), origin, digest)
+
+        return verify(digests, [log_file(o, h) for o, h in hashed], keys, in_scope)
+    root = Path(source)
+    if not keys:
+        digest_regions = {m["region"] for p in root.rglob("*") if "/CloudTrail-Digest/" in p.as_posix()
+                          and (m := _KEY_DATE.search(p.as_posix()))}
+        keys = _account_keys(digest_regions, window, client_factory, public_keys_from_account)
+    return verify_folder(root, folder_files(root, window, regions, accounts), keys, in_scope)
+
+
+def _account_keys(digest_regions: set[str], window: Window, client_factory, fetch) -> dict[str, bytes]:
+    if not digest_regions:
+        return {}
+    start = _dt.datetime.combine(window.start, _dt.time.min, tzinfo=_dt.timezone.utc) if window.start else None
+    end = (_dt.datetime.combine(window.end + _dt.timedelta(days=2), _dt.time.min, tzinfo=_dt.timezone.utc)
+           if window.end else None)
+    factory = client_factory or _boto3_client
+    try:
+        return fetch([factory("cloudtrail", region) for region in sorted(digest_regions)], start, end)
+    except Exception as exc:  # noqa: BLE001 - no credentials, access denied: say what to do instead
+        raise BadInput(f"--verify-digests: cloudtrail:ListPublicKeys failed ({exc.__class__.__name__}); allow it, or"
+                       " pass --public-keys FILE with what `aws cloudtrail list-public-keys` prints") from None
+
+
 def _log_files(location: str, window: Window, client_factory):
     if location.startswith("s3://"):
         bucket, _, prefix = location[5:].partition("/")
@@ -245,7 +295,8 @@ def _log_files(location: str, window: Window, client_factory):
     return folder_log_files(root, window)
 
 
-def _batches(source, lookup_events, window, accounts, regions, client_factory) -> tuple[Iterator[Batch], int, str]:
+def _batches(source, lookup_events, window, accounts, regions, client_factory,
+             hash_files: bool = False) -> tuple[Iterator[Batch], int, str]:
     if lookup_events:
         if source:
             raise BadInput("give either a SOURCE (folder or s3://bucket/prefix) or --lookup-events, not both")
@@ -264,7 +315,7 @@ def _batches(source, lookup_events, window, accounts, regions, client_factory) -
             raise BadInput("reading from S3 needs --from and --to (files are listed by day, never the whole bucket)")
         client = (client_factory or _boto3_client)("s3", None)
         keys = s3_keys(client, bucket, prefix, window, regions, accounts)
-        return read_s3(client, bucket, keys), len(keys), source
+        return read_s3(client, bucket, keys, sha256=hash_files), len(keys), source
     root = Path(source)
     if not root.is_dir():
         raise BadInput(f"SOURCE {source!r} is not a folder; give a folder of CloudTrail files or s3://bucket/prefix")

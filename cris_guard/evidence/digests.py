@@ -27,7 +27,7 @@ import gzip
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,50 +119,73 @@ def _inflate(data: bytes) -> bytes:
 _REQUIRED = ("digestEndTime", "digestS3Bucket", "digestS3Object", "digestPublicKeyFingerprint", "logFiles")
 
 
-def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[str, bytes],
-                  in_scope=lambda key: True) -> Integrity:
-    """Check every digest under ``root`` and every log file in ``log_files`` against them. ``in_scope(key)``
-    says whether a log file a digest lists belongs to the window and filters (so must be present)."""
+@dataclass
+class DigestFile:
+    """One digest file, from a folder or S3: its key from ``AWSLogs/`` on, where it came from, its bytes (or
+    why they could not be read) and its signature when known apart from the chain (S3 metadata, a sidecar)."""
+
+    key: str
+    origin: str
+    data: bytes | None
+    error: str = ""
+    signature: str = ""
+
+
+@dataclass
+class LogFile:
+    """One log file read: its key from ``AWSLogs/`` on, where it came from, and the hex SHA-256 of its
+    uncompressed contents (a callable, so that a folder's files are hashed only when a digest lists them)."""
+
+    key: str
+    origin: str
+    sha256: Callable[[], str]
+
+
+def verify(digest_files: Iterable[DigestFile], log_files: Iterable[LogFile], public_keys: Mapping[str, bytes],
+           in_scope: Callable[[str], bool] = lambda key: True) -> Integrity:
+    """Check every digest and every log file against them. ``in_scope(key)`` says whether a log file a digest
+    lists belongs to the window and filters (so must be present)."""
     result = Integrity()
-    digests: dict[str, tuple[Path, dict, bytes]] = {}  # S3 key suffix -> (path, document, inflated bytes)
-    for path in sorted(root.rglob("*.json.gz")) + sorted(root.rglob("*.json")):
-        if _DIGEST_FOLDER not in path.as_posix():
-            continue
+    digests: dict[str, tuple[DigestFile, dict, bytes]] = {}  # S3 key suffix -> (file, document, inflated bytes)
+    for digest in digest_files:
         try:
-            inflated = _inflate(path.read_bytes())
+            if digest.data is None:
+                raise OSError(digest.error or "not readable")
+            inflated = _inflate(digest.data)
             document = json.loads(inflated)
         except (OSError, EOFError, zlib.error, ValueError, RecursionError) as exc:
-            result.digests_invalid.append({"path": str(path), "reason": f"cannot be read ({exc.__class__.__name__})"})
+            reason = digest.error or exc.__class__.__name__
+            result.digests_invalid.append({"path": digest.origin, "reason": f"cannot be read ({reason})"})
             continue
         missing = [k for k in _REQUIRED if not isinstance(document, dict) or k not in document]
         if missing or not isinstance(document.get("logFiles"), list):
-            result.digests_invalid.append({"path": str(path), "reason": f"not a CloudTrail digest (missing {missing or ['logFiles']})"})
+            result.digests_invalid.append({"path": digest.origin,
+                                           "reason": f"not a CloudTrail digest (missing {missing or ['logFiles']})"})
             continue
-        digests[_key_of(str(path.relative_to(root)))] = (path, document, inflated)
-    for key, (path, document, _) in sorted(digests.items()):
+        digests[digest.key] = (digest, document, inflated)
+    for key, (_, document, _) in sorted(digests.items()):
         previous = document.get("previousDigestS3Object")
         if previous and _key_of(str(previous)) not in digests and in_scope(_key_of(str(previous))):
             result.digests_missing.append(_key_of(str(previous)))
-    # A digest's signature: the next digest's previousDigestSignature, or a saved .signature file.
+    # A digest's signature: the next digest's previousDigestSignature, or its S3 metadata / a saved .signature file.
     signatures: dict[str, str] = {}
     for _, document, _ in digests.values():
         previous = document.get("previousDigestS3Object")
         if previous and document.get("previousDigestSignature"):
             signatures[_key_of(previous)] = document["previousDigestSignature"]
     hashes: dict[str, str] = {}  # log key suffix -> expected hex SHA-256, from valid digests only
-    for key, (path, document, inflated) in sorted(digests.items()):
+    for key, (digest, document, inflated) in sorted(digests.items()):
         if _key_of(str(document.get("digestS3Object", ""))) != key:
-            result.digests_invalid.append({"path": str(path), "reason": "moved: its digestS3Object names another place"})
+            result.digests_invalid.append({"path": digest.origin, "reason": "moved: its digestS3Object names another place"})
             continue
-        sidecar = path.with_name(path.name + ".signature")
-        signature = signatures.get(key) or (sidecar.read_text().strip() if sidecar.is_file() else "")
+        signature = signatures.get(key) or digest.signature
         if not signature:
-            result.digests_unverifiable.append({"path": str(path), "reason": "newest digest: its signature is only in"
-                                                " its S3 metadata (save it as <file>.signature to check it)"})
+            result.digests_unverifiable.append({"path": digest.origin, "reason": "newest digest: its signature is only"
+                                                " in its S3 metadata (save it as <file>.signature to check it)"})
             continue
         der = public_keys.get(str(document.get("digestPublicKeyFingerprint")))
         if der is None:
-            result.digests_unverifiable.append({"path": str(path), "reason": "no public key with fingerprint"
+            result.digests_unverifiable.append({"path": digest.origin, "reason": "no public key with fingerprint"
                                                 f" {document.get('digestPublicKeyFingerprint')}"})
             continue
         # The first digest of a chain has no previous signature: the AWS CLI signs the text 'null' then, "to
@@ -171,28 +194,79 @@ def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[st
         message = (f"{document['digestEndTime']}\n{document['digestS3Bucket']}/{document['digestS3Object']}\n"
                    f"{hashlib.sha256(inflated).hexdigest()}\n{'null' if previous is None else previous}").encode()
         if not _verify(signature, message, der):
-            result.digests_invalid.append({"path": str(path), "reason": "signature does not match (changed or forged)"})
+            result.digests_invalid.append({"path": digest.origin, "reason": "signature does not match (changed or forged)"})
             continue
-        result.digests_valid.append(str(path))
+        result.digests_valid.append(digest.origin)
         for item in document.get("logFiles", []):
             if isinstance(item, dict):
                 hashes[_key_of(str(item.get("s3Object", "")))] = str(item.get("hashValue", ""))
     log_files = list(log_files)
-    present = {_key_of(str(log.relative_to(root)) if log.is_relative_to(root) else str(log)) for log in log_files}
+    present = {log.key for log in log_files}
     result.logs_missing = sorted(k for k in hashes if k not in present and in_scope(k))
     for log in log_files:
-        key = _key_of(str(log.relative_to(root)) if log.is_relative_to(root) else str(log))
-        expected = hashes.get(key)
+        expected = hashes.get(log.key)
         if expected is None:
-            result.logs_not_in_a_digest.append(str(log))
+            result.logs_not_in_a_digest.append(log.origin)
             continue
         try:
-            actual = hashlib.sha256(_inflate(log.read_bytes())).hexdigest()
+            actual = log.sha256()
         except (OSError, EOFError, zlib.error) as exc:
-            result.logs_invalid.append({"path": str(log), "reason": f"cannot be read ({exc.__class__.__name__})"})
+            result.logs_invalid.append({"path": log.origin, "reason": f"cannot be read ({exc.__class__.__name__})"})
             continue
         if actual == expected:
-            result.logs_valid.append(str(log))
+            result.logs_valid.append(log.origin)
         else:
-            result.logs_invalid.append({"path": str(log), "reason": "SHA-256 differs from its digest (changed)"})
+            result.logs_invalid.append({"path": log.origin, "reason": "SHA-256 differs from its digest (changed)"})
     return result
+
+
+def verify_folder(root: Path, log_files: Iterable[Path], public_keys: Mapping[str, bytes],
+                  in_scope: Callable[[str], bool] = lambda key: True) -> Integrity:
+    """:func:`verify` for a downloaded folder: every digest under ``root`` (``CloudTrail-Digest/``, with an
+    optional ``<digest>.signature`` sidecar) and the log files read."""
+
+    def digest_file(path: Path) -> DigestFile:
+        sidecar = path.with_name(path.name + ".signature")
+        try:
+            data, error = path.read_bytes(), ""
+        except OSError as exc:
+            data, error = None, exc.__class__.__name__
+        return DigestFile(_key_of(str(path.relative_to(root))), str(path), data, error,
+                          sidecar.read_text().strip() if sidecar.is_file() else "")
+
+    def log_file(path: Path) -> LogFile:
+        key = _key_of(str(path.relative_to(root)) if path.is_relative_to(root) else str(path))
+        return LogFile(key, str(path), lambda: hashlib.sha256(_inflate(path.read_bytes())).hexdigest())
+
+    digests = [digest_file(p) for p in sorted(root.rglob("*.json.gz")) + sorted(root.rglob("*.json"))
+               if _DIGEST_FOLDER in p.as_posix()]
+    return verify(digests, [log_file(p) for p in log_files], public_keys, in_scope)
+
+
+def s3_digest_files(client, bucket: str, keys: Iterable[str]) -> list[DigestFile]:
+    """The digest objects at ``keys``, each with its signature from its S3 metadata (``x-amz-meta-signature``,
+    which boto3 returns as ``Metadata["signature"]``)."""
+    found = []
+    for key in keys:
+        origin = f"s3://{bucket}/{key}"
+        try:
+            response = client.get_object(Bucket=bucket, Key=key)
+            found.append(DigestFile(_key_of(key), origin, response["Body"].read(), "",
+                                    str((response.get("Metadata") or {}).get("signature", ""))))
+        except Exception as exc:  # noqa: BLE001 - any client or network error: listed as unreadable, never fatal
+            found.append(DigestFile(_key_of(key), origin, None, f"cannot be downloaded: {exc.__class__.__name__}"))
+    return found
+
+
+def public_keys_from_account(clients: Iterable, start, end) -> dict[str, bytes]:
+    """``cloudtrail:ListPublicKeys`` in each Region's client, for the window (every page)."""
+    keys: dict[str, bytes] = {}
+    for client in clients:
+        kwargs = {k: v for k, v in (("StartTime", start), ("EndTime", end)) if v is not None}
+        while True:
+            page = client.list_public_keys(**kwargs)
+            keys.update(load_public_keys(page))
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+    return keys

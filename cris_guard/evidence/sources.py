@@ -44,6 +44,7 @@ class Batch:
     records: list[dict[str, Any]] = field(default_factory=list)
     skipped: str = ""
     size: int = 0
+    sha256: str = ""  # hex SHA-256 of the uncompressed file, when asked for (--verify-digests on S3)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class _Document(msgspec.Struct):
 _DECODER = msgspec.json.Decoder(_Document)
 
 
-def parse_records(data: bytes, origin: str) -> Batch:
+def parse_records(data: bytes, origin: str, *, sha256: bool = False) -> Batch:
     """A CloudTrail file's bytes (gzip or plain JSON) as a batch; never raises.
 
     The fast path decodes into :class:`Record`; a file it cannot type (a record that is not an object, no
@@ -127,6 +128,12 @@ def parse_records(data: bytes, origin: str) -> Batch:
         text = _gunzip(data) if data[:2] == b"\x1f\x8b" else data
     except (OSError, EOFError, zlib.error, ValueError, MemoryError) as exc:  # truncated or corrupt gzip
         return Batch(origin, skipped=f"cannot be read ({exc.__class__.__name__}: {str(exc)[:120]})", size=len(data))
+    if sha256:
+        import hashlib
+
+        batch = parse_records(text, origin)
+        batch.size, batch.sha256 = len(data), hashlib.sha256(text).hexdigest()
+        return batch
     try:
         return Batch(origin, _DECODER.decode(text).Records, size=len(data))  # type: ignore[arg-type]
     except (msgspec.DecodeError, MemoryError):
@@ -177,9 +184,11 @@ def read_folder(files: Iterable[Path]) -> Iterator[Batch]:
         yield parse_records(data, str(path))
 
 
-def s3_keys(client, bucket: str, prefix: str, window: Window, regions: Iterable[str], accounts: Iterable[str]) -> list[str]:
+def s3_keys(client, bucket: str, prefix: str, window: Window, regions: Iterable[str], accounts: Iterable[str],
+            folder: str = "CloudTrail") -> list[str]:
     """The log keys to read under ``s3://bucket/prefix``: listed by day prefix when the layout is known
-    (accounts and Regions given, or discovered one level at a time), never the whole bucket."""
+    (accounts and Regions given, or discovered one level at a time), never the whole bucket.
+    ``folder="CloudTrail-Digest"`` lists the trail's digest files the same way."""
     paginator = client.get_paginator("list_objects_v2")
 
     def children(path: str) -> list[str]:
@@ -195,7 +204,8 @@ def s3_keys(client, bucket: str, prefix: str, window: Window, regions: Iterable[
         account = account_prefix.strip("/").rsplit("/", 1)[-1]
         if wanted_accounts and account not in wanted_accounts:
             continue
-        region_prefixes = [f"{account_prefix}CloudTrail/{r}/" for r in regions] if regions else children(f"{account_prefix}CloudTrail/")
+        region_prefixes = ([f"{account_prefix}{folder}/{r}/" for r in regions] if regions
+                           else children(f"{account_prefix}{folder}/"))
         for region_prefix in region_prefixes:
             for day in window.days():
                 day_prefix = f"{region_prefix}{day:%Y/%m/%d}/"
@@ -234,7 +244,7 @@ def account_prefixes_of(prefix: str, children: Callable[[str], list[str]]) -> li
     return found
 
 
-def read_s3(client, bucket: str, keys: Iterable[str]) -> Iterator[Batch]:
+def read_s3(client, bucket: str, keys: Iterable[str], *, sha256: bool = False) -> Iterator[Batch]:
     for key in keys:
         origin = f"s3://{bucket}/{key}"
         try:
@@ -242,7 +252,7 @@ def read_s3(client, bucket: str, keys: Iterable[str]) -> Iterator[Batch]:
         except Exception as exc:  # noqa: BLE001 - any client or network error: listed, never fatal
             yield Batch(origin, skipped=f"cannot be downloaded ({exc.__class__.__name__}: {str(exc)[:120]})")
             continue
-        yield parse_records(data, origin)
+        yield parse_records(data, origin, sha256=sha256)
 
 
 def read_lookup_events(client, window: Window, *, sleep: Callable[[float], None] | None = None) -> Iterator[Batch]:
