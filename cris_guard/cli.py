@@ -193,6 +193,8 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
               help="cdk.out, to name the cris-guard application whose role made each call.")
 @click.option("--application-profiles", "application_profiles", type=_PATH, default=None,
               help="JSON {application inference profile ID: the profile it copies}, to judge calls through them.")
+@click.option("--application-profiles-from-account", "profiles_from_account", is_flag=True,
+              help="Read what each application inference profile copies from bedrock:ListInferenceProfiles.")
 @click.option("--verify-digests", is_flag=True,
               help="Check the log files against the trail's signed digest files (in the folder or S3 prefix).")
 @click.option("--public-keys", type=_PATH, default=None,
@@ -206,7 +208,7 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
 @click.pass_obj
 def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | None, end: str | None,
              accounts: tuple[str, ...], regions: tuple[str, ...], config_path: Path | None, assembly_dir: Path | None,
-             application_profiles: Path | None, verify_digests: bool, public_keys: Path | None,
+             application_profiles: Path | None, profiles_from_account: bool, verify_digests: bool, public_keys: Path | None,
              invocation_logs: str | None, engine: str, out: Path) -> int:
     """Prove where every Bedrock inference call ran, from CloudTrail.
 
@@ -219,14 +221,16 @@ def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | No
     Example:
       cris-guard evidence s3://org-trail/prefix --from 2026-10-01 --to 2026-12-31 --config my.yaml --out evidence/
     """
-    from cris_guard.evidence.command import BadInput, parse_day, policy_from, run
+    from cris_guard.evidence.command import BadInput, parse_day, policy_from, profiles_from_account as account_profiles, run
     from cris_guard.evidence.sources import Window
 
     try:
         window = Window(parse_day(start, "--from"), parse_day(end, "--to"))
         if window.start and window.end and window.end < window.start:
             raise BadInput(f"--to {end} is before --from {start}; swap them")
-        policy = policy_from(config_path, assembly_dir, application_profiles)
+        from_account = (account_profiles(regions, config_path, (obj or {}).get("client_factory"))
+                        if profiles_from_account else None)
+        policy = policy_from(config_path, assembly_dir, application_profiles, from_account=from_account)
         result = run(source=source, lookup_events=lookup_events, window=window, accounts=accounts, regions=regions,
                      out=out, policy=policy, client_factory=(obj or {}).get("client_factory"),
                      invocation_logs=invocation_logs, public_keys=public_keys, verify_digests=verify_digests,

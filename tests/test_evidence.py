@@ -594,3 +594,34 @@ def test_verify_digests_without_keys_or_permission_is_one_line_exit_2(signed, tm
     assert capsys.readouterr().err.strip() == (
         "cris-guard: --verify-digests: cloudtrail:ListPublicKeys failed (AccessDeniedException); allow it, or pass"
         " --public-keys FILE with what `aws cloudtrail list-public-keys` prints")
+
+
+def test_application_profiles_are_resolved_from_the_account_by_their_routes(logs, tmp_path, catalog):
+    from cris_guard.evidence.app_profiles import wrapped_profile
+
+    sonnet = "eu.anthropic.claude-sonnet-4-6"
+    routes = catalog.destinations(sonnet, "eu-central-1")
+    models = [f"arn:aws:bedrock:{r}::foundation-model/anthropic.claude-sonnet-4-6" for r in routes]
+    assert wrapped_profile("eu-central-1", models, catalog) == sonnet
+    assert wrapped_profile("eu-central-1", models[:1], catalog) == "anthropic.claude-sonnet-4-6"  # a model copy
+    assert wrapped_profile("eu-central-1", [*models, models[0].replace(routes[0], "us-east-1")], catalog) == (
+        "a cross-Region copy of anthropic.claude-sonnet-4-6 reaching us-east-1")
+    assert wrapped_profile("eu-central-1", models[:2], catalog) == ""  # no catalog profile routes so: unresolved
+
+    client = boto3.client("bedrock", region_name="eu-central-1")
+    with Stubber(client) as stub:
+        stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": [
+            {"inferenceProfileName": "p", "inferenceProfileArn": "arn:aws:bedrock:eu-central-1:111122223333:"
+             "application-inference-profile/abcdefghijkl", "inferenceProfileId": "abcdefghijkl", "status": "ACTIVE",
+             "type": "APPLICATION", "models": [{"modelArn": m} for m in models]}], "nextToken": "t"},
+            {"typeEquals": "APPLICATION"})
+        stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": []},
+                          {"typeEquals": "APPLICATION", "nextToken": "t"})
+        out = tmp_path / "out"
+        main(["evidence", str(logs), "--from", "2026-11-03", "--to", "2026-11-03", "--region", "eu-central-1",
+              "--application-profiles-from-account", "--out", str(out)], client_factory=lambda service, region: client)
+        stub.assert_no_pending_responses()
+    summary = json.loads((out / "summary.json").read_text())
+    # ok-app is judged through the eu. profile it copies (5 ok without it); --region leaves the us-east-1 call out.
+    assert summary["by_verdict"]["ok"] == 6 and "unresolved" not in summary["by_verdict"]
+    assert main(["evidence", str(logs), "--application-profiles-from-account", "--out", str(out)]) == 2

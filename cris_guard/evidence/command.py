@@ -10,7 +10,7 @@ import concurrent.futures
 import datetime as _dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from cris_guard.evidence.aggregate import DigestedBatch, Evidence, digest_batch
@@ -32,13 +32,40 @@ class BadInput(ValueError):
     """One line, exit status 2."""
 
 
+def profiles_from_account(regions: tuple[str, ...], config_path: Path | None, client_factory=None) -> dict[str, str]:
+    """``--application-profiles-from-account``: what each application inference profile of the account copies,
+    from ``bedrock:ListInferenceProfiles`` in ``regions`` (default: the configuration's source Regions)."""
+    from cris_guard.catalog import load_catalog
+    from cris_guard.evidence.app_profiles import resolve_from_account
+
+    catalog = load_catalog()
+    if config_path is not None:
+        from cris_guard.config import ConfigError, load_project
+
+        try:
+            config, catalog = load_project(config_path)
+        except ConfigError as exc:
+            raise BadInput(str(exc).splitlines()[0]) from None
+        regions = regions or tuple(config.source_regions)
+    if not regions:
+        raise BadInput("--application-profiles-from-account needs --region or --config (the Regions to list)")
+    factory = client_factory or _boto3_client
+    try:
+        return resolve_from_account({r: factory("bedrock", r) for r in regions}, catalog)
+    except Exception as exc:  # noqa: BLE001 - no credentials, access denied: one line and what to do instead
+        raise BadInput(f"--application-profiles-from-account: bedrock:ListInferenceProfiles failed"
+                       f" ({exc.__class__.__name__}); allow it, or pass --application-profiles FILE") from None
+
+
 def policy_from(config_path: Path | None, assembly_dir: Path | None,
-                application_profiles: Path | None = None) -> EvidencePolicy | None:
+                application_profiles: Path | None = None, *, from_account: Mapping[str, str] | None = None
+                ) -> EvidencePolicy | None:
     """What the configuration approves and, from the synthesized templates (``--assembly``), which roles
     are whose (matched as :meth:`EvidencePolicy.application_of` describes); ``application_profiles`` is a JSON
     file mapping each deployed application inference profile ID to the profile it copies (the IDs exist only
     after deployment, so the templates cannot say)."""
-    wrapped = _application_profiles(application_profiles) if application_profiles else {}
+    # The file's entries win over what the account says (a person's correction).
+    wrapped = {**(from_account or {}), **(_application_profiles(application_profiles) if application_profiles else {})}
     if assembly_dir is not None and config_path is None:
         raise BadInput("--assembly names the applications of a configuration; give --config too")
     if config_path is None:
