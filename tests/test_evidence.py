@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import gzip
 import json
+import re
 from pathlib import Path
 
 import boto3
@@ -142,6 +143,9 @@ def test_evidence_from_a_folder_counts_exactly_and_exits_1_on_violations(logs, t
     assert len(rows) == 12 and {r["verdict"] for r in rows} == set(EXPECTED_VERDICTS)
     html = (out / "evidence.html").read_text()
     assert "<svg" in html and "http" not in html.split("<body>", 1)[1].replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # Red means "outside the EU" only, and a day with such calls is marked however thin its segment.
+    assert 'fill="#cf222e">▲2</text>' in html
+    assert all("us-east-1" in rect for rect in re.findall(r'<rect[^>]*fill="#cf222e"><title>[^<]*', html))
     md = (out / "evidence.md").read_text()
     assert "| eu-central-1 | us-east-1 | 1 | **no** |" in md and "violation-global" in md
 
@@ -369,6 +373,11 @@ def test_a_failed_call_routed_outside_the_eu_is_a_violation_and_failed_calls_are
     assert routed.verdict == "violation"
     throttled = classify(record("f2", inference_region=None, error="ThrottlingException"))
     assert throttled.verdict == "failed"
+    # Made in a non-EU source Region, failed, no processing Region recorded: nothing shows it was processed
+    # (a failed call, listed), while the same call that succeeded there is a violation.
+    failed_abroad = classify(record("f3", region="us-east-1", inference_region=None, error="ThrottlingException"))
+    assert (failed_abroad.verdict, failed_abroad.inference_region) == ("failed", "us-east-1")
+    assert classify(record("f4", region="us-east-1", inference_region=None)).verdict == "violation"
 
 
 def test_failed_calls_are_listed_in_the_summary_and_the_report(tmp_path):

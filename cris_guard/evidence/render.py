@@ -111,7 +111,9 @@ def markdown(evidence: Evidence) -> str:
     return "\n".join(lines)
 
 
-_COLORS = ("#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#0a7d87", "#9a6700", "#57606a")
+# EU Regions: no red, so that red means one thing in the chart - processed outside the EU.
+_COLORS = ("#1f6feb", "#2da44e", "#bf8700", "#8250df", "#0a7d87", "#9a6700", "#57606a", "#bc4c00")
+_OUTSIDE = "#cf222e"
 
 
 def _chart(evidence: Evidence) -> str:
@@ -135,17 +137,21 @@ def _chart(evidence: Evidence) -> str:
                 continue
             h = (height - 20) * value / top
             y -= h
-            color = _COLORS[j % len(_COLORS)] if region in EU_MEMBER_STATE_REGIONS else "#cf222e"
+            color = _COLORS[j % len(_COLORS)] if region in EU_MEMBER_STATE_REGIONS else _OUTSIDE
             parts.append(f'<rect x="{pad + i * bar + 2:.1f}" y="{y:.1f}" width="{max(bar - 4, 1):.1f}" height="{h:.1f}"'
                          f' fill="{color}"><title>{html.escape(day)} {html.escape(region)}: {value:,}</title></rect>')
+        outside = sum(v for r, v in evidence.by_day[day].items() if r not in EU_MEMBER_STATE_REGIONS)
+        if outside:  # however thin its bar segment, a day with calls processed outside the EU is marked
+            parts.append(f'<text x="{pad + i * bar + bar / 2:.1f}" y="{max(y - 4, 10):.1f}" font-size="11"'
+                         f' font-weight="bold" text-anchor="middle" fill="{_OUTSIDE}">▲{outside:,}</text>')
         if len(days) <= 31 or i % max(1, len(days) // 15) == 0:
             parts.append(f'<text x="{pad + i * bar + 2:.1f}" y="{height + 14}" font-size="9">{html.escape(day[5:])}</text>')
     for j, region in enumerate(regions):
-        color = _COLORS[j % len(_COLORS)] if region in EU_MEMBER_STATE_REGIONS else "#cf222e"
+        color = _COLORS[j % len(_COLORS)] if region in EU_MEMBER_STATE_REGIONS else _OUTSIDE
         y = height + 34 + 18 * j
         parts.append(f'<rect x="{pad}" y="{y - 10}" width="12" height="12" fill="{color}"/>'
                      f'<text x="{pad + 18}" y="{y}" font-size="12">{html.escape(region)}'
-                     f'{"" if region in EU_MEMBER_STATE_REGIONS else " (outside the EU)"}</text>')
+                     f'{"" if region in EU_MEMBER_STATE_REGIONS else " (outside the EU: ▲ marks the days)"}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
