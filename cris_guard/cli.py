@@ -188,7 +188,8 @@ def catalog_refresh(obj: dict, catalog_file: str | None, config: str | None, reg
 @click.option("--to", "end", default=None, help="Last day (YYYY-MM-DD, UTC); the files of the day after are read too.")
 @click.option("--account", "accounts", multiple=True, help="Only this account (repeatable).")
 @click.option("--region", "regions", multiple=True, help="Only this source Region (repeatable; required with --lookup-events).")
-@_config_option
+@click.option("--config", "config_path", type=_PATH, default=None,
+              help="Configuration, to judge each call against its approved profiles. Default: none (EU or not only).")
 @click.option("--assembly", "assembly_dir", type=_PATH, default=None,
               help="cdk.out, to name the cris-guard application whose role made each call.")
 @click.option("--application-profiles", "application_profiles", type=_PATH, default=None,
