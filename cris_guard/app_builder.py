@@ -192,6 +192,7 @@ def _build_account(app: Construct, config: Config, catalog: Catalog, account: st
                 for pid, p in profiles.profiles.items()
             })
     home.add_evidence_queries(roles=_application_roles(result), application_profiles=home_profiles)
+    home.add_verifier_role()
     return result
 
 

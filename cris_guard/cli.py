@@ -256,6 +256,30 @@ def evidence(obj: dict, source: str | None, lookup_events: bool, start: str | No
     return 0 if result.passed else 1
 
 
+@cli.command()
+@click.option("--config", "config_path", type=_PATH, default=Path("config/default.yaml"), show_default=True,
+              help="The configuration that was deployed.")
+@_assembly_option
+@click.option("--region", "regions", multiple=True, help="Only this source Region (repeatable). Default: all.")
+@click.option("--out", type=_PATH, default=None, help="Also write verify.md and verify.json here.")
+@click.pass_obj
+def verify(obj: dict, config_path: Path, assembly_dir: Path, regions: tuple[str, ...], out: Path | None) -> int:
+    """Check the deployed account against what cris-guard synthesized (read-only AWS calls).
+
+    Uses your AWS credentials (and AWS_ENDPOINT_URL when set). Checks invocation logging, the trail, the
+    application roles' policies, who else can reach Bedrock outside the EU (IAM's own evaluator), the
+    organization guardrail, alerts and cost tags, and catalog drift. Each check is ✔, ✘ (with the fix) or
+    not checked (with the reason). Exit status 1 when something is ✘.
+
+    \b
+    Example:
+      cris-guard verify --config config/default.yaml --assembly cdk.out --out verify/
+    """
+    from cris_guard.verify.command import main as verify_main
+
+    return verify_main(config_path, assembly_dir, regions, out, (obj or {}).get("client_factory"))
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,

@@ -78,6 +78,7 @@ _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
 _GUARDRAIL_PROFILE_SHAPE = re.compile(r"^(?=.{15,30}$)[a-z0-9-]+\.guardrail\.v[0-9:]+$")
 # CloudWatch Logs CreateLogGroup: 1-512 of a-z A-Z 0-9 _ - / . # (botocore logs model, LogGroupName).
 _LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
+_TRAIL_NAME = re.compile(r"^(arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/)?[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _S3_PREFIX = re.compile(r"^$|^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
@@ -339,11 +340,26 @@ class CloudTrailSettings(_Model):
     data_events: list[Literal["agents", "knowledge-bases", "flows", "guardrails", "async"]] = Field(
         default_factory=list
     )
+    # With enabled: false, the organization trail that records this account (its name or ARN), so that
+    # `cris-guard verify` checks it like its own.
+    organization_trail: (
+        Annotated[str, AfterValidator(_check(_TRAIL_NAME, "use the trail's name or ARN (arn:aws:cloudtrail:…:trail/name)"))]
+        | None
+    ) = None
 
     @field_validator("data_events")
     @classmethod
     def _unique_data_events(cls, value: list[str]) -> list[str]:
         return _no_duplicates(value, "data-event kind")
+
+    @model_validator(mode="after")
+    def _organization_trail_only_without_own_trail(self) -> CloudTrailSettings:
+        if self.enabled and self.organization_trail is not None:
+            raise ValueError(
+                f"organization_trail {self.organization_trail!r} is set while enabled is true, so it would be ignored;"
+                " set enabled: false where an organization trail records the account, or remove organization_trail"
+            )
+        return self
 
     @model_validator(mode="after")
     def _existing_log_group_only_without_own_trail(self) -> CloudTrailSettings:
@@ -388,6 +404,13 @@ class Audit(_Model):
     invocation_logs: InvocationLogs = Field(default_factory=InvocationLogs)
     cloudtrail: CloudTrailSettings = Field(default_factory=CloudTrailSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    # Role ARNs that may assume the read-only verifier role (exactly what `cris-guard verify` calls). None: no role.
+    verifier_principals: list[RoleArn] = Field(default_factory=list)
+
+    @field_validator("verifier_principals")
+    @classmethod
+    def _unique_verifiers(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value, "verifier principal")
 
     @model_validator(mode="after")
     def _evidence_knows_the_trail_bucket(self) -> Audit:

@@ -17,6 +17,7 @@ from cris_guard.constructs.audit_alarms import AuditAlarms
 from cris_guard.constructs.audit_trail import AuditTrail
 from cris_guard.constructs.dashboard import BedrockDashboard, MonitoredModel
 from cris_guard.constructs.evidence_queries import EvidenceQueries
+from cris_guard.constructs.verifier_role import VerifierRole
 from cris_guard.constructs.invocation_logging import InvocationLogging
 from cris_guard.monitoring import BedrockAlarmThresholds
 
@@ -129,6 +130,14 @@ class RegionGovernanceStack(cdk.Stack):
                 log_group_name=trail_log_group_name(config),
                 trail_name=trail_name(config),
             )
+
+    def add_verifier_role(self) -> VerifierRole | None:
+        """The read-only role of `cris-guard verify` (once per account: the trail's home Region stack)."""
+        principals = self.config.audit.verifier_principals
+        if not (self.is_trail_home and principals):
+            return None
+        self.verifier_role = VerifierRole(self, "VerifierRole", principals=principals)
+        return self.verifier_role
 
     @property
     def is_trail_home(self) -> bool:

@@ -1,0 +1,1 @@
+"""``cris-guard verify``: the live account against the synthesized templates (read-only)."""

@@ -1,0 +1,94 @@
+"""``cris-guard verify``: does the deployed account still match what cris-guard synthesized?
+
+Uses the caller's credentials (boto3's default chain; ``AWS_ENDPOINT_URL`` is honoured, so it can run against
+a local test endpoint) and makes read-only calls only. Exit status 0 when nothing is ✘, 1 when something is,
+2 on bad input (one line).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cris_guard.verify.model import Verification
+
+
+class BadInput(ValueError):
+    """One line, exit status 2."""
+
+
+def _boto3_client(service: str, region: str | None):
+    import boto3
+
+    return boto3.client(service, region_name=region) if region else boto3.client(service)
+
+
+def run(*, config_path: Path, assembly_dir: Path, regions: Sequence[str], out: Path | None,
+        client_factory: Callable[[str, str | None], Any] | None = None) -> Verification:
+    from cris_guard.assembly import AssemblyError, read_assembly
+    from cris_guard.config import ConfigError, load_project
+    from cris_guard.verify.checks import Unavailable, Verifier, call
+
+    try:
+        config, catalog = load_project(config_path)
+    except ConfigError as exc:
+        raise BadInput(str(exc).splitlines()[0]) from None
+    try:
+        assembly = read_assembly(assembly_dir)
+    except AssemblyError as exc:
+        raise BadInput(f"{exc}; run `make synth` (or `cdk synth`) with this configuration first") from None
+    clients: dict[tuple[str, str | None], Any] = {}
+
+    def factory(service: str, region: str | None) -> Any:  # one client per service and Region (creating one is slow)
+        if (service, region) not in clients:
+            clients[(service, region)] = (client_factory or _boto3_client)(service, region)
+        return clients[(service, region)]
+
+    try:
+        account = call(factory("sts", config.source_regions[0] if config.source_regions else None).get_caller_identity)[
+            "Account"]
+    except Unavailable as exc:
+        raise BadInput(f"no usable AWS credentials ({exc}); configure them (AWS_PROFILE, SSO login) and run again") \
+            from None
+    stacks = list(assembly.stacks)
+    if config.accounts is not None:
+        target = next((t for t in config.accounts if t.id == account), None)
+        if target is None:
+            raise BadInput(f"the credentials are for account {account}, which is not one of accounts[].id"
+                           f" ({', '.join(t.id for t in config.accounts)}); use that account's credentials")
+        config = config.for_account(target)
+        stacks = [s for s in stacks if s.stage == target.name or _is_organization(s)]
+    elif config.account and config.account != account:
+        raise BadInput(f"the credentials are for account {account}, the configuration's account is {config.account};"
+                       " use that account's credentials")
+    unknown = [r for r in regions if r not in config.source_regions]
+    if unknown:
+        raise BadInput(f"--region {unknown[0]!r} is not a source Region of the configuration"
+                       f" ({', '.join(config.source_regions)})")
+    verification = Verification(account=account, config_label=str(config_path))
+    Verifier(config, catalog, stacks, account, factory, verification, regions).run()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "verify.md").write_text(verification.markdown(), encoding="utf-8")
+        (out / "verify.json").write_text(verification.to_json(), encoding="utf-8")
+    return verification
+
+
+def _is_organization(stack) -> bool:
+    return any(r.get("Type") == "AWS::Organizations::Policy" for r in stack.resources.values())
+
+
+def main(config_path: Path, assembly_dir: Path, regions: Sequence[str], out: Path | None,
+         client_factory: Callable[[str, str | None], Any] | None = None) -> int:
+    try:
+        verification = run(config_path=config_path, assembly_dir=assembly_dir, regions=regions, out=out,
+                           client_factory=client_factory)
+    except BadInput as exc:
+        print(f"cris-guard: {exc}", file=sys.stderr)
+        return 2
+    print(verification.table())
+    if out is not None:
+        print(f"written to {out}/verify.md and {out}/verify.json")
+    return 0 if verification.passed else 1

@@ -1,0 +1,359 @@
+"""`cris-guard verify` against a moto account that holds what the default configuration deploys: all ✔, then
+each drift, injected one at a time, turns exactly its check ✘ with a message naming the resource. What moto
+does not implement (SimulatePrincipalPolicy, ListCostAllocationTags, ListInferenceProfiles) is answered by
+botocore Stubbers with responses shaped like the real API, including access denied ("not checked")."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from cris_guard.assembly import read_assembly
+from cris_guard.cost import APPLICATION_TAG_KEY
+from cris_guard.verify.checks import READ_ONLY_ACTIONS, Verifier, could_allow
+from cris_guard.verify.model import Verification
+
+from .conftest import REPO_ROOT, TEST_ACCOUNT
+from .moto_account import FakeCloudFormation, Proxy, deploy
+
+CENTRAL, WEST = "acme-genai-eu-central-1", "acme-genai-eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def stacks(default_assembly):
+    return read_assembly(default_assembly.directory).stacks
+
+
+def live_profiles(catalog, region, approved):
+    """ListInferenceProfiles (SYSTEM_DEFINED) as Bedrock would answer it, from the catalog."""
+    summaries = []
+    for pid in approved:
+        models = [{"modelArn": f"arn:aws:bedrock:{r}::foundation-model/{pid.split('.', 1)[1]}"}
+                  for r in catalog.destinations(pid, region)]
+        summaries.append({"inferenceProfileName": pid, "inferenceProfileArn": f"arn:aws:bedrock:{region}:{TEST_ACCOUNT}:"
+                          f"inference-profile/{pid}", "inferenceProfileId": pid, "status": "ACTIVE",
+                          "type": "SYSTEM_DEFINED", "models": models})
+    return {"inferenceProfileSummaries": summaries}
+
+
+class Account:
+    """The moto account, its deployment, and the stubbed APIs moto lacks."""
+
+    def __init__(self, stacks, config, catalog):
+        self.config, self.catalog = config, catalog
+        self._clients = {}
+        self.deployment = deploy(stacks, TEST_ACCOUNT, self.moto)
+        self.tag_status = "Active"
+        self.simulations: list[str] = []  # decisions to answer, in order ("allowed"/"implicitDeny"/"denied-access")
+        self.profiles = {r: live_profiles(catalog, r, sorted({p for a in config.applications for p in a.profiles}))
+                         for r in config.source_regions}
+        self.tags_denied = False
+
+    _clients: dict = {}
+
+    def moto(self, service, region):
+        key = (service, region or "us-east-1")
+        if key not in self._clients:
+            self._clients[key] = boto3.client(service, region_name=key[1])
+        return self._clients[key]
+
+    def factory(self, service, region):
+        if service == "cloudformation":
+            return FakeCloudFormation(self.deployment, region)
+        client = self.moto(service, region)
+        if service == "iam":
+            return Proxy(client, simulate_principal_policy=self._simulate)
+        if service == "ce":
+            return Proxy(client, list_cost_allocation_tags=self._tags)
+        if service == "bedrock":
+            return Proxy(client, list_inference_profiles=lambda **kw: self.profiles[region])
+        return client
+
+    def _stubbed(self, service, method, response=None, error=None, params=None):
+        client = boto3.client(service, region_name="us-east-1")
+        stub = Stubber(client)
+        if error:
+            stub.add_client_error(method, error, http_status_code=403)
+        else:
+            stub.add_response(method, response, params)
+        stub.activate()
+        return getattr(client, method)
+
+    def _simulate(self, **kwargs):
+        decision = self.simulations.pop(0)
+        if decision == "denied-access":
+            return self._stubbed("iam", "simulate_principal_policy", error="AccessDenied")(**kwargs)
+        response = {"EvaluationResults": [{"EvalActionName": "bedrock:InvokeModel", "EvalResourceName": kwargs["ResourceArns"][0],
+                                           "EvalDecision": decision, "MatchedStatements": [
+                                               {"SourcePolicyId": "wide-open", "SourcePolicyType": "IAM Policy"}]
+                                           if decision == "allowed" else []}]}
+        return self._stubbed("iam", "simulate_principal_policy", response, params=kwargs)(**kwargs)
+
+    def _tags(self, **kwargs):
+        if self.tags_denied:
+            return self._stubbed("ce", "list_cost_allocation_tags", error="AccessDeniedException")(**kwargs)
+        response = {"CostAllocationTags": [{"TagKey": APPLICATION_TAG_KEY, "Type": "UserDefined",
+                                            "Status": self.tag_status}]}
+        return self._stubbed("ce", "list_cost_allocation_tags", response, params=kwargs)(**kwargs)
+
+    def verify(self, stacks) -> Verification:
+        verification = Verification(TEST_ACCOUNT, "config/default.yaml")
+        return Verifier(self.config, self.catalog, stacks, TEST_ACCOUNT, self.factory, verification).run()
+
+
+@contextmanager
+def moto_account(stacks, config, catalog):
+    from moto import mock_aws
+
+    previous = os.environ.get("MOTO_ACCOUNT_ID")
+    os.environ["MOTO_ACCOUNT_ID"] = TEST_ACCOUNT
+    try:
+        with mock_aws():
+            yield Account(stacks, config, catalog)
+    finally:
+        if previous is None:
+            os.environ.pop("MOTO_ACCOUNT_ID", None)
+        else:
+            os.environ["MOTO_ACCOUNT_ID"] = previous
+
+
+def failed(verification):
+    return [(r.check, r.where, r.subject, r.detail) for r in verification.results if r.status == "fail"]
+
+
+def _iam_action(service: str, method: str) -> str:
+    """The IAM action of a boto3 method (Budgets' reads are all budgets:ViewBudget)."""
+    if service == "budgets":
+        return "budgets:ViewBudget"
+    return f"{service}:" + "".join(part.title() for part in method.split("_"))
+
+
+def test_the_deployed_default_configuration_is_all_green(stacks, default_config, catalog):
+    calls = set()
+    with moto_account(stacks, default_config, catalog) as account:
+        factory = account.factory
+
+        class Recording:
+            def __init__(self, service, client):
+                self.service, self.client = service, client
+
+            def __getattr__(self, name):
+                calls.add(_iam_action(self.service, name))
+                return getattr(self.client, name)
+
+        account.factory = lambda service, region: Recording(service, factory(service, region))
+        verification = account.verify(stacks)
+    # Every call verify made is one the verifier role grants (and so, read-only).
+    assert calls and calls <= set(READ_ONLY_ACTIONS), calls - set(READ_ONLY_ACTIONS)
+    assert failed(verification) == []
+    assert [r for r in verification.results if r.status == "not-checked"] == []
+    counts = {check: sum(1 for r in verification.results if r.check == check) for check in
+              ("stacks", "invocation-logging", "trail", "application-roles", "who-else", "alerts-and-cost",
+               "catalog-drift")}
+    # 2 stacks; logging config + bucket policy per Region; one trail; 2 roles x 2 Regions; nobody else;
+    # 3 budgets + 2 topics + 2 residency alarms + the tag; 4 approved profiles x 2 Regions.
+    assert counts == {"stacks": 2, "invocation-logging": 4, "trail": 1, "application-roles": 4, "who-else": 1,
+                      "alerts-and-cost": 8, "catalog-drift": 8}
+    assert verification.passed and "✔ PASS" in verification.table()
+
+
+
+def _role(account, stack, application):
+    deployed = account.deployment.stacks[stack]
+    lid = next(lid for lid, r in deployed.of_type("AWS::IAM::Role").items()
+               if {"Key": APPLICATION_TAG_KEY, "Value": application} in r["Properties"].get("Tags", []))
+    return deployed.physical[lid]
+
+
+def _logical(account, stack, kind, predicate=lambda lid, r: True):
+    deployed = account.deployment.stacks[stack]
+    return next(deployed.physical[lid] for lid, r in deployed.of_type(kind).items() if predicate(lid, r))
+
+
+def _open_role(account):
+    iam = account.moto("iam", None)
+    iam.create_role(RoleName="data-science-notebook", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="data-science-notebook", PolicyName="wide-open", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}]}))
+    account.simulations = ["allowed", "allowed", "allowed"]
+
+
+def _full_access(account):
+    iam = account.moto("iam", None)
+    arn = iam.create_policy(PolicyName="AmazonBedrockFullAccessCopy", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=_role(account, CENTRAL, "claims-assistant"), PolicyArn=arn)
+
+
+def _edited_policy(account):
+    iam = account.moto("iam", None)
+    role = _role(account, WEST, "contract-search")
+    arn = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"][0]["PolicyArn"]
+    iam.create_policy_version(PolicyArn=arn, SetAsDefault=True, PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]}))
+
+
+def _other_logging(account):
+    account.moto("s3", "eu-west-1").create_bucket(Bucket="landing-zone-logs",
+                                                   CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    account.moto("bedrock", "eu-west-1").put_model_invocation_logging_configuration(loggingConfig={
+        "s3Config": {"bucketName": "landing-zone-logs", "keyPrefix": "bedrock"}, "textDataDeliveryEnabled": True,
+        "imageDataDeliveryEnabled": True, "embeddingDataDeliveryEnabled": False})
+
+
+def _no_bucket_policy(account):
+    bucket = _logical(account, CENTRAL, "AWS::S3::Bucket", lambda lid, r: lid.startswith("InvocationLoggingBucket"))
+    account.moto("s3", "eu-central-1").delete_bucket_policy(Bucket=bucket)
+
+
+def _pending_subscription(account):
+    sns = account.moto("sns", "eu-west-1")
+
+    def listing(**kwargs):
+        response = sns.list_subscriptions_by_topic(**kwargs)
+        for subscription in response["Subscriptions"]:
+            subscription["SubscriptionArn"] = "PendingConfirmation"
+        return response
+
+    factory = account.factory
+    account.factory = lambda service, region: (Proxy(sns, list_subscriptions_by_topic=listing)
+                                               if (service, region) == ("sns", "eu-west-1") else factory(service, region))
+
+
+def _route_changed(account):
+    summaries = account.profiles["eu-central-1"]["inferenceProfileSummaries"]
+    pro = next(s for s in summaries if s["inferenceProfileId"] == "eu.amazon.nova-pro-v1:0")
+    pro["models"].append({"modelArn": "arn:aws:bedrock:eu-central-2::foundation-model/amazon.nova-pro-v1:0"})
+
+
+DRIFTS = [
+    # (what is done, the check that must fail, where, words its message must hold)
+    (_other_logging, "invocation-logging", "eu-west-1", "s3Config.bucketName is 'landing-zone-logs'"),
+    (_no_bucket_policy, "invocation-logging", "eu-central-1", "it has no bucket policy: Bedrock cannot write the logs"),
+    (lambda a: a.moto("cloudtrail", "eu-central-1").stop_logging(Name="acme-genai-bedrock-audit"), "trail",
+     "eu-central-1", "it is not logging"),
+    (_full_access, "application-roles", "eu-central-1", "extra managed policy arn:aws:iam::111122223333:policy/AmazonBedrockFullAccessCopy"),
+    (_edited_policy, "application-roles", "eu-west-1", "differs from the synthesized document"),
+    (_open_role, "who-else", "account", "can reach a global. profile (allowed by wide-open)"),
+    (_pending_subscription, "alerts-and-cost", "eu-west-1", "platform-team@example.com has not confirmed"),
+    (lambda a: setattr(a, "tag_status", "Inactive"), "alerts-and-cost", "account", "Inactive: the per-application budgets count nothing"),
+    (lambda a: a.moto("cloudwatch", "eu-central-1").set_alarm_state(
+        AlarmName=_logical(a, CENTRAL, "AWS::CloudWatch::Alarm", lambda lid, r: "ResidencyEuWest1" in lid),
+        StateValue="ALARM", StateReason="test"), "alerts-and-cost", "eu-central-1", "in ALARM"),
+    (lambda a: a.moto("budgets", None).delete_budget(AccountId=TEST_ACCOUNT, BudgetName="acme-genai-all-spend-82d9b262"),
+     "alerts-and-cost", "eu-central-1", "budget acme-genai-all-spend-82d9b262"),
+    (_route_changed, "catalog-drift", "eu-central-1", "routes to eu-central-1, eu-central-2, eu-north-1, eu-west-1, eu-west-3"),
+]
+
+
+@pytest.mark.parametrize(("drift", "check", "where", "words"), DRIFTS, ids=[d[1] + "-" + d[3][:30] for d in DRIFTS])
+def test_each_drift_turns_exactly_its_check_red(stacks, default_config, catalog, drift, check, where, words):
+    with moto_account(stacks, default_config, catalog) as account:
+        drift(account)
+        verification = account.verify(stacks)
+    failures = failed(verification)
+    assert len(failures) == 1, failures
+    assert failures[0][:2] == (check, where)
+    assert words in failures[0][2] + ": " + failures[0][3], failures[0]
+    assert not verification.passed
+
+
+def test_an_api_the_caller_may_not_use_is_not_checked_never_a_pass(stacks, default_config, catalog):
+    with moto_account(stacks, default_config, catalog) as account:
+        _open_role(account)
+        account.simulations = ["denied-access"]
+        account.tags_denied = True
+        verification = account.verify(stacks)
+    skipped = [(r.check, r.subject, r.detail) for r in verification.results if r.status == "not-checked"]
+    assert skipped == [
+        ("who-else", "1 principal(s)", "not checked: their policies could allow Bedrock inference (data-science-notebook),"
+         " and IAM's evaluator cannot be used (simulate_principal_policy: AccessDenied)"),
+        ("alerts-and-cost", "cost-allocation tag cris-guard:application",
+         "not checked: list_cost_allocation_tags: AccessDeniedException"),
+    ]
+    assert verification.passed  # nothing is ✘; the report says what was not checked
+
+
+def test_a_stack_that_is_not_deployed_fails_and_its_checks_are_skipped(stacks, default_config, catalog):
+    with moto_account([s for s in stacks if s.stack_name == CENTRAL], default_config, catalog) as account:
+        verification = account.verify(stacks)
+    assert failed(verification)[0] == ("stacks", "eu-west-1", WEST,
+                                       "not deployed: run `cdk deploy` for it (its checks below are skipped)")
+    assert not [r for r in verification.results if r.where == "eu-west-1" and r.check == "application-roles"]
+
+
+def test_the_prefilter_and_the_verifier_actions():
+    assert could_allow([{"Statement": [{"Effect": "Allow", "Action": "bedrock:Invoke*", "Resource": "*"}]}], "bedrock:InvokeModel")
+    assert could_allow([{"Statement": {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}}], "bedrock:InvokeModel")
+    assert not could_allow([{"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"},
+                                           {"Effect": "Allow", "Action": ["s3:*", "bedrock:List*"], "Resource": "*"}]}],
+                           "bedrock:InvokeModel")
+    # Every API verify calls is in the verifier role's actions, and only read-only ones.
+    assert all(a.split(":")[1].startswith(("Get", "List", "Describe", "View", "Simulate")) for a in READ_ONLY_ACTIONS)
+
+
+def test_the_verifier_role_grants_exactly_what_verify_calls_and_is_nag_clean():
+    import aws_cdk as cdk
+
+    from cris_guard.constructs.verifier_role import VerifierRole
+
+    from .cdk_helpers import Synth, cfn_lint_findings, env_stack, nag_findings
+
+    app = cdk.App()
+    stack = env_stack(app, "Verifier", "eu-central-1")
+    construct = VerifierRole(stack, "VerifierRole", principals=["arn:aws:iam::444455556666:role/auditor"])
+    synth = Synth(app, stack, construct)
+    (statement,) = synth.props(construct.policy)["PolicyDocument"]["Statement"]
+    assert statement["Action"] == sorted(READ_ONLY_ACTIONS) and statement["Resource"] == "*"
+    assert synth.props(construct.role)["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "AWS": "arn:aws:iam::444455556666:role/auditor"}
+    assert nag_findings(synth) == [] and cfn_lint_findings(synth, "eu-central-1") == []
+    with pytest.raises(ValueError, match="principals: give at least one role ARN"):
+        VerifierRole(stack, "Empty", principals=[])
+
+
+def _organization_stack(target_id: str, content: dict):
+    from cris_guard.assembly import AssemblyStack
+
+    template = {"Resources": {"GuardrailPolicy1234": {"Type": "AWS::Organizations::Policy", "Properties": {
+        "Name": "acme-genai-bedrock-residency", "Type": "SERVICE_CONTROL_POLICY", "TargetIds": [target_id],
+        "Content": content}}}}
+    return AssemblyStack("acme-genai-organization-guardrail", "us-east-1", template, "unused.json")
+
+
+SCP = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyBedrockOutsideEu", "Effect": "Deny",
+                                               "Action": ["bedrock:InvokeModel"], "Resource": "*",
+                                               "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1"]}}}]}
+
+
+@pytest.mark.parametrize("drift", ["none", "detached", "edited"])
+def test_the_organization_guardrail_is_checked_against_the_synthesized_scp(stacks, default_config, catalog, drift):
+    from cris_guard.config import OrganizationGuardrail
+
+    with moto_account(stacks, default_config, catalog) as account:
+        org = account.moto("organizations", "us-east-1")
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        ou = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+        policy = org.create_policy(Content=json.dumps(SCP), Description="d", Name="acme-genai-bedrock-residency",
+                                   Type="SERVICE_CONTROL_POLICY")["Policy"]["PolicySummary"]["Id"]
+        org.attach_policy(PolicyId=policy, TargetId=ou)
+        if drift == "detached":
+            org.detach_policy(PolicyId=policy, TargetId=ou)
+        if drift == "edited":
+            org.update_policy(PolicyId=policy, Content=json.dumps({**SCP, "Statement": []}))
+        account.config = default_config.model_copy(update={"organization_guardrail": OrganizationGuardrail(
+            management_account="999988887777", target_ids=[ou])})
+        verification = account.verify([*stacks, _organization_stack(ou, SCP)])
+    results = [(r.status, r.detail) for r in verification.results if r.check == "organization-guardrail"]
+    expected = {"none": ("ok", f"synthesized content, attached to ['{ou}']"),
+                "detached": ("fail", f"attached to [], configured ['{ou}']"),
+                "edited": ("fail", "its content differs from the synthesized one: someone edited it; redeploy")}
+    assert results == [expected[drift]]
