@@ -14,7 +14,7 @@ SCENARIOS ?= $(if $(filter $(DEFAULT_CONFIG),$(CONFIG)),scenarios,)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test lint scenarios check-scenarios report bench bench-evidence clean setup package-check
+.PHONY: synth test lint scenarios check-scenarios report scan bench bench-evidence clean setup package-check
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -63,6 +63,26 @@ scenarios: synth check-scenarios
 ## report: the Markdown review report of cdk.out for pull requests (exit 1 on any failed check or scenario)
 report:
 	$(PY) -m cris_guard report --config $(CONFIG) --assembly cdk.out $(if $(SCENARIOS),--scenarios $(SCENARIOS),--no-scenarios)
+
+## scan: checkov on every synthesized template of CONFIG (cdk.out, account Stages included), as security teams
+## run it; exit 1 on any failed check or unparsable template. checkov pins packages that conflict with ours, so it
+## has its own virtual environment (.scan-venv). Not part of `make test`. Skipped checks carry their reason in the
+## template (cris_guard/checkov.py) and are listed in the review report.
+SCAN_VENV := .scan-venv
+SCAN_RESULTS := .build/checkov-results.json
+
+$(SCAN_VENV)/.installed: requirements-scan.txt constraints-scan.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-scan.txt -c constraints-scan.txt
+	@touch $@
+
+scan: synth $(SCAN_VENV)/.installed
+	@mkdir -p $(dir $(SCAN_RESULTS)) && rm -f $(SCAN_RESULTS)
+	@status=0; \
+	$(SCAN_VENV)/bin/checkov -d cdk.out --framework cloudformation --compact --quiet --skip-download \
+		-o cli -o json --output-file-path console,$(SCAN_RESULTS) || status=$$?; \
+	$(SCAN_VENV)/bin/python tools/checkov_gate.py $(SCAN_RESULTS) cdk.out || status=1; \
+	exit $$status
 
 ## package-check: build the wheel, install it into a clean virtual environment (with the pinned
 ## dependencies), and prove the packaging: cris-guard --help/check/catalog list, and the example app in

@@ -85,7 +85,7 @@ def test_summary_and_report_of_the_session_assembly(default_assembly, tmp_path, 
     code = main(["report", "--assembly", str(target), "--no-scenarios", "--out", str(out)])
     assert code == 1
     report = out.read_text()
-    assert "**Verdict: ✘ FAIL: 63 of 64 checks passed, no access scenario evaluated.**" in report
+    assert "**Verdict: ✘ FAIL: 64 of 65 checks passed, no access scenario evaluated.**" in report
     (failure,) = [line for line in report.splitlines() if line.startswith("- ✘ ")]
     assert failure.startswith("- ✘ claims-assistant in eu-central-1: ApplicationAccessclaimsassistantAccessPolicy")
     assert failure.endswith(": differs from iam_policy: DenyOutsideEuMemberStateRegions")

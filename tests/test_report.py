@@ -138,7 +138,7 @@ def test_no_warning_once_the_catalog_was_refreshed(assembly, default_config, cat
 def test_default_config_passes_with_every_scenario_held(default_report, lines, shipped_run):
     assert default_report.passed, [f"{c.where}: {c.text}" for c in default_report.failures]
     n = scenario_count(shipped_run)
-    verdict = f"✔ PASS: 64 of 64 checks passed, {n} of {n} access scenarios held"
+    verdict = f"✔ PASS: 65 of 65 checks passed, {n} of {n} access scenarios held"
     assert default_report.verdict() == verdict
     assert f"**Verdict: {verdict}.**" in lines
     assert "Failed checks:" not in lines
@@ -423,7 +423,7 @@ def test_cli_writes_the_report_into_the_assembly_and_exits_0(assembly_copy, caps
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert out == [f"cris-guard review report: {target / 'review-report.md'}",
-                   "✔ PASS: 64 of 64 checks passed, 1 of 1 access scenarios held"]
+                   "✔ PASS: 65 of 65 checks passed, 1 of 1 access scenarios held"]
     assert (target / "review-report.md").read_text().startswith("# cris-guard review report: acme-genai\n")
 
 
@@ -438,7 +438,7 @@ def test_cli_exits_1_when_a_check_fails(assembly_copy, tmp_path, capsys):
                    today=lambda: TODAY)
     out = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[1] == "✘ FAIL: 63 of 64 checks passed, 1 of 1 access scenarios held"
+    assert out[1] == "✘ FAIL: 64 of 65 checks passed, 1 of 1 access scenarios held"
     text = out_file.read_text()
     assert ("- ✘ claims-assistant in eu-central-1: eu.amazon.nova-2-lite-v1:0: not in the catalog: us-east-1;"
             " outside the EU member-state Regions: us-east-1") in text.splitlines()
@@ -635,7 +635,7 @@ def test_a_multi_account_report_has_one_part_per_account(multi_report):
                         " prod/acme-genai-eu-west-1), account 111122223333, 444455556666")
     headings = [x for x in lines if x.startswith("## ")]
     assert headings == ["## Profile catalog", "## Account prod (111122223333)", "## Account dev (444455556666)", "## cdk-nag acknowledgments",
-                        "## CloudFormation limits", "## Deployment"]
+                        "## checkov skips", "## CloudFormation limits", "## Deployment"]
     prod = lines[lines.index("## Account prod (111122223333)"):lines.index("## Account dev (444455556666)")]
     assert prod[2] == ("Stage `prod` ✔: 2 stacks (acme-genai-eu-central-1, acme-genai-eu-west-1) in account 111122223333;"
                        " source Regions eu-central-1, eu-west-1; 2 applications (claims-assistant, contract-search).")

@@ -30,6 +30,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from cris_guard.checkov import checkov_skip
 from cris_guard.constructs import secure_defaults
 from cris_guard.constructs.audit_alarms import first_occurrence_alarm
 from cris_guard.nag import acknowledge
@@ -48,20 +49,38 @@ METRIC_LARGE_DATA_S3_DELIVERY_FAILURE = "ModelInvocationLargeDataS3DeliveryFailu
 PREVIOUS_CONFIGURATION_KEY = "cris-guard/previous-logging-configuration.json"
 
 _NO_VPC_REASON = (
-    "The function only calls the regional Bedrock control-plane API and holds no data; cris-guard "
-    "deploys no VPC, and a VPC would add NAT or endpoints without reducing exposure."
+    "The custom-resource functions only call AWS APIs (Bedrock's logging configuration, one S3 object, Lambda "
+    "Invoke, CloudFormation's pre-signed response URL), hold no personal data and serve no inbound traffic; "
+    "cris-guard deploys no VPC, and a VPC would add NAT or endpoints without reducing exposure."
 )
 # Lambda developer guide: a dead-letter queue receives failed *asynchronous* invocations only
-# ("Asynchronous invocation"); a function's reserved concurrency is taken from the account's pool, of which
-# Lambda keeps 100 unreserved ("Configuring reserved concurrency"). The limit of 10 for new accounts is
-# UNCONFIRMED (practitioner reports; the Lambda quotas page only says new accounts may have lower quotas).
+# ("Asynchronous invocation"). CloudFormation invokes a custom resource's function (here the CDK Provider
+# framework's onEvent function) asynchronously ("Using AWS Lambda with CloudFormation"); the framework
+# invokes our handler with a plain Lambda Invoke (RequestResponse, read in the framework's outbound.js) and
+# answers CloudFormation with FAILED when it throws (cfn-response.js, safeHandler). A function's reserved
+# concurrency is taken from the account's pool, of which Lambda keeps 100 unreserved ("Configuring reserved
+# concurrency"). The limit of 10 for new accounts is UNCONFIRMED (practitioner reports; the Lambda quotas
+# page only says new accounts may have lower quotas).
 _SYNC_INVOKE_REASON = (
-    "Invoked synchronously by CloudFormation through the CDK Provider framework, which reports "
+    "Invoked synchronously (RequestResponse) by the CDK Provider framework function, which reports its "
     "failures back to CloudFormation; a dead-letter queue only applies to asynchronous invocations."
 )
+_FRAMEWORK_DLQ_REASON = (
+    "CloudFormation invokes this CDK Provider framework function asynchronously; the framework answers "
+    "CloudFormation with FAILED when the handler fails, and CloudFormation fails the stack operation (without "
+    "an answer, the custom resource times out). A dead-letter queue would only keep a copy of a request of a "
+    "failed stack operation; the error is in the stack events."
+)
 _CONCURRENCY_REASON = (
-    "Runs once per stack deployment; reserving concurrency would take capacity from the account's "
-    "unreserved pool (and fails in new accounts whose limit is 10) without any benefit."
+    "Runs only when CloudFormation creates, updates or deletes the logging custom resource; reserving "
+    "concurrency would take capacity from the account's pool (Lambda keeps 100 of it unreserved) without any "
+    "benefit, and cannot be set where the account's concurrency quota is low (the limit of 10 for new "
+    "accounts is UNCONFIRMED)."
+)
+_FRAMEWORK_ENVIRONMENT_REASON = (
+    "The only environment variable is USER_ON_EVENT_FUNCTION_ARN, the handler's ARN that the CDK Provider "
+    "framework sets; it is not secret (the template holds it too), and Lambda encrypts environment variables "
+    "at rest with an AWS managed key by default."
 )
 
 
@@ -411,10 +430,18 @@ class InvocationLogging(Construct):
             cfn_policy = policy.node.default_child
             assert isinstance(cfn_function, cdk.CfnResource) and isinstance(cfn_policy, cdk.CfnResource)
             cfn_function.add_override("DependsOn", [cfn_policy.logical_id])
-        for fn_scope in (self.handler, self.provider):
+        # cdk-nag and checkov (make scan) flag the same three settings; the reasons are the same.
+        for fn_scope, function, dlq_reason in (
+            (self.handler, self.handler, _SYNC_INVOKE_REASON),
+            (self.provider, framework_function, _FRAMEWORK_DLQ_REASON),
+        ):
             acknowledge(fn_scope, "NIST.800.53.R5-LambdaInsideVPC", _NO_VPC_REASON)
-            acknowledge(fn_scope, "NIST.800.53.R5-LambdaDLQ", _SYNC_INVOKE_REASON)
+            acknowledge(fn_scope, "NIST.800.53.R5-LambdaDLQ", dlq_reason)
             acknowledge(fn_scope, "NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY_REASON)
+            checkov_skip(function, "CKV_AWS_117", _NO_VPC_REASON)
+            checkov_skip(function, "CKV_AWS_116", dlq_reason)
+            checkov_skip(function, "CKV_AWS_115", _CONCURRENCY_REASON)
+        checkov_skip(framework_function, "CKV_AWS_173", _FRAMEWORK_ENVIRONMENT_REASON)
 
     def _build_logging_configuration(self, *, text_data_delivery: bool, image_data_delivery: bool,
                                      embedding_data_delivery: bool, video_data_delivery: bool,

@@ -6,9 +6,9 @@ actually synthesized (a cloud assembly: ``manifest.json``, the templates, the st
 Markdown page: for every application and source Region the destination Regions its policies *really*
 grant per approved profile (parsed from the model ARNs in the templates, then compared with the
 catalog), the residency denies in every policy, policy sizes, audit and budget settings, every cdk-nag
-acknowledgment with its reason, the access scenarios' results and CloudFormation limits. A Mermaid
-diagram per source Region draws source → approved profile → destination Regions from the same parsed
-grants. A multi-account assembly (one CDK Stage per account, read by :mod:`cris_guard.assembly`) gets
+acknowledgment and every checkov skip with its reason, the access scenarios' results and CloudFormation
+limits. A Mermaid diagram per source Region draws source → approved profile → destination Regions from
+the same parsed grants. A multi-account assembly (one CDK Stage per account, read by :mod:`cris_guard.assembly`) gets
 one part per account; an SCP gets an "Organization guardrail" section; every stack is listed with its
 stage, account and whether it could be a StackSet as it is.
 
@@ -45,6 +45,7 @@ from cris_guard.review.audit import ACCOUNT_ALARMS, audit_section
 from cris_guard.review.budgets import APPLICATION_COST_FILTER_PREFIX, budgets_section
 from cris_guard.review.build import ScenarioRuns, build_report
 from cris_guard.review.catalog_section import catalog_section
+from cris_guard.review.checkov import CheckovSkip, checkov_section, checkov_skips
 from cris_guard.review.command import (
     CATALOG_AGE_WARNING_DAYS,
     REPORT_FILE_NAME,
@@ -66,10 +67,10 @@ from cris_guard.review.scenarios_section import MAX_FAILED_CALLS_SHOWN, Scenario
 __all__ = [
     "ACCOUNT_ALARMS", "APPLICATION_COST_FILTER_PREFIX", "CATALOG_AGE_WARNING_DAYS", "FAIL", "INFERENCE_ACTIONS",
     "INLINE_POLICY_MAX_CHARS", "MAX_FAILED_CALLS_SHOWN", "MERMAID_OUTSIDE_CLASS", "OK", "ORGANIZATIONS_POLICY_TYPE",
-    "REPORT_FILE_NAME", "ROUTE_OK_TEXT", "WARN", "AccessReview", "Acknowledgment", "Check", "Found", "PolicyReview",
-    "ReviewReport", "RouteReview", "ScenarioRun", "ScenarioRuns", "Section", "_is_guardrail_stack", "_scp_size",
-    "access_section", "acknowledgments", "audit_section", "budgets_section", "build_report", "catalog_age_warning",
-    "catalog_section", "command", "default_scenario_dir", "deployment_section", "limits_section", "main",
-    "nag_section", "organization_section", "read_assembly", "residency_diagram", "residency_map_section",
-    "review_access", "run_scenarios", "scenarios_section",
+    "REPORT_FILE_NAME", "ROUTE_OK_TEXT", "WARN", "AccessReview", "Acknowledgment", "Check", "CheckovSkip", "Found",
+    "PolicyReview", "ReviewReport", "RouteReview", "ScenarioRun", "ScenarioRuns", "Section", "_is_guardrail_stack",
+    "_scp_size", "access_section", "acknowledgments", "audit_section", "budgets_section", "build_report",
+    "catalog_age_warning", "catalog_section", "checkov_section", "checkov_skips", "command", "default_scenario_dir",
+    "deployment_section", "limits_section", "main", "nag_section", "organization_section", "read_assembly",
+    "residency_diagram", "residency_map_section", "review_access", "run_scenarios", "scenarios_section",
 ]

@@ -14,6 +14,7 @@ from cris_guard.review.audit import audit_section
 from cris_guard.review.evidence_section import evidence_section
 from cris_guard.review.budgets import budgets_section
 from cris_guard.review.catalog_section import _is_transcribed, catalog_section
+from cris_guard.review.checkov import checkov_section
 from cris_guard.review.deployment import deployment_section
 from cris_guard.review.limits import limits_section
 from cris_guard.review.model import WARN, ReviewReport, Section, _code, _display_path, _plural
@@ -138,8 +139,8 @@ def build_report(
     if not config.multi_account:
         own = [s for s in stacks if not _is_guardrail_stack(s) and s.stage is None]
         sections += _account_sections(config, catalog, own, runs.get(None), level=2, prefix="", with_scenarios=False)
-        sections += [nag_section(stacks, assembly.validation_report), scenarios_section(runs.get(None)),
-                     limits_section(stacks)]
+        sections += [nag_section(stacks, assembly.validation_report), checkov_section(stacks),
+                     scenarios_section(runs.get(None)), limits_section(stacks)]
     else:
         for target in config.targets():
             assert target is not None
@@ -148,7 +149,7 @@ def build_report(
             sections.append(_account_heading(target, account_config, own))
             sections += _account_sections(account_config, catalog, own, runs.get(target.name), level=3,
                                           prefix=f"{target.name}: ", with_scenarios=True)
-        sections += [nag_section(stacks, assembly.validation_report), limits_section(stacks)]
+        sections += [nag_section(stacks, assembly.validation_report), checkov_section(stacks), limits_section(stacks)]
     if guardrail is not None:
         sections.append(guardrail)
     sections.append(deployment_section(assembly, config))
