@@ -14,7 +14,7 @@ SCENARIOS ?= $(if $(filter $(DEFAULT_CONFIG),$(CONFIG)),scenarios,)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test lint scenarios check-scenarios report scan bench bench-evidence clean setup package-check
+.PHONY: synth test checks lint scenarios check-scenarios report scan bench bench-evidence clean setup package-check
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -37,9 +37,22 @@ synth: setup
 	$(CDK) synth --no-notices --quiet -c config=$(CONFIG) > /dev/null
 	@$(PY) -m cris_guard summary --config $(CONFIG) --assembly cdk.out
 
-## test: the whole test suite, cfn-lint on every synthesized template, and the access scenarios
-test: synth
-	$(PY) -m pytest -q -n 2
+## test: the whole test suite, cfn-lint on every synthesized template, and the access scenarios.
+## pytest (which synthesizes its own apps) runs while CONFIG is synthesized and checked; the synthesis, lint,
+## scenarios and report output is printed after pytest's, and either failing fails `make test`.
+test: setup
+	@$(PY) -m cris_guard check $(CONFIG)
+	@mkdir -p .build
+	@$(MAKE) --no-print-directory checks > .build/checks.log 2>&1 & checks=$$!; \
+	$(PY) -m pytest -q -n 2; tests=$$?; \
+	wait $$checks; checked=$$?; cat .build/checks.log; \
+	if [ $$tests -ne 0 ] || [ $$checked -ne 0 ]; then echo "make test: FAILED (pytest exit $$tests, checks exit $$checked)"; exit 1; fi
+
+# What `make test` runs beside pytest: synthesis of CONFIG, its summary, cfn-lint, the scenarios, the report.
+checks:
+	@rm -rf cdk.out
+	$(CDK) synth --no-notices --quiet -c config=$(CONFIG) > /dev/null
+	@$(PY) -m cris_guard summary --config $(CONFIG) --assembly cdk.out
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-scenarios
 	$(MAKE) --no-print-directory report

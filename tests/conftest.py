@@ -28,14 +28,61 @@ def default_config(catalog):
     return load_config(REPO_ROOT / "config" / "default.yaml", catalog)
 
 
+SYNTH_CACHE_ENV = "CRIS_GUARD_SYNTH_CACHE"
+
+
+def _synthesis_key(name: str, configuration: bytes) -> str:
+    """A digest of everything a cached synthesis depends on: cris-guard's code and data, the configuration,
+    the pinned dependencies (and the installed aws-cdk-lib), this file (the test account), Python."""
+    import hashlib
+    import importlib.metadata
+    import sys
+
+    digest = hashlib.sha256(name.encode() + b"\0" + configuration + b"\0")
+    inputs = sorted(p for p in (REPO_ROOT / "cris_guard").rglob("*") if p.is_file() and p.suffix in (".py", ".json"))
+    inputs += [REPO_ROOT / "constraints.txt", REPO_ROOT / "package-lock.json", Path(__file__)]
+    for path in inputs:
+        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"{TEST_ACCOUNT} {sys.version} {importlib.metadata.version('aws-cdk-lib')}".encode())
+    return digest.hexdigest()[:32]
+
+
+def cached_synthesis(name: str, configuration: bytes, outdir: Path, synthesize):
+    """``synthesize()`` (which writes a cloud assembly to ``outdir``), or a copy of the assembly a previous run
+    synthesized from the same inputs (``.cache/synth/<key>``; about 10 s per test worker and app). Each session
+    gets its own copy, so a test that writes into the assembly (the report does) never changes the cache.
+    ``CRIS_GUARD_SYNTH_CACHE=off`` synthesizes every time."""
+    import os
+    import shutil
+
+    from aws_cdk import cx_api
+
+    cached = REPO_ROOT / ".cache" / "synth" / _synthesis_key(name, configuration)
+    use_cache = os.environ.get(SYNTH_CACHE_ENV, "") != "off"
+    if use_cache and (cached / "manifest.json").is_file():
+        shutil.copytree(cached, outdir, dirs_exist_ok=True)
+        return cx_api.CloudAssembly(str(outdir))
+    assembly = synthesize()
+    if use_cache:
+        staging = cached.parent / f"{cached.name}.{os.getpid()}"
+        try:
+            shutil.copytree(outdir, staging)
+            os.replace(staging, cached)  # atomic; another worker may have won the race, which is fine
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    return assembly
+
+
 @pytest.fixture(scope="session")
 def default_assembly(catalog, default_config, tmp_path_factory):
-    """The default configuration synthesized once per session (with a fixed test account)."""
+    """The default configuration synthesized once per session (with a fixed test account; cached on disk,
+    see :func:`cached_synthesis`)."""
     from cris_guard.app_builder import build_app
 
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app = build_app(default_config, catalog, outdir=str(outdir), default_account=TEST_ACCOUNT)
-    return app.synth()
+    return cached_synthesis(
+        "default", (REPO_ROOT / "config" / "default.yaml").read_bytes(), outdir,
+        lambda: build_app(default_config, catalog, outdir=str(outdir), default_account=TEST_ACCOUNT).synth())
 
 
 @pytest.fixture(scope="session")
@@ -98,8 +145,11 @@ def multi_account_assembly(catalog, multi_account_config, tmp_path_factory):
     """MULTI_ACCOUNT_CONFIG synthesized once per session: cdk.out with assembly-prod/ and assembly-dev/."""
     from cris_guard.app_builder import build_app
 
+    import json
+
     outdir = tmp_path_factory.mktemp("cdk.out-multi")
-    return build_app(multi_account_config, catalog, outdir=str(outdir)).synth()
+    return cached_synthesis("multi-account", json.dumps(MULTI_ACCOUNT_CONFIG, sort_keys=True).encode(), outdir,
+                            lambda: build_app(multi_account_config, catalog, outdir=str(outdir)).synth())
 
 
 @pytest.fixture(scope="session")
