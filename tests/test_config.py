@@ -468,6 +468,20 @@ def test_at_most_ten_guardrails_per_application(catalog):
             "audit.evidence.bytes_scanned_cutoff_mb:",
         ),
         (
+            lambda d: d.update(audit={"cloudtrail": {"organization_trail": "org-main"}}),
+            "audit.cloudtrail: organization_trail 'org-main' is set while enabled is true, so it would be ignored",
+        ),
+        (
+            lambda d: d.update(audit={"cloudtrail": {"enabled": False, "organization_trail": "a b"},
+                                      "evidence": {"athena": False}}),
+            "audit.cloudtrail.organization_trail: 'a b' is invalid; use the trail's name or ARN",
+        ),
+        (
+            lambda d: d.update(audit={"verifier_principals": ["arn:aws:iam::111122223333:role/a",
+                                                              "arn:aws:iam::111122223333:role/a"]}),
+            "audit.verifier_principals: 'arn:aws:iam::111122223333:role/a' is listed twice",
+        ),
+        (
             lambda d: d.update(audit={"evidence": {"auditor_principals": ["arn:aws:iam::1:user/x"]}}),
             "audit.evidence.auditor_principals[0]: 'arn:aws:iam::1:user/x' is invalid; use an IAM role ARN",
         ),

@@ -260,3 +260,30 @@ def test_the_organization_guardrail_is_checked_against_the_synthesized_scp(stack
                 "detached": ("fail", f"attached to [], configured ['{ou}']"),
                 "edited": ("fail", "its content differs from the synthesized one: someone edited it; redeploy")}
     assert results == [expected[drift]]
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_an_organization_trail_named_in_the_configuration_gets_the_same_checks(default_config, catalog, present):
+    from moto import mock_aws
+
+    audit = default_config.audit.model_copy(update={"cloudtrail": default_config.audit.cloudtrail.model_copy(
+        update={"enabled": False, "organization_trail": "org-main"})})
+    config = default_config.model_copy(update={"audit": audit})
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-central-1")
+        s3.create_bucket(Bucket="org-trail-logs", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        trail = boto3.client("cloudtrail", region_name="eu-central-1")
+        if present:
+            trail.create_trail(Name="org-main", S3BucketName="org-trail-logs", IsMultiRegionTrail=True,
+                               EnableLogFileValidation=False)
+            trail.start_logging(Name="org-main")
+            # Basic selectors, as AWS gives a new trail: all management events, read and write.
+            trail.put_event_selectors(TrailName="org-main", EventSelectors=[
+                {"ReadWriteType": "All", "IncludeManagementEvents": True}])
+        verification = Verification(TEST_ACCOUNT, "c")
+        Verifier(config, catalog, [], TEST_ACCOUNT, lambda service, region: boto3.client(service, region_name=region),
+                 verification)._trail()
+    expected = ("fail", "org-main", "log-file validation is off") if present else (
+        "fail", "org-main", "trail not found: redeploy the stack (or name the right trail)")
+    (result,) = verification.results
+    assert (result.status, result.subject, result.detail) == expected
