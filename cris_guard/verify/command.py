@@ -39,6 +39,13 @@ def run(*, config_path: Path, assembly_dir: Path, regions: Sequence[str], out: P
         assembly = read_assembly(assembly_dir)
     except AssemblyError as exc:
         raise BadInput(f"{exc}; run `make synth` (or `cdk synth`) with this configuration first") from None
+    allowed = list(config.source_regions) or sorted({r for t in config.accounts or [] for r in t.source_regions})
+    unknown = [r for r in regions if r not in allowed]
+    if unknown:
+        raise BadInput(f"--region {unknown[0]!r} is not a source Region of the configuration ({', '.join(allowed)})")
+    if not any(s.stack_name.startswith(f"{config.name}-") for s in assembly.stacks):
+        raise BadInput(f"{assembly_dir} holds no stack of configuration {config.name!r} ({config_path}); synthesize it"
+                       f" first: make synth CONFIG={config_path}")
     clients: dict[tuple[str, str | None], Any] = {}
 
     def factory(service: str, region: str | None) -> Any:  # one client per service and Region (creating one is slow)
@@ -63,10 +70,6 @@ def run(*, config_path: Path, assembly_dir: Path, regions: Sequence[str], out: P
     elif config.account and config.account != account:
         raise BadInput(f"the credentials are for account {account}, the configuration's account is {config.account};"
                        " use that account's credentials")
-    unknown = [r for r in regions if r not in config.source_regions]
-    if unknown:
-        raise BadInput(f"--region {unknown[0]!r} is not a source Region of the configuration"
-                       f" ({', '.join(config.source_regions)})")
     verification = Verification(account=account, config_label=str(config_path))
     Verifier(config, catalog, stacks, account, factory, verification, regions).run()
     if out is not None:
