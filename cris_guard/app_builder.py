@@ -184,6 +184,9 @@ def _build_account(app: Construct, config: Config, catalog: Catalog, account: st
             residency_metric=audit_alarms.metric_residency_violations(region) if audit_alarms else None,
             application_profile_ids=in_this_stack,
         )
+        stack.add_bedrock_endpoints(result.access[region], {
+            p.arn: pid for profiles in profiles_here.values() if cdk.Stack.of(profiles) is stack
+            for pid, p in profiles.profiles.items()})
         if stack is home:
             home_profiles.update({
                 p.profile_id: pid

@@ -79,6 +79,9 @@ _GUARDRAIL_PROFILE_SHAPE = re.compile(r"^(?=.{15,30}$)[a-z0-9-]+\.guardrail\.v[0
 # CloudWatch Logs CreateLogGroup: 1-512 of a-z A-Z 0-9 _ - / . # (botocore logs model, LogGroupName).
 _LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 _TRAIL_NAME = re.compile(r"^(arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/)?[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
+_VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
+_SUBNET_ID = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$")
 _BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _S3_PREFIX = re.compile(r"^$|^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
@@ -220,6 +223,48 @@ class GuardrailUse(_Model):
         return value
 
 
+def _cidr(value: str) -> str:
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a CIDR range; use one such as 10.20.0.0/16") from None
+    if network.prefixlen == 0:
+        raise ValueError(f"{value!r} admits every address; name the VPC's or the application subnets' ranges")
+    return value
+
+
+class NetworkSettings(_Model):
+    """An existing VPC in one source Region where cris-guard creates the Bedrock interface endpoint(s)."""
+
+    vpc_id: Annotated[str, AfterValidator(_check(_VPC_ID, "use the VPC's ID, e.g. vpc-0a1b2c3d4e5f60789"))]
+    subnet_ids: Annotated[
+        list[Annotated[str, AfterValidator(_check(_SUBNET_ID, "use a subnet ID, e.g. subnet-0a1b2c3d4e5f60789"))]],
+        Field(min_length=1),
+    ]
+    # Who may reach the endpoint on 443: security groups of the applications and/or CIDR ranges.
+    allowed_security_group_ids: list[
+        Annotated[str, AfterValidator(_check(_SECURITY_GROUP_ID, "use a security group ID, e.g. sg-0a1b2c3d4e5f60789"))]
+    ] = Field(default_factory=list)
+    allowed_cidrs: list[Annotated[str, AfterValidator(_cidr)]] = Field(default_factory=list)
+    private_dns: bool = True
+    # Also an endpoint for the control plane (`bedrock`: GetInferenceProfile and other reads applications make).
+    control_plane_endpoint: bool = False
+
+    @field_validator("subnet_ids", "allowed_security_group_ids", "allowed_cidrs")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value, "entry")
+
+    @model_validator(mode="after")
+    def _someone_can_connect(self) -> NetworkSettings:
+        if not self.allowed_security_group_ids and not self.allowed_cidrs:
+            raise ValueError("neither allowed_security_group_ids nor allowed_cidrs is set, so nothing could reach the"
+                             " endpoint; name the applications' security groups or subnet ranges")
+        return self
+
+
 class Application(_Model):
     """A team's workload: which EU profiles it may call, who may assume its role, what it may spend."""
 
@@ -240,6 +285,8 @@ class Application(_Model):
     # The Responses API on bedrock-runtime (/openai/v1/responses): bedrock:InvokeModel on the account's
     # default project, and GetInvoke/CancelInvoke/DeleteInvoke for stored responses, in the source Region.
     responses_api: bool = False
+    # Deny inference calls that do not come from the source Region's configured VPC (`network:`).
+    require_private_network: bool = False
 
     def guardrail_uses(self) -> list[GuardrailUse]:
         """Every guardrail the application names: ``guardrail_arns`` (no profile) then ``guardrails``."""
@@ -482,6 +529,7 @@ class AccountTarget(_Model):
     applications: list[str] | None = None
     # Per-account values of settings that name a Region or an amount of this account.
     trail_home_region: SourceRegion | None = None  # overrides audit.cloudtrail.home_region
+    network: dict[str, NetworkSettings] | None = None  # this account's VPCs; replaces the top-level `network`
     account_monthly_usd: Annotated[float, Field(gt=0)] | None = None  # overrides budgets.account_monthly_usd
 
     @field_validator("source_regions")
@@ -625,6 +673,8 @@ class Config(_Model):
     name: ResourceName
     residency: Literal["eu"]
     account: str | None = None
+    # Source Region -> the VPC where the Bedrock endpoints go (optional; docs/network.md).
+    network: dict[str, NetworkSettings] = Field(default_factory=dict)
     # Required unless `accounts` is given (then each account names its own source Regions).
     source_regions: list[SourceRegion] = Field(default_factory=list)
     accounts: list[AccountTarget] | None = None
@@ -744,6 +794,8 @@ class Config(_Model):
                 "cost": self.cost.model_copy(update={"application_profile_quota": quota}),
                 "audit": self.audit.model_copy(update={"cloudtrail": cloudtrail}),
                 "budgets": budgets,
+                "network": dict(target.network) if target.network is not None else
+                {r: n for r, n in self.network.items() if r in target.source_regions},
             }
         )
 
@@ -861,6 +913,17 @@ def _check_account_settings(config: Config) -> list[str]:
                 f"accounts[{i}].trail_home_region: {target.trail_home_region!r} is not one of its source_regions;"
                 f" use one of {target.source_regions}"
             )
+        for region in target.network or {}:
+            if region not in target.source_regions:
+                problems.append(f"accounts[{i}].network: {region!r} is not one of its source_regions;"
+                                f" use one of {target.source_regions}")
+        networked = target.network if target.network is not None else config.network
+        for a, application in enumerate(config.applications):
+            runs_here = target.applications is None or application.name in target.applications
+            missing = [r for r in target.source_regions if r not in networked]
+            if application.require_private_network and runs_here and missing:
+                problems.append(f"applications[{a}].require_private_network: true, but accounts[{i}] ({target.name})"
+                                f" has no network for {missing}; add them under accounts[{i}].network or network:")
     quota = config.cost.application_profile_quota
     if isinstance(quota, dict):
         everywhere = config.all_source_regions
@@ -909,6 +972,14 @@ def check_cross_field(config: Config, catalog: Catalog, today: _dt.date | None =
                 problems.append(
                     f"cost.application_profile_quota: {region!r} is not one of source_regions; use one of {config.source_regions}"
                 )
+    for region in config.network:
+        if config.accounts is None and region not in config.source_regions:
+            problems.append(f"network: {region!r} is not one of source_regions; use one of {config.source_regions}")
+    for i, app in enumerate(config.applications):
+        missing = [r for r in config.source_regions if r not in config.network]
+        if app.require_private_network and config.accounts is None and missing:
+            problems.append(f"applications[{i}].require_private_network: true, but network names no VPC for {missing},"
+                            " so every call from there would be denied; add them under network: or set it to false")
     trail_home = config.audit.cloudtrail.home_region
     if trail_home is not None and trail_home not in config.source_regions:
         problems.append(

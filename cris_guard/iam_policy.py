@@ -161,6 +161,8 @@ SID_DENY_NON_EU_PROFILES = "DenyNonEuInferenceProfiles"
 SID_DENY_MODELS_WITHOUT_PROFILE = "DenyFoundationModelsWithoutProfile"
 SID_DENY_OUTSIDE_EU = "DenyOutsideEuMemberStateRegions"
 SID_DENY_DIRECT_PROFILE_CALLS = "DenyInferenceProfilesCalledDirectly"
+SID_DENY_OUTSIDE_PRIVATE_NETWORK = "DenyOutsidePrivateNetwork"
+SOURCE_VPC_KEY = "aws:SourceVpc"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 _PROFILE_ID = re.compile(r"^eu\.[a-z0-9-]+\.[A-Za-z0-9.:_-]+$")
@@ -449,6 +451,7 @@ def access_statements(
     require_application_profiles: bool = False,
     guardrail_arns: Iterable[str | GuardrailGrant] = (),
     responses_api: bool = False,
+    private_network_vpcs: Sequence[str] = (),
 ) -> AccessStatements:
     """The statements for one application in one source Region, in a deterministic order.
 
@@ -461,6 +464,7 @@ def access_statements(
     ``guardrail_arns``: the application's guardrails in any Region (ARNs, or :class:`GuardrailGrant`
     with a guardrail profile); only those in ``source_region`` are granted (``AllowGuardrails``, after
     the model statements, absent when there are none). ``responses_api`` adds ``AllowResponsesProject``.
+    ``private_network_vpcs`` (``require_private_network``) adds :func:`private_network_deny`.
     """
     _validate_profiles(application, source_region, profiles)
     guardrails = guardrails_in_region(application, source_region, guardrail_arns)
@@ -541,10 +545,33 @@ def access_statements(
         project = cris_checks.responses_project_arn(partition=PARTITION, region=source_region, account=ACCOUNT)
         allows.append(SplittableStatement(sid=SID_ALLOW_RESPONSES, actions=RESPONSES_ACTIONS,
                                           atoms=(Atom(resources=(project,)),)))
-    return AccessStatements(
-        allows=tuple(allows),
-        denies=tuple(residency_denies(require_application_profiles=require_application_profiles)),
-    )
+    denies = residency_denies(require_application_profiles=require_application_profiles)
+    if private_network_vpcs:
+        denies.append(private_network_deny(source_region, private_network_vpcs))
+    return AccessStatements(allows=tuple(allows), denies=tuple(denies))
+
+
+def private_network_deny(source_region: str, vpc_ids: Sequence[str]) -> dict:
+    """``require_private_network``: deny the inference calls that do not come from the configured VPC(s).
+
+    Keyed on the **profile check in the source Region** (``inference-profile/*`` and
+    ``application-inference-profile/*`` of this Region), which every cross-Region call makes there, and not
+    on the foundation-model checks in the destination Regions: whether those carry ``aws:SourceVpc`` when
+    Bedrock routes a call is UNCONFIRMED, and fencing them could deny legitimate routed calls. Direct model
+    calls are already refused by ``DenyFoundationModelsWithoutProfile``. ``aws:SourceVpc`` (the VPC ID, known
+    at synthesis) rather than ``aws:SourceVpce`` (an endpoint ID known only after deployment, in another
+    stack for applications in overflow stacks): a call through any bedrock-runtime endpoint of that VPC
+    passes, so keep cris-guard's endpoint the VPC's only one (docs/network.md). An absent key (a call from
+    the internet) fails ``StringNotEquals`` and is denied.
+    """
+    region_profiles = f"arn:{PARTITION}:bedrock:{source_region}:{ACCOUNT}"
+    return {
+        "Sid": SID_DENY_OUTSIDE_PRIVATE_NETWORK,
+        "Effect": "Deny",
+        "Action": DENY_ACTIONS,
+        "Resource": [f"{region_profiles}:inference-profile/*", f"{region_profiles}:application-inference-profile/*"],
+        "Condition": {"StringNotEquals": {SOURCE_VPC_KEY: sorted(vpc_ids)}},
+    }
 
 
 def residency_denies(*, require_application_profiles: bool = False) -> list[dict]:
@@ -714,6 +741,7 @@ def plan_policies(
     responses_api: bool = False,
     max_chars: int = MANAGED_POLICY_MAX_CHARS,
     max_policies: int = MAX_MANAGED_POLICIES_PER_ROLE,
+    private_network_vpcs: Sequence[str] = (),
 ) -> PolicyPlan:
     """Statements plus packing: the documents :class:`EuInvokeAccess` creates, with placeholders."""
     statements = access_statements(
@@ -724,6 +752,7 @@ def plan_policies(
         require_application_profiles=require_application_profiles,
         guardrail_arns=guardrail_arns,
         responses_api=responses_api,
+        private_network_vpcs=private_network_vpcs,
     )
     lengths = worst_case_lengths(source_region, (application_profile_arns or {}).keys())
     return pack(

@@ -69,6 +69,7 @@ class EuInvokeAccess(Construct):
         guardrail_arns: Sequence[str | iam_policy.GuardrailGrant] = (),
         responses_api: bool = False,
         max_managed_policies: int = iam_policy.MAX_MANAGED_POLICIES_PER_ROLE,
+        private_network_vpcs: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
@@ -111,7 +112,9 @@ class EuInvokeAccess(Construct):
             guardrail_arns=self.guardrails,
             responses_api=responses_api,
             max_policies=max_managed_policies,
+            private_network_vpcs=private_network_vpcs,
         )
+        self.private_network_vpcs = tuple(sorted(private_network_vpcs))
 
         principals: list[iam.IPrincipal] = [iam.ServicePrincipal(s) for s in trusted_services]
         principals += [iam.ArnPrincipal(arn) for arn in trusted_role_arns]

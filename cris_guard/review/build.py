@@ -12,6 +12,7 @@ from cris_guard.config import AccountTarget, Config, governance_warnings, lifecy
 from cris_guard.review.access import access_section, review_access
 from cris_guard.review.audit import audit_section
 from cris_guard.review.evidence_section import evidence_section
+from cris_guard.review.network_section import network_section
 from cris_guard.review.budgets import budgets_section
 from cris_guard.review.catalog_section import _is_transcribed, catalog_section
 from cris_guard.review.checkov import checkov_section
@@ -63,6 +64,7 @@ def _account_sections(
         access_section(reviews, orphans, config),
         audit_section(stacks, config),
         evidence_section(stacks, config),
+        *([network] if (network := network_section(stacks, config)) is not None else []),
         budgets_section(stacks, config),
     ]
     if with_scenarios:

@@ -199,6 +199,8 @@ def add_application_access(
             # keeps those of source_region.
             guardrail_arns=application_guardrails(config, application, catalog),
             responses_api=application.responses_api,
+            private_network_vpcs=([config.network[source_region].vpc_id]
+                                  if application.require_private_network and source_region in config.network else ()),
         )
         cdk.CfnOutput(
             scope,

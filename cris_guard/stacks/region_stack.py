@@ -17,6 +17,7 @@ from cris_guard.constructs.audit_alarms import AuditAlarms
 from cris_guard.constructs.audit_trail import AuditTrail
 from cris_guard.constructs.dashboard import BedrockDashboard, MonitoredModel
 from cris_guard.constructs.evidence_queries import EvidenceQueries
+from cris_guard.constructs.bedrock_endpoint import BedrockEndpoints
 from cris_guard.constructs.verifier_role import VerifierRole
 from cris_guard.constructs.invocation_logging import InvocationLogging
 from cris_guard.monitoring import BedrockAlarmThresholds
@@ -130,6 +131,22 @@ class RegionGovernanceStack(cdk.Stack):
                 log_group_name=trail_log_group_name(config),
                 trail_name=trail_name(config),
             )
+
+    def add_bedrock_endpoints(self, accesses, application_profile_arns: Mapping[str, str]) -> BedrockEndpoints | None:
+        """The Bedrock interface endpoint(s) in the configured VPC of this Region (``network:``), with a policy
+        naming the approved profiles of every application here (``accesses``: name -> EuInvokeAccess) and their
+        application profiles in this stack (``application_profile_arns``: ARN token -> the profile it copies)."""
+        settings = self.config.network.get(self.source_region)
+        if settings is None:
+            return None
+        profiles = [p for access in accesses.values() for p in access.profiles]
+        self.bedrock_endpoints = BedrockEndpoints(
+            self, "BedrockEndpoints", vpc_id=settings.vpc_id, subnet_ids=settings.subnet_ids,
+            allowed_security_group_ids=settings.allowed_security_group_ids, allowed_cidrs=settings.allowed_cidrs,
+            profiles=profiles, application_profile_arns=application_profile_arns, private_dns=settings.private_dns,
+            control_plane=settings.control_plane_endpoint,
+        )
+        return self.bedrock_endpoints
 
     def add_verifier_role(self) -> VerifierRole | None:
         """The read-only role of `cris-guard verify` (once per account: the trail's home Region stack)."""
