@@ -280,6 +280,25 @@ def verify(obj: dict, config_path: Path, assembly_dir: Path, regions: tuple[str,
     return verify_main(config_path, assembly_dir, regions, out, (obj or {}).get("client_factory"))
 
 
+@cli.command()
+@click.option("--config", "config_path", type=_PATH, default=Path("config/default.yaml"), show_default=True,
+              help="The configuration you are about to deploy.")
+@click.option("--region", "regions", multiple=True, help="Only this source Region (repeatable). Default: all.")
+@click.option("--qualifier", default=None, help="CDK bootstrap qualifier. Default: hnb659fds.")
+@click.option("--out", type=_PATH, default=None, help="Also write preflight.md and preflight.json here.")
+@click.pass_obj
+def preflight(obj: dict, config_path: Path, regions: tuple[str, ...], qualifier: str | None, out: Path | None) -> int:
+    """Before `cdk deploy`: find what would make it fail or take something over (read-only AWS calls).
+
+    Checks the CDK bootstrap of every target Region, whether another tool owns Bedrock's invocation-logging
+    configuration, and whether cris-guard's fixed names (trail, its log group, the logging handler roles) are
+    free or its own. One line per finding with the fix; exit status 1 when a deploy would fail.
+    """
+    from cris_guard.verify.command import preflight as run_preflight
+
+    return run_preflight(config_path, regions, out, (obj or {}).get("client_factory"), qualifier)
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,

@@ -95,3 +95,52 @@ def main(config_path: Path, assembly_dir: Path, regions: Sequence[str], out: Pat
     if out is not None:
         print(f"written to {out}/verify.md and {out}/verify.json")
     return 0 if verification.passed else 1
+
+
+def preflight(config_path: Path, regions: Sequence[str], out: Path | None,
+              client_factory: Callable[[str, str | None], Any] | None = None, qualifier: str | None = None) -> int:
+    """``cris-guard preflight``: what would make a deploy of ``config_path`` fail, before it runs."""
+    from cris_guard.config import ConfigError, load_project
+    from cris_guard.verify.checks import Unavailable, call
+    from cris_guard.verify.preflight import DEFAULT_QUALIFIER, PREFLIGHT_CHECKS, Preflight
+
+    try:
+        try:
+            config, _ = load_project(config_path)
+        except ConfigError as exc:
+            raise BadInput(str(exc).splitlines()[0]) from None
+        clients: dict[tuple[str, str | None], Any] = {}
+
+        def factory(service: str, region: str | None) -> Any:
+            if (service, region) not in clients:
+                clients[(service, region)] = (client_factory or _boto3_client)(service, region)
+            return clients[(service, region)]
+
+        try:
+            account = call(factory("sts", config.source_regions[0] if config.source_regions else None)
+                           .get_caller_identity)["Account"]
+        except Unavailable as exc:
+            raise BadInput(f"no usable AWS credentials ({exc}); configure them and run again") from None
+        if config.accounts is not None:
+            target = next((t for t in config.accounts if t.id == account), None)
+            if target is None:
+                raise BadInput(f"the credentials are for account {account}, which is not one of accounts[].id")
+            config = config.for_account(target)
+        if regions:
+            unknown = [r for r in regions if r not in config.source_regions]
+            if unknown:
+                raise BadInput(f"--region {unknown[0]!r} is not a source Region of the configuration"
+                               f" ({', '.join(config.source_regions)})")
+            config = config.model_copy(update={"source_regions": list(regions)})
+    except BadInput as exc:
+        print(f"cris-guard: {exc}", file=sys.stderr)
+        return 2
+    verification = Verification(account=account, config_label=str(config_path), checks=dict(PREFLIGHT_CHECKS),
+                                title="cris-guard preflight")
+    Preflight(config, account, factory, verification, qualifier or DEFAULT_QUALIFIER).run()
+    print(verification.table())
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "preflight.md").write_text(verification.markdown(), encoding="utf-8")
+        (out / "preflight.json").write_text(verification.to_json(), encoding="utf-8")
+    return 0 if verification.passed else 1

@@ -38,9 +38,11 @@ class Verification:
     account: str
     config_label: str
     results: list[Result] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=lambda: dict(CHECKS))  # name -> heading, in order
+    title: str = "cris-guard verify"
 
     def add(self, check: str, where: str, status: Status, subject: str, detail: str) -> None:
-        assert check in CHECKS, check
+        assert check in self.checks, check
         self.results.append(Result(check, where, status, subject, detail))
 
     @property
@@ -52,7 +54,7 @@ class Verification:
         return not any(r.status == "fail" for r in self.results)
 
     def ordered(self) -> list[Result]:
-        order = list(CHECKS)
+        order = list(self.checks)
         return sorted(self.results, key=lambda r: (order.index(r.check), r.where))
 
     def verdict(self) -> str:
@@ -67,18 +69,18 @@ class Verification:
         for r in self.ordered():
             if r.check != current:
                 current = r.check
-                lines.append(f"{CHECKS[r.check]}:")
+                lines.append(f"{self.checks[r.check]}:")
             lines.append(f"  {MARKS[r.status]:<11} {r.where:<13} {r.subject}: {r.detail}")
         return "\n".join([*lines, "", self.verdict()])
 
     def markdown(self) -> str:
-        lines = ["# cris-guard verify", "", f"- Account: {self.account}", f"- Configuration: `{self.config_label}`",
+        lines = [f"# {self.title}", "", f"- Account: {self.account}", f"- Configuration: `{self.config_label}`",
                  f"- **{self.verdict()}**", ""]
         current = None
         for r in self.ordered():
             if r.check != current:
                 current = r.check
-                lines += ["", f"## {CHECKS[r.check]}", "", "| Result | Where | Subject | Detail |", "|---|---|---|---|"]
+                lines += ["", f"## {self.checks[r.check]}", "", "| Result | Where | Subject | Detail |", "|---|---|---|---|"]
             lines.append(f"| {MARKS[r.status]} | {r.where} | {_cell(r.subject)} | {_cell(r.detail)} |")
         return "\n".join(lines) + "\n"
 
