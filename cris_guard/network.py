@@ -22,8 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from cris_guard import cris_checks
 from cris_guard.iam_policy import (
     DENY_ACTIONS,
+    GUARDRAIL_ACTIONS,
+    RESPONSES_ACTIONS,
     INFERENCE_PROFILE_ARN_KEY,
     INVOKE_ACTIONS,
     PARTITION,
@@ -45,6 +48,8 @@ CONTROL_PLANE_SERVICE = "bedrock"
 SID_ALLOW_PROFILES = "AllowApprovedEuProfiles"
 SID_ALLOW_APPLICATION_PROFILES = "AllowApplicationProfiles"
 SID_ALLOW_MODELS = "AllowModelsThroughApprovedProfiles"
+SID_ALLOW_GUARDRAILS = "AllowGuardrails"
+SID_ALLOW_RESPONSES = "AllowResponsesProject"
 SID_DENY_NON_EU_PROFILES = "DenyNonEuProfiles"
 SID_DENY_GLOBAL = "DenyGlobalCrossRegionInference"
 SID_DENY_OUTSIDE_EU = "DenyOutsideEuMemberStateRegions"
@@ -58,10 +63,15 @@ def service_name(region: str, service: str = RUNTIME_SERVICE) -> str:
 
 
 def endpoint_policy(source_region: str, profiles: Iterable[ApprovedProfile],
-                    application_profile_arns: Mapping[str, str] | None = None) -> dict:
+                    application_profile_arns: Mapping[str, str] | None = None, *,
+                    guardrail_resources: Iterable[str] = (), responses_api: bool = False) -> dict:
     """The bedrock-runtime endpoint policy of ``source_region``: ``profiles`` are every approved profile of the
     Region's applications; ``application_profile_arns`` maps a placeholder or ARN to its system profile ID (the
-    placeholders are counted at their worst-case length). Raises :class:`PolicyError` when it cannot fit."""
+    placeholders are counted at their worst-case length); ``guardrail_resources`` are the guardrails (and their
+    guardrail profiles' ARNs) the applications here are granted ``bedrock:ApplyGuardrail`` on, and
+    ``responses_api`` whether one of them uses the Responses API: the endpoint lets those through too, or a
+    Converse call with a guardrail, or a Responses call, would be refused at the endpoint. Raises
+    :class:`PolicyError` when it cannot fit."""
     ordered = sorted({p.profile_id: p for p in profiles}.values(), key=lambda p: p.profile_id)
     if not ordered:
         raise PolicyError(f"{source_region}: no approved profile, so the endpoint would let nothing through")
@@ -78,6 +88,15 @@ def endpoint_policy(source_region: str, profiles: Iterable[ApprovedProfile],
     statements.append({"Sid": SID_ALLOW_MODELS, "Effect": "Allow", "Principal": "*", "Action": list(INVOKE_ACTIONS),
                        "Resource": models,
                        "Condition": {"StringEquals": {INFERENCE_PROFILE_ARN_KEY: sorted(system + app_arns)}}})
+    guardrails = sorted(set(guardrail_resources))
+    if guardrails:
+        statements.append({"Sid": SID_ALLOW_GUARDRAILS, "Effect": "Allow", "Principal": "*",
+                           "Action": list(GUARDRAIL_ACTIONS), "Resource": guardrails})
+    if responses_api:
+        project = cris_checks.responses_project_arn(partition=PARTITION, region=source_region,
+                                                    account="${AWS::AccountId}")
+        statements.append({"Sid": SID_ALLOW_RESPONSES, "Effect": "Allow", "Principal": "*",
+                           "Action": list(RESPONSES_ACTIONS), "Resource": project})
     any_region_profile = f"arn:{PARTITION}:bedrock:*:*:inference-profile"
     statements += [
         {"Sid": SID_DENY_NON_EU_PROFILES, "Effect": "Deny", "Principal": "*", "Action": DENY_ACTIONS,

@@ -22,6 +22,16 @@ allow-list SCP strategy (FullAWSAccess removed) is not modelled. That SCPs never
 account or to service-linked roles (rollout-facts C1) is not modelled here either: choose principals of member
 accounts (the scenario runner leaves the SCP out for the accounts it does not bind,
 scenarios.without_unbound_scps).
+
+A request's ``vpc_endpoint_policies`` add the VPC endpoint layer (iam-simulate's ``vpcEndpointPolicies``):
+the policies of the interface endpoint the request goes through. An endpoint policy is a resource policy on
+the endpoint that every call through it must also be allowed by, whoever makes it (VPC user guide, "Control
+access to VPC endpoints using endpoint policies"): a request through an endpoint is allowed only if the
+identity policies allow it, no SCP denies it, *and* the endpoint policy allows it and does not deny it. The
+layer is per request because which checks of a call go through an endpoint is the caller's question
+(:mod:`cris_guard.scenarios` decides it); a request without endpoint policies goes through no endpoint.
+The statements' ``Principal`` is not compared with the request's principal (the simulator matches any
+principal in this layer): write endpoint policies for ``Principal: "*"``, as cris-guard's are.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
@@ -68,12 +78,18 @@ class Request:
     (``Null`` conditions see it as missing), which is how Bedrock's profile check differs from its
     foundation-model checks. One exception: ``aws:PrincipalArn``, which IAM always sets, is derived
     from ``principal`` when absent (a role session's ARN becomes its role's ARN, without a path).
+
+    ``vpc_endpoint_policies`` (name -> endpoint policy document): the policies of the VPC endpoint the
+    request goes through, evaluated as the endpoint layer; empty: through no endpoint. Names must differ
+    from the identity policies' and the SCPs'. Set ``aws:SourceVpc``/``aws:SourceVpce`` in ``context``
+    yourself: the layer does not imply them.
     """
 
     principal: str
     action: str
     resource: str
     context: Mapping[str, str | list[str]]
+    vpc_endpoint_policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,14 +98,19 @@ class Decision:
 
     ``deciding`` names the statements behind the verdict as ``"<policy name>#<Sid>"``, or
     ``"<policy name>#<n>"`` with the 1-based statement index when a statement has no Sid: the
-    matching identity-policy Allow statements of an ``Allowed`` request (never the SCP layer's
-    ``FullAWSAccess``), the matching Deny statements of an ``ExplicitlyDenied`` one (identity
-    policies and SCPs alike), and nothing for ``ImplicitlyDenied``.
+    matching Allow statements of an ``Allowed`` request (of the identity policies and, through an
+    endpoint, of its endpoint policies; never the SCP layer's ``FullAWSAccess``), the matching Deny
+    statements of an ``ExplicitlyDenied`` one (identity policies, SCPs and endpoint policies alike), and
+    nothing for ``ImplicitlyDenied``. The policy name says the layer: the names given to :func:`evaluate`.
+
+    ``implicitly_denied_by``: for ``ImplicitlyDenied`` only, the layers in which no statement allows the
+    request: ``"identity"`` (the identity policies) and/or ``"vpce"`` (the request's endpoint policies).
     """
 
     request: Request
     decision: Verdict
     deciding: tuple[str, ...]
+    implicitly_denied_by: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -103,9 +124,9 @@ def evaluate(
     service_control_policies: Mapping[str, dict[str, Any]] | None = None,
     repo_root: Path | None = None,
 ) -> list[Decision]:
-    """Evaluate every request against all ``policies`` (name -> identity policy document) and, when
+    """Evaluate every request against all ``policies`` (name -> identity policy document), when
     given, ``service_control_policies`` (name -> SCP document; names distinct from the identity
-    policies' and from ``FullAWSAccess``), in one Node run.
+    policies' and from ``FullAWSAccess``), and its own ``Request.vpc_endpoint_policies``, in one Node run.
 
     One process for the whole batch keeps a test module to one Node start-up (about 0.2 s) however
     many requests it checks, and only requests the on-disk cache (``CACHE_ENV``) does not hold yet are
@@ -134,13 +155,22 @@ def evaluate(
 
 
 def _request_key(request: Request) -> str:
+    """What decides a request besides the policies and SCPs: its principal, action, resource and context, and
+    a digest of its VPC endpoint policies (names and documents), so that a changed endpoint policy is
+    evaluated again. Without endpoint policies the key is what it was before the layer existed."""
     context = {key: value if isinstance(value, str) else list(value) for key, value in request.context.items()}
-    return json.dumps([request.principal, request.action, request.resource, context], sort_keys=True)
+    parts: list[Any] = [request.principal, request.action, request.resource, context]
+    if request.vpc_endpoint_policies:
+        endpoint = json.dumps(request.vpc_endpoint_policies, sort_keys=True)
+        parts.append({"vpcEndpointPolicies": hashlib.sha256(endpoint.encode()).hexdigest()})
+    return json.dumps(parts, sort_keys=True)
 
 
 class _Cache:
     """Decisions of one (simulator, policies, SCPs) combination: ``<digest>.json`` mapping request keys to
-    the simulator's results. Written atomically; two writers at once only lose entries, never corrupt."""
+    the simulator's results. Endpoint policies are per request, so they are part of the request key
+    (:func:`_request_key`), not of the file's digest. Written atomically; two writers at once only lose
+    entries, never corrupt."""
 
     def __init__(self, path: Path, entries: dict[str, Any]):
         self.path, self.entries = path, entries
@@ -187,6 +217,8 @@ def _run(node: str, root: Path, policies: Mapping[str, Any], scps: Mapping[str, 
                     key: value if isinstance(value, str) else list(value)
                     for key, value in request.context.items()
                 },
+                **({"vpcEndpointPolicies": dict(request.vpc_endpoint_policies)}
+                   if request.vpc_endpoint_policies else {}),
             }
             for request in requests
         ],
@@ -235,4 +267,5 @@ def _decision(request: Request, result: Mapping[str, Any]) -> Decision:
     verdict = result["decision"]
     if verdict not in get_args(Verdict):
         raise EvaluationError(f"{_SCRIPT} returned an unknown decision {verdict!r}")
-    return Decision(request=request, decision=cast(Verdict, verdict), deciding=tuple(result["deciding"]))
+    return Decision(request=request, decision=cast(Verdict, verdict), deciding=tuple(result["deciding"]),
+                    implicitly_denied_by=tuple(result.get("implicitlyDeniedBy", ())))

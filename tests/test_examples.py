@@ -16,6 +16,8 @@ EXAMPLES = REPO_ROOT / "config" / "examples"
         ("stockholm-paris.yaml", "stockholm-paris-scenarios", "18 scenarios, 113 calls: 113 held, 0 failed"),
         # A project catalog: the generated IAM follows its hand-written entry (eu.anthropic.claude-opus-5).
         ("milan.yaml", "milan-scenarios", "5 scenarios, 44 calls: 44 held, 0 failed"),
+        # Private connectivity: the bedrock-runtime endpoint's policy and the network-bound role (docs/network.md).
+        ("private-network.yaml", "private-network-scenarios", "8 scenarios, 56 calls: 56 held, 0 failed"),
     ],
 )
 def test_example_synthesizes_nag_clean_and_its_scenarios_hold(config, scenarios, summary, capsys):

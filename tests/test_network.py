@@ -195,3 +195,14 @@ def test_bad_network_values_are_one_clear_line(catalog, tmp_path, capsys, mutate
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and expected in err[0], err
+
+
+def test_guardrails_and_the_responses_api_are_let_through_when_applications_here_use_them(catalog):
+    approved = iam_policy.approved_profiles("a", PROFILES, catalog, REGION)
+    guardrail = "arn:${AWS::Partition}:bedrock:eu-central-1:${AWS::AccountId}:guardrail/abc123def456"
+    document = network.endpoint_policy(REGION, approved, guardrail_resources=[guardrail], responses_api=True)
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert statements["AllowGuardrails"]["Resource"] == [guardrail]
+    assert statements["AllowGuardrails"]["Action"] == ["bedrock:ApplyGuardrail"]
+    assert statements["AllowResponsesProject"]["Action"] == list(iam_policy.RESPONSES_ACTIONS)
+    assert "AllowGuardrails" not in {s["Sid"] for s in network.endpoint_policy(REGION, approved)["Statement"]}

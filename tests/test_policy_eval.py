@@ -6,13 +6,17 @@ input error needs its own run because the evaluator stops at the first one.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cris_guard import policy_eval
 from cris_guard.policy_eval import (
+    CACHE_ENV,
     Decision,
     EvaluationError,
     EvaluatorUnavailable,
@@ -174,6 +178,8 @@ def test_decision_and_deciding_statements(decisions: dict[str, Decision], case: 
     assert decision.request is request  # results come back in request order
     assert (decision.decision, decision.deciding) == (expected_decision, expected_deciding)
     assert decision.allowed is (expected_decision == "Allowed")
+    # without an endpoint, an implicit deny can only be the identity policies'
+    assert decision.implicitly_denied_by == (("identity",) if expected_decision == "ImplicitlyDenied" else ())
 
 
 def test_no_requests_needs_no_evaluator(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -329,3 +335,151 @@ def test_an_scp_named_like_an_identity_policy_is_an_error() -> None:
     request = _scp_request("arn:aws:bedrock:eu-west-1::foundation-model/model-a", region="eu-west-1")
     with pytest.raises(EvaluationError, match="SCP name \"identity\" is also an identity policy"):
         evaluate({"identity": ALLOW_ALL_BEDROCK}, [request], service_control_policies={"identity": SCPS["no-global"]})
+
+
+# --- The VPC endpoint layer ------------------------------------------------------------------------------
+VPC_ID = "vpc-0a1b2c3d4e5f60789"
+VPCE_ID = "vpce-0123456789abcdef0"
+ENDPOINT_NAME = "vpce/runtime"
+# The contract shape of a bedrock-runtime endpoint policy: Principal "*", the EU profiles and the models
+# through them allowed, global inference denied (on the profile and on the Region-less model check).
+ENDPOINT_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "AllowEuProfiles", "Effect": "Allow", "Principal": "*", "Action": "bedrock:InvokeModel*",
+         "Resource": EU_PROFILES},
+        {"Sid": "AllowModelsThroughEuProfiles", "Effect": "Allow", "Principal": "*", "Action": "bedrock:InvokeModel*",
+         "Resource": "arn:aws:bedrock:*::foundation-model/*",
+         "Condition": {"ArnLike": {"bedrock:InferenceProfileArn": EU_PROFILES}}},
+        {"Sid": "DenyGlobalProfiles", "Effect": "Deny", "Principal": "*", "Action": "bedrock:InvokeModel*",
+         "Resource": "arn:aws:bedrock:*:*:inference-profile/global.*"},
+        {"Sid": "DenyRegionless", "Effect": "Deny", "Principal": "*", "Action": "bedrock:InvokeModel*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "unspecified"}}},
+    ],
+}
+# A network-bound principal: bedrock:* on *, but no profile call from outside the VPC.
+NETWORK_BOUND: dict[str, dict[str, Any]] = {
+    "identity": ALLOW_ALL_BEDROCK,
+    "fence": {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyOutsidePrivateNetwork", "Effect": "Deny", "Action": "bedrock:InvokeModel*",
+            "Resource": [f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/*",
+                         f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:application-inference-profile/*"],
+            "Condition": {"StringNotEquals": {"aws:SourceVpc": [VPC_ID]}},
+        }],
+    },
+}
+
+
+def _endpoint_request(resource: str, *, region: str, profile_arn: str | None = None, vpc: str | None = VPC_ID,
+                      endpoint: dict[str, Any] | None = ENDPOINT_POLICY) -> Request:
+    """A request through the endpoint (``endpoint``, with the network keys of ``vpc``); ``endpoint=None``: none."""
+    request = _scp_request(resource, region=region, profile_arn=profile_arn)
+    context = dict(request.context)
+    if vpc is not None:
+        context.update({"aws:SourceVpc": vpc, "aws:SourceVpce": VPCE_ID})
+    return dataclasses.replace(request, context=context,
+                               vpc_endpoint_policies={ENDPOINT_NAME: endpoint} if endpoint is not None else {})
+
+
+# name -> (request, expected decision, expected deciding statements, expected implicitly_denied_by)
+ENDPOINT_CASES: dict[str, tuple[Request, str, tuple[str, ...], tuple[str, ...]]] = {
+    # Both layers allow: both grants are named.
+    "eu_profile_through_endpoint": (
+        _endpoint_request(EU_PROFILE, region="eu-west-1"),
+        "Allowed", ("identity#AllowBedrock", f"{ENDPOINT_NAME}#AllowEuProfiles"), (),
+    ),
+    "model_through_endpoint": (
+        _endpoint_request("arn:aws:bedrock:eu-north-1::foundation-model/model-a", region="eu-north-1",
+                          profile_arn=EU_PROFILE),
+        "Allowed", ("identity#AllowBedrock", f"{ENDPOINT_NAME}#AllowModelsThroughEuProfiles"), (),
+    ),
+    # bedrock:* on * does not help: the endpoint policy's deny decides, and is named like an SCP's.
+    "global_profile_through_endpoint": (
+        _endpoint_request(GLOBAL_PROFILE, region="eu-west-1"),
+        "ExplicitlyDenied", (f"{ENDPOINT_NAME}#DenyGlobalProfiles",), (),
+    ),
+    # Not allowed by the endpoint, not denied either: an implicit deny of the endpoint layer alone.
+    "us_profile_through_endpoint": (
+        _endpoint_request(US_PROFILE, region="us-east-1"),
+        "ImplicitlyDenied", (), ("vpce",),
+    ),
+    # The Region-less model ARN goes through the simulator's unsafe path, which leaves the endpoint layer
+    # out: iam_simulate.mjs evaluates it there on its own and combines it.
+    "regionless_denied_by_endpoint": (
+        _endpoint_request(REGIONLESS_MODEL_A, region="unspecified", profile_arn=GLOBAL_PROFILE),
+        "ExplicitlyDenied", (f"{ENDPOINT_NAME}#DenyRegionless",), (),
+    ),
+    "regionless_not_allowed_by_endpoint": (
+        _endpoint_request(REGIONLESS_MODEL_A, region="eu-west-1", profile_arn=US_PROFILE),
+        "ImplicitlyDenied", (), ("vpce",),
+    ),
+    "regionless_allowed_through_endpoint": (
+        _endpoint_request(REGIONLESS_MODEL_A, region="eu-west-1", profile_arn=EU_PROFILE),
+        "Allowed", ("identity#AllowBedrock", f"{ENDPOINT_NAME}#AllowModelsThroughEuProfiles"), (),
+    ),
+    # The role's network fence: from outside any endpoint (no aws:SourceVpc), or from another VPC.
+    "eu_profile_from_outside_the_vpc": (
+        _endpoint_request(EU_PROFILE, region="eu-west-1", vpc=None, endpoint=None),
+        "ExplicitlyDenied", ("fence#DenyOutsidePrivateNetwork",), (),
+    ),
+    "eu_profile_from_another_vpc": (
+        _endpoint_request(EU_PROFILE, region="eu-west-1", vpc="vpc-0fffffffffffffff0"),
+        "ExplicitlyDenied", ("fence#DenyOutsidePrivateNetwork",), (),
+    ),
+    # Without an endpoint layer the global profile is the identity policies' to decide: allowed.
+    "global_profile_without_endpoint": (
+        _endpoint_request(GLOBAL_PROFILE, region="eu-west-1", endpoint=None),
+        "Allowed", ("identity#AllowBedrock",), (),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def endpoint_decisions() -> dict[str, Decision]:
+    results = evaluate(NETWORK_BOUND, [r for r, _, _, _ in ENDPOINT_CASES.values()])
+    return dict(zip(ENDPOINT_CASES, results, strict=True))
+
+
+@pytest.mark.parametrize("case", list(ENDPOINT_CASES))
+def test_endpoint_layer_decisions_and_deciding_statements(endpoint_decisions: dict[str, Decision], case: str) -> None:
+    _, expected_decision, expected_deciding, expected_layers = ENDPOINT_CASES[case]
+    decision = endpoint_decisions[case]
+    assert (decision.decision, decision.deciding, decision.implicitly_denied_by) == (
+        expected_decision, expected_deciding, expected_layers)
+
+
+def test_a_changed_endpoint_policy_is_evaluated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The on-disk cache keys a request by its endpoint policies too: the same request through an endpoint
+    whose deny was removed gets its own decision, and both are served from the cache afterwards."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    strict = _endpoint_request(GLOBAL_PROFILE, region="eu-west-1")
+    relaxed_policy = {**ENDPOINT_POLICY, "Statement": [
+        *[s for s in ENDPOINT_POLICY["Statement"] if s["Effect"] == "Allow"],
+        {"Sid": "AllowEverything", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+    ]}
+    relaxed = dataclasses.replace(strict, vpc_endpoint_policies={ENDPOINT_NAME: relaxed_policy})
+    assert [d.decision for d in evaluate(NETWORK_BOUND, [strict])] == ["ExplicitlyDenied"]
+    assert [d.decision for d in evaluate(NETWORK_BOUND, [relaxed])] == ["Allowed"]
+    (cache_file,) = tmp_path.glob("*.json")
+    assert len(json.loads(cache_file.read_text())) == 2
+
+    def no_evaluator(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("evaluated again although cached")
+
+    monkeypatch.setattr(policy_eval, "_run", no_evaluator)
+    assert [d.decision for d in evaluate(NETWORK_BOUND, [relaxed, strict])] == ["Allowed", "ExplicitlyDenied"]
+
+
+def test_an_endpoint_policy_without_principal_is_an_error_naming_it() -> None:
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    with pytest.raises(EvaluationError, match=f"{ENDPOINT_NAME}.*Principal is required"):
+        evaluate(NETWORK_BOUND, [_endpoint_request(EU_PROFILE, region="eu-west-1", endpoint=policy)])
+
+
+def test_an_endpoint_policy_named_like_an_identity_policy_is_an_error() -> None:
+    request = dataclasses.replace(_endpoint_request(EU_PROFILE, region="eu-west-1"),
+                                  vpc_endpoint_policies={"fence": ENDPOINT_POLICY})
+    with pytest.raises(EvaluationError, match="VPC endpoint policy name \"fence\" is also an identity policy"):
+        evaluate(NETWORK_BOUND, [request])

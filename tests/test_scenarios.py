@@ -537,3 +537,308 @@ def test_scenarios_of_an_account_the_scp_does_not_bind_run_without_it(catalog, d
     assert entry.service_control_policies == {}
     failures = sc.run(files, management, catalog, lambda _c: stacks).failures
     assert failures and {o.case.scenario.name for o in failures} == {"global refused by the SCP alone"}
+
+
+# --- The VPC endpoint layer (issue 16): via_endpoint, endpoint policies, network-bound roles -----------------
+# Hand-made templates of the contract the endpoint constructs follow: a source-Region stack with a
+# bedrock-runtime interface endpoint whose policy lets only the approved eu. profile (and the models through it)
+# through and denies other geographies' profiles, and an application role whose managed policy denies profile
+# calls from outside the endpoint's VPC (DenyOutsidePrivateNetwork). Both use the intrinsics the synthesized
+# templates use (Fn::Sub of pseudo parameters, Fn::GetAtt of the application profile).
+
+PN_REGION = "eu-central-1"
+PN_VPC = "vpc-0a1b2c3d4e5f60789"
+PN_PROFILE = "eu.anthropic.claude-sonnet-4-6"
+PN_ENDPOINT = "vpce/Network/BedrockRuntime"
+PN_POLICY = "claims-assistant/Policy1"
+DATA_SCIENCE = f"arn:aws:iam::{TEST_ACCOUNT}:role/data-science"
+PN_SCENARIOS = f"""
+scenarios:
+  - name: through the endpoint claims-assistant calls its approved eu. profile
+    application: claims-assistant
+    source_regions: [{PN_REGION}]
+    via_endpoint: true
+    profiles: [{PN_PROFILE}]
+    expect: allow
+  - name: through the endpoint claims-assistant calls through its application profile
+    application: claims-assistant
+    source_regions: [{PN_REGION}]
+    via_endpoint: true
+    actions: [InvokeModel]
+    application_profiles: [{PN_PROFILE}]
+    expect: allow
+  - name: a global. profile through the endpoint is refused by the endpoint policy even with bedrock:* on *
+    application: claims-assistant
+    source_regions: [{PN_REGION}]
+    identity: allow-all
+    principal: {DATA_SCIENCE}
+    via_endpoint: true
+    profiles: [global.anthropic.claude-sonnet-4-6]
+    expect: explicit-deny
+  - name: the same principal outside the endpoint reaches the global. profile (what the endpoint adds)
+    application: claims-assistant
+    source_regions: [{PN_REGION}]
+    identity: allow-all
+    principal: {DATA_SCIENCE}
+    actions: [InvokeModel]
+    profiles: [global.anthropic.claude-sonnet-4-6]
+    expect: allow
+  - name: the network-bound role is refused from outside the VPC
+    application: claims-assistant
+    source_regions: [{PN_REGION}]
+    profiles: [{PN_PROFILE}]
+    expect: explicit-deny
+  - name: the network-bound role is refused from outside the VPC through its application profile too
+    application: claims-assistant
+    source_regions: [{PN_REGION}]
+    actions: [InvokeModel]
+    application_profiles: [{PN_PROFILE}]
+    expect: explicit-deny
+"""
+ENDPOINT_SCENARIO = "a global. profile through the endpoint is refused by the endpoint policy even with bedrock:* on *"
+FENCE_SCENARIO = "the network-bound role is refused from outside the VPC"
+VIA_ENDPOINT_SCENARIO = "through the endpoint claims-assistant calls its approved eu. profile"
+
+
+def _arn(rest):
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:bedrock:{rest}"}
+
+
+def _private_network_stack(catalog, *, endpoint_denies=True, fence=True, fence_models=False, endpoint_policy=True):
+    """The eu-central-1 stack of the contract, and how to break it: without the endpoint policy's denies,
+    without the role's DenyOutsidePrivateNetwork, with a fence that also covers the foundation models (which
+    the routed checks may not pass), or with an endpoint that has no PolicyDocument (AWS's full-access default)."""
+    from cris_guard.assembly import model_of
+    from cris_guard.cost import APPLICATION_TAG_KEY
+
+    invoke = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    profile = _arn(f"{PN_REGION}:${{AWS::AccountId}}:inference-profile/{PN_PROFILE}")
+    app_profile = {"Fn::GetAtt": ["AppProfileSonnet", "InferenceProfileArn"]}
+    model = model_of(PN_PROFILE, catalog)
+    models = [_arn(f"{region}::foundation-model/{model}") for region in catalog.destinations(PN_PROFILE, PN_REGION)]
+    through = {"StringEquals": {"bedrock:InferenceProfileArn": [profile, app_profile]}}
+    role_statements = [
+        {"Sid": "AllowInferenceProfiles", "Effect": "Allow", "Action": invoke, "Resource": [profile, app_profile]},
+        {"Sid": "AllowModelsThroughProfiles1", "Effect": "Allow", "Action": invoke, "Resource": models,
+         "Condition": through},
+    ]
+    if fence:
+        fenced = [_arn(f"{PN_REGION}:${{AWS::AccountId}}:inference-profile/*"),
+                  _arn(f"{PN_REGION}:${{AWS::AccountId}}:application-inference-profile/*")]
+        role_statements.append({
+            "Sid": "DenyOutsidePrivateNetwork", "Effect": "Deny", "Action": "bedrock:InvokeModel*",
+            "Resource": fenced + ([_arn("*::foundation-model/*")] if fence_models else []),
+            "Condition": {"StringNotEquals": {"aws:SourceVpc": [PN_VPC]}},
+        })
+    endpoint_statements = [
+        {"Sid": "AllowApprovedEuProfiles", "Effect": "Allow", "Principal": "*", "Action": invoke, "Resource": [profile]},
+        {"Sid": "AllowApplicationProfiles", "Effect": "Allow", "Principal": "*", "Action": invoke,
+         "Resource": [app_profile]},
+        {"Sid": "AllowModelsThroughApprovedProfiles", "Effect": "Allow", "Principal": "*", "Action": invoke,
+         "Resource": models, "Condition": through},
+    ]
+    if endpoint_denies:
+        endpoint_statements += [
+            {"Sid": "DenyNonEuProfiles", "Effect": "Deny", "Principal": "*", "Action": "bedrock:InvokeModel*",
+             "Resource": [_arn(f"*:*:inference-profile/{prefix}*") for prefix in ("global.", "us.", "apac.")]},
+            {"Sid": "DenyGlobalCrossRegionInference", "Effect": "Deny", "Principal": "*",
+             "Action": "bedrock:InvokeModel*", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestedRegion": "unspecified"}}},
+        ]
+    tag = [{"Key": APPLICATION_TAG_KEY, "Value": "claims-assistant"}]
+    endpoint = {"ServiceName": f"com.amazonaws.{PN_REGION}.bedrock-runtime", "VpcEndpointType": "Interface",
+                "VpcId": PN_VPC, "SubnetIds": ["subnet-0a1b2c3d4e5f60781"], "PrivateDnsEnabled": True}
+    if endpoint_policy:
+        endpoint["PolicyDocument"] = {"Version": "2012-10-17", "Statement": endpoint_statements}
+    resources = {
+        "ClaimsRole": {"Type": "AWS::IAM::Role", "Properties": {"Tags": tag}},
+        "ClaimsPolicy1": {"Type": "AWS::IAM::ManagedPolicy", "Metadata": {sc.POLICY_NAME_METADATA_KEY: PN_POLICY},
+                          "Properties": {"Roles": [{"Ref": "ClaimsRole"}], "PolicyDocument": {
+                              "Version": "2012-10-17", "Statement": role_statements}}},
+        "AppProfileSonnet": {"Type": "AWS::Bedrock::ApplicationInferenceProfile", "Properties": {
+            "InferenceProfileName": "claims-assistant-sonnet", "Tags": tag,
+            "ModelSource": {"CopyFrom": profile}}},
+        "BedrockRuntime": {"Type": "AWS::EC2::VPCEndpoint", "Properties": endpoint,
+                           "Metadata": {"aws:cdk:path": f"acme-genai-{PN_REGION}/Network/BedrockRuntime"}},
+        # The control-plane endpoint is not the runtime's: via_endpoint ignores it.
+        "BedrockControlPlane": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {
+            "ServiceName": f"com.amazonaws.{PN_REGION}.bedrock", "VpcEndpointType": "Interface", "VpcId": PN_VPC,
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "bedrock:GetInferenceProfile", "Resource": "*"}]}}},
+    }
+    return [sc.StackTemplate(f"acme-genai-{PN_REGION}", PN_REGION, {"Resources": resources})]
+
+
+def _private_network_outcomes(catalog, default_config, directory, **breakage):
+    stacks = _private_network_stack(catalog, **breakage)
+    (entry,) = sc.prepare(sc.load_scenario_dir(directory), default_config, catalog, lambda _c: stacks,
+                          account=TEST_ACCOUNT)
+    return entry, sc.evaluate_cases(entry.cases, entry.inventory)
+
+
+@pytest.fixture(scope="module")
+def private_network(catalog, default_config, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("private-network")
+    (directory / "private-network.yaml").write_text(PN_SCENARIOS)
+    entry, outcomes = _private_network_outcomes(catalog, default_config, directory)
+    return dict(directory=directory, entry=entry, outcomes=outcomes)
+
+
+def _by_scenario(outcomes, name):
+    found = [o for o in outcomes if o.case.scenario.name == name]
+    assert found, name
+    return found
+
+
+def test_the_endpoint_of_the_templates_is_extracted_resolved(private_network):
+    (endpoint,) = private_network["entry"].vpc_endpoints[PN_REGION]
+    assert (endpoint.name, endpoint.vpc_id, endpoint.logical_id) == (PN_ENDPOINT, PN_VPC, "BedrockRuntime")
+    text = json.dumps(endpoint.policy)
+    assert "Fn::" not in text and "${" not in text
+    access = private_network["entry"].inventory[("claims-assistant", PN_REGION)]
+    ((_, app_arn),) = access.application_profiles.values()
+    assert app_arn in text and f"arn:aws:bedrock:{PN_REGION}:{TEST_ACCOUNT}:inference-profile/{PN_PROFILE}" in text
+
+
+def test_the_private_network_scenarios_hold(private_network):
+    outcomes = private_network["outcomes"]
+    assert [o.line() for o in outcomes if not o.passed] == []
+    assert {o.case.scenario.name for o in outcomes} == {
+        VIA_ENDPOINT_SCENARIO, "through the endpoint claims-assistant calls through its application profile",
+        ENDPOINT_SCENARIO, "the same principal outside the endpoint reaches the global. profile (what the endpoint adds)",
+        FENCE_SCENARIO, "the network-bound role is refused from outside the VPC through its application profile too"}
+
+
+def test_an_application_call_through_the_endpoint_is_allowed_by_both_layers(private_network):
+    """(a) Every check through the endpoint carries the network keys and the endpoint layer; both the role's and
+    the endpoint policy's grants allow it, under both answers about the routed checks."""
+    outcomes = _by_scenario(private_network["outcomes"], VIA_ENDPOINT_SCENARIO)
+    assert len(outcomes) == 2 * len(sc.ENDPOINT_VARIANTS)  # two actions
+    assert {o.case.variant for o in outcomes} == {v.name for v in sc.ENDPOINT_VARIANTS}
+    for o in outcomes:
+        assert o.passed and o.actual == "Allowed", o.line()
+        assert o.case.endpoint == PN_ENDPOINT and f"through {PN_ENDPOINT}:" in o.case.describe()
+        first, *routed = o.case.checks
+        assert first.context[sc.SOURCE_VPC_KEY] == PN_VPC
+        assert first.context[sc.SOURCE_VPCE_KEY] == sc.SOURCE_VPCE_PLACEHOLDER
+        assert list(first.vpc_endpoint_policies) == [PN_ENDPOINT]
+        assert routed and all(sc.is_routed_check(r) for r in routed)
+        via = o.case.variant == "routed-checks-via-endpoint"
+        for r in routed:
+            assert (sc.SOURCE_VPC_KEY in r.context, bool(r.vpc_endpoint_policies)) == (via, via)
+    # the decisions name both layers' grants
+    case = outcomes[0].case
+    access = private_network["entry"].inventory[("claims-assistant", PN_REGION)]
+    decisions = evaluate(access.policies, list(case.checks))
+    assert decisions[0].deciding == (f"{PN_POLICY}#AllowInferenceProfiles", f"{PN_ENDPOINT}#AllowApprovedEuProfiles")
+
+
+def test_application_profile_calls_through_the_endpoint_combine_both_variant_sets(private_network):
+    outcomes = _by_scenario(private_network["outcomes"],
+                            "through the endpoint claims-assistant calls through its application profile")
+    expected = {f"{a.name}+{e.name}" for a in sc.APPLICATION_PROFILE_VARIANTS for e in sc.ENDPOINT_VARIANTS}
+    assert {o.case.variant for o in outcomes} == expected
+    for o in outcomes:
+        assert o.passed, o.line()
+        # the UNCONFIRMED system-profile check is made in the source Region: it is never a routed check
+        for r in o.case.checks:
+            if ":inference-profile/" in r.resource:
+                assert r.context[sc.SOURCE_VPC_KEY] == PN_VPC and r.vpc_endpoint_policies
+
+
+def test_a_global_profile_through_the_endpoint_is_denied_by_the_endpoint_policy_even_with_bedrock_star(private_network):
+    """(b) data-science (bedrock:* on *, not a cris-guard application): the endpoint policy's deny refuses the
+    global. profile at the first check; the same principal outside the endpoint is allowed."""
+    outcomes = _by_scenario(private_network["outcomes"], ENDPOINT_SCENARIO)
+    assert outcomes
+    for o in outcomes:
+        assert o.passed and o.actual == "ExplicitlyDenied", o.line()
+        assert f"on arn:aws:bedrock:{PN_REGION}:{TEST_ACCOUNT}:inference-profile/global.anthropic.claude-sonnet-4-6" in o.detail
+        assert f"aws:SourceVpc={PN_VPC}, aws:SourceVpce={sc.SOURCE_VPCE_PLACEHOLDER}" in o.detail
+        assert o.detail.endswith(f"decided by {PN_ENDPOINT}#DenyNonEuProfiles")
+        assert o.case.describe().startswith(f"claims-assistant in {PN_REGION} as {DATA_SCIENCE} through {PN_ENDPOINT}:")
+    (outside,) = _by_scenario(private_network["outcomes"],
+                              "the same principal outside the endpoint reaches the global. profile (what the endpoint adds)")
+    assert outside.passed and outside.actual == "Allowed" and outside.case.endpoint is None
+
+
+def test_a_network_bound_role_is_denied_outside_the_vpc_by_its_own_deny(private_network):
+    """(c) Without the endpoint the first check carries no aws:SourceVpc, and the role's DenyOutsidePrivateNetwork
+    refuses it (even with bedrock:* granted elsewhere); through the endpoint the same calls are allowed (a)."""
+    for name in (FENCE_SCENARIO, "the network-bound role is refused from outside the VPC through its application profile too"):
+        for o in _by_scenario(private_network["outcomes"], name):
+            assert o.passed and o.actual == "ExplicitlyDenied", o.line()
+            assert o.case.endpoint is None and sc.SOURCE_VPC_KEY not in o.case.checks[0].context
+            assert o.detail.endswith(f"decided by {PN_POLICY}#DenyOutsidePrivateNetwork")
+
+
+@pytest.mark.parametrize("breakage, scenario, got", [
+    ({"endpoint_denies": False}, ENDPOINT_SCENARIO, "ImplicitlyDenied with bedrock:* granted elsewhere"),
+    ({"endpoint_policy": False}, ENDPOINT_SCENARIO, "Allowed"),
+    ({"fence": False}, FENCE_SCENARIO, "Allowed"),
+])
+def test_removing_the_endpoint_deny_or_the_network_fence_makes_the_named_scenario_fail(
+        private_network, catalog, default_config, breakage, scenario, got):
+    """(d) issue 16's done-when: without the endpoint policy's deny (or without any endpoint policy: AWS's
+    full-access default), or without the role's DenyOutsidePrivateNetwork, the scenario that relies on it fails."""
+    _, outcomes = _private_network_outcomes(catalog, default_config, private_network["directory"], **breakage)
+    failed = {o.case.scenario.name for o in outcomes if not o.passed}
+    assert scenario in failed
+    assert all(o.actual == got for o in outcomes if o.case.scenario.name == scenario and not o.passed)
+    if breakage == {"endpoint_denies": False}:
+        detail = next(o.detail for o in outcomes if o.case.scenario.name == scenario)
+        assert detail.endswith(f"the identity policies allow it, but no statement of {PN_ENDPOINT} does")
+
+
+def test_a_fence_on_the_routed_model_checks_is_caught(private_network, catalog, default_config):
+    """The issue's "no false denial on the routed calls": whether the model checks in the destination Regions carry
+    aws:SourceVpc is UNCONFIRMED, so a fence that also covers foundation models fails the allowed call through the
+    endpoint, in the variant where the routed checks do not see the endpoint."""
+    _, outcomes = _private_network_outcomes(catalog, default_config, private_network["directory"], fence_models=True)
+    failed = [o for o in outcomes if not o.passed]
+    assert failed and {o.case.variant.rsplit("+", 1)[-1] for o in failed} == {"routed-checks-without-endpoint"}
+    assert VIA_ENDPOINT_SCENARIO in {o.case.scenario.name for o in failed}
+    assert all(":foundation-model/" in o.detail and o.detail.endswith(f"decided by {PN_POLICY}#DenyOutsidePrivateNetwork")
+               for o in failed)
+
+
+def test_via_endpoint_in_a_region_without_an_endpoint_is_an_error(catalog, default_config, tmp_path):
+    (tmp_path / "x.yaml").write_text(
+        "scenarios: [{name: no endpoint there, application: claims-assistant, via_endpoint: true,"
+        f" profiles: [{PN_PROFILE}]}}]".replace("}]", ", expect: allow}]"))
+    stacks = _private_network_stack(catalog)
+    with pytest.raises(sc.ScenarioError) as info:
+        sc.prepare(sc.load_scenario_dir(tmp_path), default_config, catalog, lambda _c: stacks)
+    assert str(info.value) == (
+        "x.yaml: scenario 'no endpoint there': via_endpoint: no bedrock-runtime VPC endpoint in eu-west-1 in the"
+        " synthesized templates (an AWS::EC2::VPCEndpoint for com.amazonaws.eu-west-1.bedrock-runtime); configure"
+        " one for eu-west-1, or limit the scenario's source_regions to Regions that have one")
+    (tmp_path / "x.yaml").write_text(
+        "scenarios: [{name: direct elsewhere, application: claims-assistant, via_endpoint: true,"
+        f" source_regions: [{PN_REGION}], model: anthropic.claude-sonnet-4-6, regions: [eu-west-1], expect: deny}}]")
+    with pytest.raises(sc.ScenarioError, match="a direct call in eu-west-1 does not go through eu-central-1's endpoint"):
+        sc.prepare(sc.load_scenario_dir(tmp_path), default_config, catalog, lambda _c: stacks)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("scenarios: [{name: bad-ve-1, application: a, expect: allow, profiles: [p], via_endpoint: true,"
+     " actions: [GetInferenceProfile]}]", r"via_endpoint \(the bedrock-runtime endpoint\) supports the actions"),
+    ("scenarios: [{name: bad-ve-2, application: a, expect: deny, model: m, regions: [r], presented_profile: p,"
+     " via_endpoint: true}]", "not to presented_profile's single routed check"),
+    ("scenarios: [{name: bad-ve-3, application: a, expect: deny, mantle_project: default, regions: [r],"
+     " actions: [bedrock-mantle:CreateInference], via_endpoint: true}]", "not \\['bedrock-mantle:CreateInference'\\]"),
+    ("scenarios: [{name: bad-ve-4, application: a, expect: deny, profiles: [p], via_endpoint: [yes]}]",
+     r"scenarios\.0\.via_endpoint \('bad-ve-4'\)"),
+])
+def test_via_endpoint_is_strictly_validated(tmp_path, body, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(body)
+    with pytest.raises(sc.ScenarioError, match=message) as info:
+        sc.load_scenario_file(path)
+    assert str(path) in str(info.value) and len(str(info.value).splitlines()) == 1
+
+
+def test_an_endpoint_without_a_policy_has_the_full_access_default(catalog):
+    endpoints = sc.extract_vpc_endpoints(_private_network_stack(catalog, endpoint_policy=False))
+    ((endpoint,),) = endpoints.values()
+    assert endpoint.policy == sc.DEFAULT_ENDPOINT_POLICY

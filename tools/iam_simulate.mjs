@@ -5,18 +5,30 @@
 //   {"policies": {"<name>": <IAM policy document>, ...},
 //    "serviceControlPolicies": {"<name>": <SCP document>, ...},       (optional)
 //    "requests": [{"principal": "<arn>", "action": "<svc:Action>", "resource": "<arn>",
-//                  "context": {"<key>": "<value>" | ["<value>", ...]}}, ...]}
+//                  "context": {"<key>": "<value>" | ["<value>", ...]},
+//                  "vpcEndpointPolicies": {"<name>": <VPC endpoint policy document>, ...}}, ...]}
+//                                                                     (optional, per request)
 // and writes one JSON document on stdout:
 //   {"results": [{"decision": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied",
-//                 "deciding": ["<policyName>#<Sid, or 1-based statement index>", ...]}, ...]}
-// with one result per request, in order. "deciding" names the matching identity-policy Allow
-// statements of an Allowed request and the matching Deny statements (identity policies and SCPs) of
-// an ExplicitlyDenied one; it is empty for an implicit deny. "policies" are identity policies attached
-// to the principal. "serviceControlPolicies", when given, are evaluated as a deny-list organization
-// would have them (rollout-facts C4): attached at the root next to AWS's FullAWSAccess, with
-// FullAWSAccess also on the account, so a request passes the SCP layer unless one of them denies it.
-// Without them there is no SCP layer. There are no RCPs beyond iam-simulate's default, no permission
-// boundaries and no resource policies.
+//                 "deciding": ["<policyName>#<Sid, or 1-based statement index>", ...],
+//                 "implicitlyDeniedBy": ["identity" | "vpce", ...]}, ...]}
+// with one result per request, in order. "deciding" names the matching Allow statements of an Allowed
+// request (identity policies and VPC endpoint policies; never the SCP layer's) and the matching Deny
+// statements (identity policies, SCPs and VPC endpoint policies) of an ExplicitlyDenied one; it is empty
+// for an implicit deny. "implicitlyDeniedBy" names, for an ImplicitlyDenied request only, the layers
+// in which no statement allows it ("identity": the identity policies; "vpce": the VPC endpoint
+// policies); it is empty otherwise.
+// "policies" are identity policies attached to the principal. "serviceControlPolicies", when given,
+// are evaluated as a deny-list organization would have them (rollout-facts C4): attached at the root
+// next to AWS's FullAWSAccess, with FullAWSAccess also on the account, so a request passes the SCP
+// layer unless one of them denies it. Without them there is no SCP layer. A request's
+// "vpcEndpointPolicies", when given and not empty, are the policies of the VPC endpoint the request
+// goes through (iam-simulate's vpcEndpointPolicies layer): the request must also be allowed by them,
+// and any of their Deny statements that matches denies it; without them the request goes through no
+// endpoint. Their names must differ from the identity policies', the SCPs' and FullAWSAccess. Endpoint
+// policies need a Principal in every statement (as AWS requires); it is not compared with the request's
+// principal (iam-simulate matches any principal in this layer). There are no RCPs beyond iam-simulate's
+// default, no permission boundaries and no resource policies.
 //
 // Any problem (malformed input, a policy or request the simulator rejects, a context key that
 // does not apply to the request) is reported on stderr with exit code 2 and no stdout: a test
@@ -46,7 +58,10 @@ class InputError extends Error {}
 // a `*` Region matches the empty Region (whether IAM itself does the last is UNCONFIRMED). So for
 // these requests a twin with a placeholder Region goes through runSimulation for validation only
 // (same action, resource type, policies and context keys; its decision is discarded), and the real
-// ARN is evaluated with runUnsafeSimulation, which skips the resource-type lookup.
+// ARN is evaluated with runUnsafeSimulation, which skips the resource-type lookup. runUnsafeSimulation
+// leaves the VPC endpoint layer out (it passes no vpcEndpointPolicies to the engine), so that layer is
+// evaluated on its own and combined the way iam-simulate's DefaultServiceAuthorizer combines it:
+// regionlessWithEndpoint, below.
 // `aws:RequestedRegion` = "unspecified" needs no special handling: iam-simulate accepts any string
 // value for the key and compares it like any other.
 const REGIONLESS_FOUNDATION_MODEL = /^arn:([^:]+):bedrock:::foundation-model\/(.+)$/;
@@ -93,6 +108,7 @@ function parseInput(text) {
   if (clash !== undefined) {
     throw new InputError(`SCP name ${JSON.stringify(clash)} is also an identity policy or FullAWSAccess; names must be unique`);
   }
+  const taken = (name) => name in doc.policies || name in doc.serviceControlPolicies || name === FULL_AWS_ACCESS.name;
   doc.requests.forEach((request, index) => {
     const where = `request ${index}`;
     if (!isPlainObject(request)) {
@@ -105,6 +121,20 @@ function parseInput(text) {
     }
     if (!isPlainObject(request.context ?? {})) {
       throw new InputError(`${where}: "context" must be an object`);
+    }
+    if (!isPlainObject(request.vpcEndpointPolicies ?? {})) {
+      throw new InputError(`${where}: "vpcEndpointPolicies" must be {name: policy, ...}`);
+    }
+    for (const [name, policy] of Object.entries(request.vpcEndpointPolicies ?? {})) {
+      if (!isPlainObject(policy)) {
+        throw new InputError(`${where}: VPC endpoint policy ${JSON.stringify(name)} is not a JSON object`);
+      }
+      if (taken(name)) {
+        throw new InputError(
+          `${where}: VPC endpoint policy name ${JSON.stringify(name)} is also an identity policy, an SCP or` +
+            ' FullAWSAccess; names must be unique',
+        );
+      }
     }
   });
   return doc;
@@ -187,30 +217,38 @@ async function validatedSimulation(simulation, where) {
   return response;
 }
 
-// For an Allowed request only identity-policy grants are named: the SCP layer's grant is always
-// FullAWSAccess, which says nothing about cris-guard's policies.
+// For an Allowed request the identity-policy and VPC endpoint policy grants are named (a request through
+// an endpoint needs both); the SCP layer's grant is always FullAWSAccess, which says nothing about
+// cris-guard's policies. For an ImplicitlyDenied request, the layers that allow nothing of it.
 function decidingFromAnalysis(analysis) {
   if (analysis.result === 'Allowed') {
-    return getGrantReasons(analysis)
-      .filter((grant) => grant.policyType === 'identity')
+    const deciding = getGrantReasons(analysis)
+      .filter((grant) => grant.policyType === 'identity' || grant.policyType === 'vpce')
       .map((grant) => statementLabel(grant.policyIdentifier, grant.statementId, grant.statementIndex));
+    return { deciding, implicitlyDeniedBy: [] };
   }
-  return getDenialReasons(analysis)
+  const denials = getDenialReasons(analysis);
+  const deciding = denials
     .filter((denial) => denial.denialType === 'Explicit')
     .map((denial) => statementLabel(denial.policyIdentifier, denial.statementId, denial.statementIndex));
+  const implicitlyDeniedBy = analysis.result !== 'ImplicitlyDenied' ? [] : [
+    ...new Set(denials.filter((denial) => denial.denialType === 'Implicit').map((denial) => denial.policyType)),
+  ];
+  return { deciding, implicitlyDeniedBy };
 }
 
 // runUnsafeSimulation returns only the decision, so statements are attributed by evaluating each
-// statement on its own, as the only identity policy and with no SCP layer: an identity-policy Allow
-// statement decides an Allowed request when it alone allows it, a Deny statement (of an identity
-// policy or an SCP; a Deny means the same in both) decides an ExplicitlyDenied request when it alone
-// denies it.
-function decidingByStatement(simulation, policies, scps, decision) {
+// statement on its own, as the only identity policy and with no SCP layer: an Allow statement (of an
+// identity policy or a VPC endpoint policy) decides an Allowed request when it alone allows it, a Deny
+// statement (of an identity policy, an SCP or a VPC endpoint policy; a Deny means the same in each)
+// decides an ExplicitlyDenied request when it alone denies it.
+function decidingByStatement(simulation, policies, scps, endpointPolicies, decision) {
   if (decision === 'ImplicitlyDenied') {
     return [];
   }
   const wanted = decision === 'Allowed' ? 'Allow' : 'Deny';
-  const candidates = decision === 'Allowed' ? policies : { ...policies, ...scps };
+  const candidates = decision === 'Allowed' ? { ...policies, ...endpointPolicies }
+    : { ...policies, ...scps, ...endpointPolicies };
   const deciding = [];
   for (const [name, policy] of Object.entries(candidates)) {
     [policy.Statement].flat().forEach((statement, offset) => {
@@ -219,7 +257,8 @@ function decidingByStatement(simulation, policies, scps, decision) {
       }
       const alone = { Version: policy.Version, Statement: [statement] };
       const result = runUnsafeSimulation(
-        { ...simulation, identityPolicies: [{ name, policy: alone }], serviceControlPolicies: [] },
+        { ...simulation, identityPolicies: [{ name, policy: alone }], serviceControlPolicies: [],
+          vpcEndpointPolicies: undefined },
         {},
       );
       if (result === decision) {
@@ -241,9 +280,37 @@ function scpLevels(scps, accountId) {
   ];
 }
 
+// The Region-less path's decision with the VPC endpoint layer: runUnsafeSimulation of the endpoint
+// policies on their own (as identity policies: this engine matches any principal in both layers), then
+// combined as DefaultServiceAuthorizer does: an explicit deny in either wins, then an implicit deny in
+// either, else Allowed.
+function regionlessWithEndpoint(simulation, endpointPolicies) {
+  const core = runUnsafeSimulation(simulation, {});
+  const entries = Object.entries(endpointPolicies).map(([name, policy]) => ({ name, policy }));
+  if (entries.length === 0) {
+    return { decision: core, implicitlyDeniedBy: core === 'ImplicitlyDenied' ? ['identity'] : [] };
+  }
+  const endpoint = runUnsafeSimulation(
+    { ...simulation, identityPolicies: entries, serviceControlPolicies: [], vpcEndpointPolicies: undefined },
+    {},
+  );
+  const results = [core, endpoint];
+  if (results.includes('ExplicitlyDenied')) {
+    return { decision: 'ExplicitlyDenied', implicitlyDeniedBy: [] };
+  }
+  if (results.includes('ImplicitlyDenied')) {
+    // With FullAWSAccess at every level the SCP layer never denies implicitly: the core's implicit deny is the
+    // identity policies'.
+    const layers = [...(core === 'ImplicitlyDenied' ? ['identity'] : []), ...(endpoint === 'ImplicitlyDenied' ? ['vpce'] : [])];
+    return { decision: 'ImplicitlyDenied', implicitlyDeniedBy: layers };
+  }
+  return { decision: 'Allowed', implicitlyDeniedBy: [] };
+}
+
 async function evaluate(request, index, policies, identityPolicies, scps) {
   const where = `request ${index}`;
   const accountId = principalAccount(request.principal, where);
+  const endpointPolicies = request.vpcEndpointPolicies ?? {};
   const simulation = {
     request: {
       principal: request.principal,
@@ -255,11 +322,14 @@ async function evaluate(request, index, policies, identityPolicies, scps) {
     serviceControlPolicies: scpLevels(scps, accountId),
     resourceControlPolicies: [],
   };
+  if (Object.keys(endpointPolicies).length > 0) {
+    simulation.vpcEndpointPolicies = Object.entries(endpointPolicies).map(([name, policy]) => ({ name, policy }));
+  }
 
   const regionless = REGIONLESS_FOUNDATION_MODEL.exec(request.resource);
   if (!regionless) {
     const response = await validatedSimulation(simulation, where);
-    return { decision: response.overallResult, deciding: decidingFromAnalysis(response.result.analysis) };
+    return { decision: response.overallResult, ...decidingFromAnalysis(response.result.analysis) };
   }
 
   const [, partition, modelId] = regionless;
@@ -269,8 +339,8 @@ async function evaluate(request, index, policies, identityPolicies, scps) {
     request: { ...simulation.request, resource: { ...simulation.request.resource, resource: twinResource } },
   };
   await validatedSimulation(twin, where);
-  const decision = runUnsafeSimulation(simulation, {});
-  return { decision, deciding: decidingByStatement(simulation, policies, scps, decision) };
+  const { decision, implicitlyDeniedBy } = regionlessWithEndpoint(simulation, endpointPolicies);
+  return { decision, deciding: decidingByStatement(simulation, policies, scps, endpointPolicies, decision), implicitlyDeniedBy };
 }
 
 async function main() {
@@ -281,7 +351,8 @@ async function main() {
   const cache = new Map();
   const results = [];
   for (const [index, request] of input.requests.entries()) {
-    const key = JSON.stringify([request.principal, request.action, request.resource, request.context ?? {}]);
+    const key = JSON.stringify([request.principal, request.action, request.resource, request.context ?? {},
+      request.vpcEndpointPolicies ?? {}]);
     if (!cache.has(key)) {
       cache.set(key, await evaluate(request, index, input.policies, identityPolicies, input.serviceControlPolicies));
     }

@@ -29,6 +29,8 @@ class BedrockEndpoints(Construct):
     :param application_profile_arns: application inference profile ARN (token) -> the system profile it copies.
     :param private_dns: resolve the service's default DNS name to the endpoint inside the VPC.
     :param control_plane: also an endpoint for ``bedrock`` (read-only control-plane calls).
+    :param guardrail_resources: guardrail (and guardrail-profile) ARNs the applications may apply here.
+    :param responses_api: whether an application here uses the Responses API.
 
     Attributes: ``runtime`` (the bedrock-runtime ``CfnVPCEndpoint``), ``control_plane`` (or None),
     ``security_group``, ``policy`` (the runtime endpoint's document) and ``policy_size`` (its worst case)."""
@@ -36,7 +38,8 @@ class BedrockEndpoints(Construct):
     def __init__(self, scope: Construct, id: str, *, vpc_id: str, subnet_ids: Sequence[str],
                  allowed_security_group_ids: Sequence[str] = (), allowed_cidrs: Sequence[str] = (),
                  profiles: Sequence[ApprovedProfile], application_profile_arns: Mapping[str, str] | None = None,
-                 private_dns: bool = True, control_plane: bool = False) -> None:
+                 private_dns: bool = True, control_plane: bool = False, guardrail_resources: Sequence[str] = (),
+                 responses_api: bool = False) -> None:
         super().__init__(scope, id)
         if not subnet_ids:
             raise ValueError("subnet_ids: give at least one subnet of the VPC for the endpoint")
@@ -61,7 +64,8 @@ class BedrockEndpoints(Construct):
         )
         # Placeholders for token ARNs, counted at their worst-case length by the size check.
         placeholders = {f"${{ApplicationProfileArn:{pid}}}": pid for pid in (application_profile_arns or {}).values()}
-        planned = network.endpoint_policy(region, profiles, placeholders)
+        planned = network.endpoint_policy(region, profiles, placeholders, guardrail_resources=guardrail_resources,
+                                          responses_api=responses_api)
         self.policy_size = network.endpoint_policy_size(region, planned, placeholders)
         tokens = {f"${{ApplicationProfileArn:{pid}}}": arn for arn, pid in (application_profile_arns or {}).items()}
         self.policy = _render(planned, tokens)

@@ -25,6 +25,13 @@ add what-if SCPs (``service_control_policies``: name -> document) that scenarios
 scenario may replace the role's policies with an identity layer that allows all of Bedrock
 (``identity: allow-all``) to show what the SCPs alone decide.
 
+The VPC endpoint layer. A scenario with ``via_endpoint: true`` makes its calls through the source Region's
+bedrock-runtime interface endpoint of the templates (``AWS::EC2::VPCEndpoint``): the requests carry
+``aws:SourceVpc`` (the endpoint's VPC) and ``aws:SourceVpce`` (:data:`SOURCE_VPCE_PLACEHOLDER`) and the
+endpoint's policy is evaluated as the VPC endpoint layer, under both answers to whether the routed checks
+see the endpoint (:data:`ENDPOINT_VARIANTS`; why: :mod:`.expand`). Reports name its statements
+``vpce/<endpoint>#<Sid>``.
+
 Run ``cris-guard scenarios [--config FILE] [--scenarios DIR]``; exit code 1 when any fails.
 
 The modules, in the order a run goes through them: :mod:`.model` (the scenario file format and its
@@ -39,22 +46,33 @@ from __future__ import annotations
 from cris_guard.scenarios.command import command, main
 from cris_guard.scenarios.expand import (
     APPLICATION_PROFILE_VARIANTS,
+    ENDPOINT_VARIANTS,
+    SOURCE_VPC_KEY,
+    SOURCE_VPCE_KEY,
     UNSUPPORTED_WITH_ENFORCEMENT,
     ApplicationProfileVariant,
     Case,
+    EndpointVariant,
     _application_profile_call,
     expand,
+    is_routed_check,
+    through_endpoint,
     variants_for,
 )
 from cris_guard.scenarios.extract import (
+    DEFAULT_ENDPOINT_POLICY,
     POLICY_NAME_METADATA_KEY,
     SCP_LABEL_PREFIX,
+    SOURCE_VPCE_PLACEHOLDER,
+    VPCE_LABEL_PREFIX,
     ApplicationAccess,
     Inventory,
     StackTemplate,
     UnresolvableError,
+    VpcEndpoint,
     extract_access,
     extract_service_control_policies,
+    extract_vpc_endpoints,
     holds_scp,
     stacks_from_assembly,
     stacks_from_directory,
@@ -90,6 +108,7 @@ from cris_guard.scenarios.model import (
     JOB_ACTION_NAMES,
     MANTLE_ACTION_NAMES,
     REPO_ROOT,
+    RUNTIME_ENDPOINT_ACTION_NAMES,
     STORED_RESPONSE_ACTION_NAMES,
     ActionName,
     ConfigOverrides,

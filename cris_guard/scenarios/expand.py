@@ -3,11 +3,13 @@
 :func:`expand` turns each scenario of a loaded file into :class:`Case` objects, one per (application,
 source Region, action, target[, variant]), each holding the requests :mod:`cris_guard.cris_checks`
 says Bedrock authorizes for that call. Calls through an application profile are expanded once per
-answer to the UNCONFIRMED questions about them (:data:`APPLICATION_PROFILE_VARIANTS`).
+answer to the UNCONFIRMED questions about them (:data:`APPLICATION_PROFILE_VARIANTS`), and calls through
+a VPC endpoint (``via_endpoint``) once per answer to those about the routed checks (:data:`ENDPOINT_VARIANTS`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,7 +20,7 @@ from cris_guard.catalog import Catalog
 from cris_guard.config import Config
 from cris_guard.iam_policy import guardrail_arn_parts
 from cris_guard.policy_eval import Request
-from cris_guard.scenarios.extract import SCP_LABEL_PREFIX, Inventory
+from cris_guard.scenarios.extract import SCP_LABEL_PREFIX, SOURCE_VPCE_PLACEHOLDER, Inventory, VpcEndpoint
 from cris_guard.scenarios.model import (
     ACTIONS,
     DEFAULT_ACCOUNT,
@@ -71,6 +73,107 @@ def variants_for(require_application_profiles: bool) -> tuple[ApplicationProfile
     return tuple(v for v in APPLICATION_PROFILE_VARIANTS if v.name not in UNSUPPORTED_WITH_ENFORCEMENT)
 
 
+# --- Calls through a VPC endpoint (via_endpoint) -------------------------------------------------------
+#
+# A call with `via_endpoint: true` is made through the source Region's bedrock-runtime interface endpoint
+# (extract.extract_vpc_endpoints). The endpoint receives the request, so the checks of the source Region that
+# are not routed -- the first check (the resource the caller named: profile, application profile, guardrail,
+# or a model called directly), the UNCONFIRMED system-profile check of an application-profile call, the
+# guardrail, the Responses API project -- carry aws:SourceVpc (the endpoint's VpcId) and aws:SourceVpce
+# (SOURCE_VPCE_PLACEHOLDER), and are evaluated with the endpoint's policy as the VPC endpoint layer.
+#
+# The routed checks -- the foundation model in each destination Region, global CRIS's Region-less model ARN,
+# a guardrail profile in each destination Region -- are authorizations Bedrock makes on the caller's behalf
+# after it has accepted the request, and two things about them are UNCONFIRMED (no AWS documentation found):
+# whether AWS evaluates the source Region's endpoint policy for them, and whether their request context still
+# carries aws:SourceVpc/aws:SourceVpce.
+#
+# Evaluating the endpoint policy there too is the stricter choice for `allow`: an endpoint policy can only
+# take permissions away (a request must be allowed by it *and* by the identity policies), so a call allowed
+# with the endpoint layer on every check is also allowed with it on fewer. But that alone proves an `allow`
+# only if nothing that can match a routed check reads the network keys, because for the keys no answer is
+# stricter in general: without aws:SourceVpc a StringNotEquals deny (a network fence) matches and a
+# StringEquals allow fails; with it, a StringEquals deny can match. And for `deny` the endpoint layer on the
+# routed checks is the laxer choice: a call can be denied only because the endpoint policy refuses a routed
+# check that, in AWS, it may never see.
+#
+# So a call through an endpoint is evaluated under both coherent answers (ENDPOINT_VARIANTS, like the
+# application-profile variants): the routed checks with the endpoint layer and the network keys, and the
+# routed checks with neither; every expectation must hold under both. Then:
+# - an `allow` that holds, holds in AWS whichever the answers are (also mixed: the layer without the keys,
+#   or the keys without the layer), provided the endpoint policy itself does not read aws:SourceVpc or
+#   aws:SourceVpce (cris-guard's does not);
+# - `explicit-deny` judges the first check, which the endpoint always sees: the same under every answer;
+# - a `deny` that holds, holds under both coherent answers; under a mixed one only if the check it fails at
+#   is one the endpoint always sees (the report names that check).
+# A call without routed checks (a direct model call, ApplyGuardrail without a guardrail profile) has one case.
+
+
+@dataclass(frozen=True)
+class EndpointVariant:
+    """One answer to the open questions about the routed checks of a call through a VPC endpoint: whether they
+    are evaluated with the source Region's endpoint policy and carry ``aws:SourceVpc``/``aws:SourceVpce``."""
+
+    name: str
+    routed_checks_through_endpoint: bool
+
+
+ENDPOINT_VARIANTS: tuple[EndpointVariant, ...] = (
+    EndpointVariant("routed-checks-via-endpoint", True),
+    EndpointVariant("routed-checks-without-endpoint", False),
+)
+SOURCE_VPC_KEY = "aws:SourceVpc"
+SOURCE_VPCE_KEY = "aws:SourceVpce"
+
+
+def is_routed_check(request: Request) -> bool:
+    """A check Bedrock makes in a destination Region (or Region-less) for a routed call: on a foundation model
+    or a guardrail profile. (A model the caller calls directly is its call's first check, never routed.)"""
+    return ":foundation-model/" in request.resource or ":guardrail-profile/" in request.resource
+
+
+def through_endpoint(request: Request, endpoint: VpcEndpoint) -> Request:
+    """``request`` as the endpoint forwards it: with the network keys and the endpoint policy as a layer."""
+    context = {**request.context, SOURCE_VPC_KEY: endpoint.vpc_id, SOURCE_VPCE_KEY: SOURCE_VPCE_PLACEHOLDER}
+    return dataclasses.replace(request, context=context,
+                               vpc_endpoint_policies={**request.vpc_endpoint_policies, endpoint.name: endpoint.policy})
+
+
+def _through_endpoint(case: Case, endpoint: VpcEndpoint) -> list[Case]:
+    """The cases of one call made through ``endpoint``: one per :data:`ENDPOINT_VARIANTS` when it has routed
+    checks, else one."""
+    if case.problem is not None:
+        return [dataclasses.replace(case, endpoint=endpoint.name)]
+    routed = [index > 0 and is_routed_check(r) for index, r in enumerate(case.checks)]
+    variants: Sequence[EndpointVariant | None] = ENDPOINT_VARIANTS if any(routed) else (None,)
+    cases = []
+    for variant in variants:
+        checks = tuple(
+            r if is_routed and variant is not None and not variant.routed_checks_through_endpoint
+            else through_endpoint(r, endpoint)
+            for r, is_routed in zip(case.checks, routed, strict=True)
+        )
+        name = case.variant if variant is None else "+".join(n for n in (case.variant, variant.name) if n)
+        cases.append(dataclasses.replace(case, checks=checks, variant=name, endpoint=endpoint.name))
+    return cases
+
+
+def _endpoint_in(region: str, vpc_endpoints: Mapping[str, Sequence[VpcEndpoint]], where: str) -> VpcEndpoint:
+    found = list(vpc_endpoints.get(region, ()))
+    if not found:
+        raise ScenarioError(
+            f"{where}: via_endpoint: no bedrock-runtime VPC endpoint in {region} in the synthesized templates"
+            f" (an AWS::EC2::VPCEndpoint for com.amazonaws.{region}.bedrock-runtime); configure one for {region},"
+            " or limit the scenario's source_regions to Regions that have one"
+        )
+    if len(found) > 1:
+        raise ScenarioError(
+            f"{where}: via_endpoint: {len(found)} bedrock-runtime VPC endpoints in {region}"
+            f" ({', '.join(e.name for e in found)}); the scenario runner supports one per Region"
+        )
+    return found[0]
+
+
 # --- Scenarios -> calls -> checks --------------------------------------------------------------------
 
 
@@ -89,10 +192,14 @@ class Case:
     problem: str | None = None  # set when the case cannot be built (e.g. a missing application profile)
     # Every SCP in effect for the call (name -> document): the templates' and the scenario's what-ifs.
     service_control_policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The VPC endpoint the call goes through (its policy's name, vpce/...), for via_endpoint scenarios.
+    endpoint: str | None = None
 
     def describe(self) -> str:
         variant = f" [{self.variant}]" if self.variant else ""
-        return f"{self.application} in {self.region}: {self.action} {self.target}{variant}"
+        caller = f" as {self.scenario.principal}" if self.scenario.principal else ""
+        through = f" through {self.endpoint}" if self.endpoint else ""
+        return f"{self.application} in {self.region}{caller}{through}: {self.action} {self.target}{variant}"
 
 
 def _principal(config: Config, application: str, region: str, account: str) -> str:
@@ -109,13 +216,15 @@ def expand(
     partition: str = EVALUATION_PARTITION,
     service_control_policies: Mapping[str, Mapping[str, Any]] | None = None,
     stage: str | None = None,
+    vpc_endpoints: Mapping[str, Sequence[VpcEndpoint]] | None = None,
 ) -> list[Case]:
     """Every call each scenario of ``loaded`` describes, with the checks Bedrock would make for it.
 
     ``service_control_policies`` are the templates' SCPs (:func:`extract_service_control_policies`);
     each case also gets the what-if SCPs its scenario names. ``stage`` is the account (Stage) name when
     ``config`` is one account of a multi-account configuration; scenarios limited to other accounts
-    are skipped."""
+    are skipped. ``vpc_endpoints`` are the templates' bedrock-runtime endpoints by Region
+    (:func:`extract_vpc_endpoints`), which ``via_endpoint`` scenarios go through."""
     apps = {a.name: a for a in config.applications}
     cases: list[Case] = []
     for s in loaded.content.scenarios:
@@ -135,12 +244,14 @@ def expand(
         for region in regions:
             if region not in config.source_regions:
                 raise ScenarioError(f"{where}: {region!r} is not a source Region of the configuration")
+        endpoints = {region: _endpoint_in(region, vpc_endpoints or {}, where) for region in regions if s.via_endpoint}
         for application in s.applications(config):
             for region in regions:
                 for action_name in s.actions:
                     call = _Call(loaded.label, s, application, region, action_name,
                                  s.principal or _principal(config, application, region, account), account,
-                                 partition, where, scps)
+                                 partition, where, scps, endpoints.get(region))
+                    before = len(cases)
                     if s.bearer_token:
                         cases.append(call.case("a Bedrock API key call", cris_checks.bearer_token_checks(
                             action=call.action, region=region, principal=call.principal)))
@@ -160,6 +271,8 @@ def expand(
                         cases.extend(_mantle_cases(call))
                     else:
                         cases.extend(_model_cases(call))
+                    if call.endpoint is not None:
+                        cases[before:] = [v for c in cases[before:] for v in _through_endpoint(c, call.endpoint)]
     return cases
 
 
@@ -175,6 +288,7 @@ class _Call:
     partition: str
     where: str
     service_control_policies: Mapping[str, Mapping[str, Any]]
+    endpoint: VpcEndpoint | None = None
 
     @property
     def action(self) -> str:
@@ -258,6 +372,11 @@ def _model_cases(call: _Call) -> list[Case]:
     for model_region in s.regions or ():
         regionless = model_region == cris_checks.UNSPECIFIED_REGION
         shown = "the Region-less model ARN" if regionless else model_region
+        if call.endpoint is not None and model_region != call.region:
+            raise ScenarioError(
+                f"{call.where}: via_endpoint: a direct call in {model_region} does not go through {call.region}'s"
+                f" endpoint (endpoints are regional); give regions: [{call.region}]"
+            )
         if s.presented_profile is None:
             checks = cris_checks.direct_model_call_checks(
                 action=call.action, partition=call.partition, region=model_region, model_id=s.model,

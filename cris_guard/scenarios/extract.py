@@ -4,7 +4,9 @@ Stacks come from a ``cdk.out`` directory (:mod:`cris_guard.assembly`) or an in-m
 :class:`StackTemplate` objects. :func:`extract_access` finds every role tagged ``cris-guard:application``
 with the identity policies attached to it (template values resolved offline by :class:`_Resolver`) and
 the application profiles it owns; :func:`extract_service_control_policies` finds the SCPs, and
-:func:`without_unbound_scps` drops them for an account the configured guardrail does not bind.
+:func:`without_unbound_scps` drops them for an account the configured guardrail does not bind;
+:func:`extract_vpc_endpoints` finds the bedrock-runtime interface endpoints and their endpoint policies,
+which scenarios with ``via_endpoint: true`` go through.
 """
 
 from __future__ import annotations
@@ -26,6 +28,21 @@ from cris_guard.scenarios.model import DEFAULT_ACCOUNT, EVALUATION_PARTITION, Sc
 # Set by EuInvokeAccess on each managed policy (eu_invoke_access.POLICY_NAME_METADATA_KEY; repeated here
 # so that reading templates needs no CDK import).
 POLICY_NAME_METADATA_KEY = "cris-guard:policy-name"
+# The ID every bedrock-runtime endpoint of the templates stands for in scenarios: the request context's
+# aws:SourceVpce, and the endpoint's Ref / Fn::GetAtt Id in any policy that names it. A real endpoint ID is
+# only known after deployment; this one has the shape AWS gives them (vpce- and 17 hex digits) and belongs
+# to nobody.
+SOURCE_VPCE_PLACEHOLDER = "vpce-0123456789abcdef0"
+# How endpoint policies are named in reports ("vpce/<endpoint>#<Sid>"), apart from identity policies and SCPs.
+VPCE_LABEL_PREFIX = "vpce/"
+RUNTIME_SERVICE = "bedrock-runtime"
+# What AWS attaches to an endpoint created without a policy (AWS PrivateLink guide, "Control access to VPC
+# endpoints using endpoint policies": "If you don't attach an endpoint policy, we attach the default endpoint
+# policy", which "grants full access to the endpoint"; its document, with the Version IAM evaluation needs).
+DEFAULT_ENDPOINT_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
 
 
 # --- Templates -> effective policies ----------------------------------------------------------------
@@ -175,6 +192,38 @@ class _Resolver:
         return self.resolve({"Ref": name})
 
 
+def _stack_resolver(
+    stack: StackTemplate, account: str, partition: str
+) -> tuple[_Resolver, dict[str, dict[str, tuple[str, str]]]]:
+    """A resolver for ``stack`` that knows its application profiles' synthetic IDs and ARNs and its
+    bedrock-runtime endpoints' placeholder ID, and each application's profiles (owner -> system profile ID ->
+    (profile ID, ARN))."""
+    resources: Mapping[str, Mapping[str, Any]] = stack.template.get("Resources", {})
+    resolver = _Resolver(stack, account, partition)
+    profiles_by_app: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != "AWS::Bedrock::ApplicationInferenceProfile":
+            continue
+        profile_id = _fake_profile_id(stack.name, logical_id)
+        arn = cris_checks.application_inference_profile_arn(
+            partition=partition, region=stack.region, account=account, profile_id=profile_id
+        )
+        resolver.refs[logical_id] = arn
+        resolver.getatts[(logical_id, "InferenceProfileArn")] = arn
+        resolver.getatts[(logical_id, "InferenceProfileIdentifier")] = arn
+        resolver.getatts[(logical_id, "InferenceProfileId")] = profile_id
+        owner = template_tags(resource).get(APPLICATION_TAG_KEY)
+        copy_from = resolver.resolve(resource["Properties"].get("ModelSource", {}).get("CopyFrom", ""))
+        marker = f":{stack.region}:{account}:inference-profile/"
+        if owner and isinstance(copy_from, str) and marker in copy_from:
+            profiles_by_app[owner][copy_from.split(marker, 1)[1]] = (profile_id, arn)
+    for logical_id, resource in resources.items():
+        if _is_runtime_endpoint(resolver, resource):
+            resolver.refs[logical_id] = SOURCE_VPCE_PLACEHOLDER
+            resolver.getatts[(logical_id, "Id")] = SOURCE_VPCE_PLACEHOLDER
+    return resolver, profiles_by_app
+
+
 def extract_access(
     stacks: Iterable[StackTemplate], *, account: str = DEFAULT_ACCOUNT, partition: str = EVALUATION_PARTITION
 ) -> Inventory:
@@ -182,24 +231,7 @@ def extract_access(
     inventory: Inventory = {}
     for stack in stacks:
         resources: Mapping[str, Mapping[str, Any]] = stack.template.get("Resources", {})
-        resolver = _Resolver(stack, account, partition)
-        profiles_by_app: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
-        for logical_id, resource in resources.items():
-            if resource.get("Type") != "AWS::Bedrock::ApplicationInferenceProfile":
-                continue
-            profile_id = _fake_profile_id(stack.name, logical_id)
-            arn = cris_checks.application_inference_profile_arn(
-                partition=partition, region=stack.region, account=account, profile_id=profile_id
-            )
-            resolver.refs[logical_id] = arn
-            resolver.getatts[(logical_id, "InferenceProfileArn")] = arn
-            resolver.getatts[(logical_id, "InferenceProfileIdentifier")] = arn
-            resolver.getatts[(logical_id, "InferenceProfileId")] = profile_id
-            owner = template_tags(resource).get(APPLICATION_TAG_KEY)
-            copy_from = resolver.resolve(resource["Properties"].get("ModelSource", {}).get("CopyFrom", ""))
-            marker = f":{stack.region}:{account}:inference-profile/"
-            if owner and isinstance(copy_from, str) and marker in copy_from:
-                profiles_by_app[owner][copy_from.split(marker, 1)[1]] = (profile_id, arn)
+        resolver, profiles_by_app = _stack_resolver(stack, account, partition)
         for logical_id, resource in resources.items():
             if resource.get("Type") != "AWS::IAM::Role":
                 continue
@@ -225,6 +257,66 @@ def extract_access(
 
 # How SCPs are named in reports ("scp/<name>#<Sid>"), apart from identity policies.
 SCP_LABEL_PREFIX = "scp/"
+
+
+# --- VPC endpoints -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VpcEndpoint:
+    """A bedrock-runtime interface endpoint of the templates, with its endpoint policy resolved.
+
+    ``name`` is how reports name its policy (``vpce/<construct path or logical ID>``); ``vpc_id`` is the
+    request context's ``aws:SourceVpc`` for calls through it, and :data:`SOURCE_VPCE_PLACEHOLDER` its
+    ``aws:SourceVpce``."""
+
+    name: str
+    region: str
+    stack: str
+    logical_id: str
+    vpc_id: str
+    policy: Mapping[str, Any]
+
+
+def _is_runtime_endpoint(resolver: _Resolver, resource: Mapping[str, Any]) -> bool:
+    """Whether ``resource`` is an ``AWS::EC2::VPCEndpoint`` for bedrock-runtime in its stack's Region."""
+    if resource.get("Type") != "AWS::EC2::VPCEndpoint":
+        return False
+    try:
+        service = resolver.resolve((resource.get("Properties") or {}).get("ServiceName"))
+    except UnresolvableError:
+        return False
+    return service == f"com.amazonaws.{resolver.stack.region}.{RUNTIME_SERVICE}"
+
+
+def extract_vpc_endpoints(
+    stacks: Iterable[StackTemplate], *, account: str = DEFAULT_ACCOUNT, partition: str = EVALUATION_PARTITION
+) -> dict[str, list[VpcEndpoint]]:
+    """Every bedrock-runtime interface endpoint (``AWS::EC2::VPCEndpoint`` whose ``ServiceName`` is
+    ``com.amazonaws.<the stack's Region>.bedrock-runtime``), by Region, with its ``PolicyDocument`` resolved
+    as the role policies are (``Fn::Sub`` of pseudo parameters, ``Fn::GetAtt`` of the stack's application
+    profiles). An endpoint without a policy has AWS's default one, full access
+    (:data:`DEFAULT_ENDPOINT_POLICY`). Endpoints of other services are ignored."""
+    found: dict[str, list[VpcEndpoint]] = defaultdict(list)
+    for stack in stacks:
+        resolver, _ = _stack_resolver(stack, account, partition)
+        for logical_id, resource in (stack.template.get("Resources") or {}).items():
+            if not _is_runtime_endpoint(resolver, resource):
+                continue
+            where = f"{stack.name}/{logical_id}"
+            props = resource.get("Properties") or {}
+            if props.get("VpcEndpointType") != "Interface":
+                raise ScenarioError(f"{where}: a bedrock-runtime endpoint must be VpcEndpointType Interface"
+                                    f" (got {props.get('VpcEndpointType')!r}; CloudFormation's default is Gateway)")
+            vpc_id = resolver.resolve(props.get("VpcId"))
+            if not isinstance(vpc_id, str) or not vpc_id.startswith("vpc-"):
+                raise ScenarioError(f"{where}: VpcId {vpc_id!r} is not a VPC ID; scenarios need it as aws:SourceVpc")
+            policy = resolver.resolve(props["PolicyDocument"]) if "PolicyDocument" in props else DEFAULT_ENDPOINT_POLICY
+            if isinstance(policy, str):  # PolicyDocument may also be given as a JSON string
+                policy = json.loads(policy)
+            name = f"{VPCE_LABEL_PREFIX}{_policy_name(stack.name, logical_id, resource)}"
+            found[stack.region].append(VpcEndpoint(name, stack.region, stack.name, logical_id, vpc_id, policy))
+    return dict(found)
 
 
 def extract_service_control_policies(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import dataclasses
 import json
 import os
 import tempfile
@@ -27,8 +28,10 @@ from cris_guard.scenarios.expand import Case, expand
 from cris_guard.scenarios.extract import (
     Inventory,
     StackTemplate,
+    VpcEndpoint,
     extract_access,
     extract_service_control_policies,
+    extract_vpc_endpoints,
     stacks_from_assembly,
     without_unbound_scps,
 )
@@ -56,9 +59,9 @@ BROAD_GRANT = {
 
 
 def with_broad_grant(request: Request) -> Request:
-    """The same request, made by a principal that a broad grant elsewhere also covers."""
-    return Request(request.principal, request.action, request.resource,
-                   {**request.context, BROAD_GRANT_TAG: BROAD_GRANT_TAG_VALUE})
+    """The same request (through the same VPC endpoint, if any), made by a principal that a broad grant
+    elsewhere also covers."""
+    return dataclasses.replace(request, context={**request.context, BROAD_GRANT_TAG: BROAD_GRANT_TAG_VALUE})
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,13 @@ def _fmt_request(request: Request) -> str:
 def _fmt_deciding(decision: Decision) -> str:
     if decision.deciding:
         return "decided by " + ", ".join(decision.deciding)
+    layers = decision.implicitly_denied_by
+    if "vpce" in layers:
+        # The endpoint policy's names are the request's vpc_endpoint_policies (vpce/...).
+        endpoint = ", ".join(decision.request.vpc_endpoint_policies) or "the VPC endpoint policy"
+        if "identity" in layers:
+            return f"no statement allows it: neither the identity policies nor {endpoint}"
+        return f"the identity policies allow it, but no statement of {endpoint} does"
     return "no statement allows it"
 
 
@@ -230,6 +240,7 @@ class Prepared:
     inventory: Inventory
     cases: list[Case]
     service_control_policies: dict[str, dict] = field(default_factory=dict)
+    vpc_endpoints: dict[str, list[VpcEndpoint]] = field(default_factory=dict)  # bedrock-runtime endpoints by Region
 
 
 def prepare(
@@ -253,10 +264,12 @@ def prepare(
             # per_account has filtered for each account already).
             stacks = without_unbound_scps(file_config, file_config.account, build(file_config))
             prepared[key] = Prepared(file_config, extract_access(stacks, account=acct), [],
-                                     extract_service_control_policies(stacks, account=acct))
+                                     extract_service_control_policies(stacks, account=acct),
+                                     extract_vpc_endpoints(stacks, account=acct))
         entry = prepared[key]
         entry.cases.extend(expand(loaded, file_config, catalog, entry.inventory, account=acct,
-                                  service_control_policies=entry.service_control_policies, stage=stage))
+                                  service_control_policies=entry.service_control_policies, stage=stage,
+                                  vpc_endpoints=entry.vpc_endpoints))
     return list(prepared.values())
 
 

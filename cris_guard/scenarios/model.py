@@ -67,6 +67,9 @@ INVOKE_ACTION_NAMES = frozenset({"InvokeModel", "InvokeModelWithResponseStream"}
 GUARDRAIL_ACTION_NAMES = frozenset({"ApplyGuardrail"})
 STORED_RESPONSE_ACTION_NAMES = frozenset({"GetInvoke", "CancelInvoke", "DeleteInvoke"})
 BEARER_TOKEN_ACTION_NAMES = frozenset({"CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"})
+# The actions a bedrock-runtime endpoint serves that scenarios can name (via_endpoint): GetInferenceProfile
+# and the job actions are control-plane (`bedrock` endpoint) calls, mantle has its own endpoint.
+RUNTIME_ENDPOINT_ACTION_NAMES = frozenset({"InvokeModel", "InvokeModelWithResponseStream", "ApplyGuardrail"})
 _PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:(iam|sts)::[0-9]{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
 Expectation = Literal["allow", "deny", "explicit-deny"]
 
@@ -142,6 +145,11 @@ class Scenario(_Model):
     # With a multi-account configuration (`accounts:`): the account names (Stages) this scenario runs
     # in. Default: every account. Not allowed for a single-account configuration.
     accounts: list[str] | None = None
+    # The calls go through the source Region's bedrock-runtime interface endpoint of the templates: the
+    # request carries aws:SourceVpc (the endpoint's VPC) and aws:SourceVpce (extract.SOURCE_VPCE_PLACEHOLDER),
+    # and the endpoint's policy is a layer of the evaluation (expand._through_endpoint says for which checks).
+    # false: the call comes from outside any VPC endpoint (neither key, no endpoint layer).
+    via_endpoint: bool = False
 
     @field_validator("source_regions", "profiles", "application_profiles", "regions", "destinations", "actions",
                      "service_control_policies", "accounts", mode="before")
@@ -200,6 +208,15 @@ class Scenario(_Model):
                 raise ValueError(f"{sorted(actions & allowed)} apply only to {kind} targets")
         if self.guardrail_profile is not None and self.guardrail is None:
             raise ValueError("guardrail_profile needs guardrail")
+        if self.via_endpoint:
+            if not actions <= RUNTIME_ENDPOINT_ACTION_NAMES:
+                raise ValueError(
+                    f"via_endpoint (the bedrock-runtime endpoint) supports the actions {sorted(RUNTIME_ENDPOINT_ACTION_NAMES)},"
+                    f" not {sorted(actions - RUNTIME_ENDPOINT_ACTION_NAMES)}"
+                )
+            if self.presented_profile is not None:
+                raise ValueError("via_endpoint applies to the call the caller makes (profiles, application_profiles,"
+                                 " guardrail or a direct model call), not to presented_profile's single routed check")
         if target in special:
             return self
         if self.guardrail is not None and (target != "profiles" or not actions <= INVOKE_ACTION_NAMES):

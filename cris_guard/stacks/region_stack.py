@@ -145,6 +145,8 @@ class RegionGovernanceStack(cdk.Stack):
             allowed_security_group_ids=settings.allowed_security_group_ids, allowed_cidrs=settings.allowed_cidrs,
             profiles=profiles, application_profile_arns=application_profile_arns, private_dns=settings.private_dns,
             control_plane=settings.control_plane_endpoint,
+            guardrail_resources=[r for access in accesses.values() for g in access.guardrails for r in g.resources()],
+            responses_api=any(access.responses_api for access in accesses.values()),
         )
         return self.bedrock_endpoints
 
