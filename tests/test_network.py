@@ -144,7 +144,8 @@ def test_the_review_report_lists_each_endpoint_and_fails_when_its_deny_is_gone(e
     section = network_section(stacks, config)
     assert [c.passed for c in section.checks] == [True] * 4
     text = section.render()
-    assert "`eu.amazon.nova-2-lite-v1:0`, `eu.anthropic.claude-sonnet-4-6`, `eu.cohere.embed-v4:0` and 3 application" in text
+    assert ("`eu.amazon.nova-2-lite-v1:0`, `eu.anthropic.claude-sonnet-4-6`, `eu.cohere.embed-v4:0`; 3 application"
+            " profile(s); 7 guardrail and guardrail-profile ARN(s)") in text
     assert "Network-bound applications (`require_private_network`;" in text and "): claims-assistant." in text
 
     def without_deny(stack):

@@ -49,7 +49,10 @@ def network_section(stacks: Sequence[AssemblyStack], config: Config) -> Section 
                 (size <= network.ENDPOINT_POLICY_MAX_CHARS,
                  f"{size:,} of {network.ENDPOINT_POLICY_MAX_CHARS:,} characters"),
             ]
-            through = ", ".join(_code(p) for p in profiles) + (f" and {apps} application profile(s)" if apps else "")
+            guards = len(_list(statements.get(network.SID_ALLOW_GUARDRAILS, {}).get("Resource")))
+            extras = [f"{apps} application profile(s)" if apps else "", f"{guards} guardrail and guardrail-profile ARN(s)" if guards else "",
+                      "the Responses project" if network.SID_ALLOW_RESPONSES in statements else ""]
+            through = ", ".join(_code(p) for p in profiles) + "".join(f"; {e}" for e in extras if e)
         else:
             checks = [(True, "read-only control-plane calls")]
             through = "GetInferenceProfile and other reads"
