@@ -453,6 +453,13 @@ class Audit(_Model):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     # Role ARNs that may assume the read-only verifier role (exactly what `cris-guard verify` calls). None: no role.
     verifier_principals: list[RoleArn] = Field(default_factory=list)
+    # Roles whose changes to cris-guard's trail, buckets, log groups, keys and alarms are expected (the tamper
+    # alarms leave them out): the CloudFormation execution role of the CDK bootstrap in use. Patterns allowed.
+    deployer_role_arn_patterns: Annotated[
+        list[Annotated[str, AfterValidator(_check(
+            _PRINCIPAL_ARN_PATTERN, "use an IAM role ARN or pattern such as arn:*:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"))]],
+        Field(min_length=1),
+    ] = Field(default_factory=lambda: ["arn:*:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"])
 
     @field_validator("verifier_principals")
     @classmethod

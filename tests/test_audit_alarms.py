@@ -378,7 +378,7 @@ def test_evidence_tampering_alarm_notifies_the_topic_and_says_it_covers_any_call
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["TreatMissingData"] == "notBreaching"
     description = alarm["AlarmDescription"]
-    assert len(description) <= 1024 and "Any caller" in description and "deployment" in description
+    assert len(description) <= 1024 and "on any resource, by any caller" in description
     for names in EVIDENCE_TAMPERING_EVENTS.values():
         assert all(name in description for name in names)
     assert synth.construct.evidence_tampering_filters

@@ -158,6 +158,17 @@ def _alarm_rows(section: Section, stacks: Sequence[AssemblyStack], config: Confi
         where = f"{_code(hits[0][1])} in {_code(hits[0][0].name)}" if hits else absent
         section.lines.append(f"| {label} | account | {where} | {mark} |")
     section.lines.append("")
+    if expected:
+        from cris_guard.stacks.region_stack import tamper_scope
+
+        scope = tamper_scope(config)
+        section.lines += [
+            "The trail and evidence tamper alarms watch "
+            + (f"the trail {', '.join(_code(t) for t in scope.trail_names)}, " if scope.trail_names else "any trail, ")
+            + f"buckets {', '.join(_code(b) for b in scope.bucket_name_patterns)}, log groups"
+            f" {', '.join(_code(g) for g in scope.log_group_name_patterns)}, and any KMS key or alarm; they leave out"
+            f" changes by {', '.join(_code(p) for p in scope.excluded_principal_arn_patterns)}"
+            " (`audit.deployer_role_arn_patterns`). A change by anyone else alarms.", ""]
 
 
 def _residency_allow_list(filters: Sequence[Found], region: str) -> list[str]:

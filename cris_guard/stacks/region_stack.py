@@ -13,7 +13,7 @@ from constructs import Construct
 from cris_guard.catalog import Catalog
 from cris_guard.config import BEDROCK_DATA_EVENT_TYPES, Config
 from cris_guard.constructs.alert_topic import AlertTopic
-from cris_guard.constructs.audit_alarms import AuditAlarms
+from cris_guard.constructs.audit_alarms import AuditAlarms, TamperScope
 from cris_guard.constructs.audit_trail import AuditTrail
 from cris_guard.constructs.dashboard import BedrockDashboard, MonitoredModel
 from cris_guard.constructs.evidence_queries import EvidenceQueries
@@ -37,6 +37,21 @@ def trail_log_group_name(config: Config) -> str:
 def logging_handler_role_name(config: Config, region: str) -> str:
     """Fixed, so the audit alarms in the trail's home Region can trust it without a cross-Region reference."""
     return f"{config.name}-bedrock-logging-config-{region}"
+
+
+def tamper_scope(config: Config) -> TamperScope:
+    """What the tamper alarms watch: cris-guard's trail (by its fixed name, or the named organization trail), its
+    buckets and log groups (their names begin with the stacks' names, ``<name>-…``; the trail's log group and the
+    Lambda functions' groups by their name patterns) and whose changes they leave out (the deployers)."""
+    trail = config.audit.cloudtrail
+    trails = (trail_name(config),) if trail.enabled else ((trail.organization_trail.rsplit("/", 1)[-1],)
+                                                          if trail.organization_trail else ())
+    groups = [f"/cris-guard/{config.name}/*", f"/aws/lambda/{config.name}-*", f"{config.name}-*"]
+    if trail.existing_log_group_name:
+        groups.append(trail.existing_log_group_name)
+    return TamperScope(trail_names=trails, bucket_name_patterns=(f"{config.name}-*",),
+                       log_group_name_patterns=tuple(groups),
+                       excluded_principal_arn_patterns=tuple(config.audit.deployer_role_arn_patterns))
 
 
 def evidence_database_name(config: Config) -> str:
@@ -200,6 +215,7 @@ class RegionGovernanceStack(cdk.Stack):
             allowed_destinations=allowed_destinations(self.config, self.catalog),
             alert_topic=self.alerts.topic,
             trusted_logging_configuration_roles=governed_handler_roles,
+            tamper_scope=tamper_scope(self.config),
         )
         return self.audit_alarms
 
