@@ -241,23 +241,6 @@ def test_a_named_log_group_is_retained_except_when_its_first_create_rolls_back(n
         assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id
 
 
-def test_retain_except_on_create_is_refused_for_a_generated_log_group_name():
-    from aws_cdk import aws_kms as kms
-
-    from cris_guard.constructs import secure_defaults
-
-    stack = env_stack(cdk.App(), "Refused", REGION)
-    with pytest.raises(ValueError, match="only for a log group with a fixed log_group_name"):
-        secure_defaults.encrypted_log_group(
-            stack,
-            "LogGroup",
-            encryption_key=kms.Key(stack, "Key", enable_key_rotation=True),
-            retention_days=365,
-            retention_name="x",
-            retain_except_on_create=True,
-        )
-
-
 def test_async_invocations_are_logged_as_data_events(named):
     selectors = named.props(named.construct.trail)["AdvancedEventSelectors"]
     data_types = [

@@ -287,12 +287,15 @@ class InvocationLogging(Construct):
         # Where the handler saves a configuration it replaces (see the handler's docstring).
         self.previous_configuration_key: str = PREVIOUS_CONFIGURATION_KEY
         self.previous_configuration_arn: str = self.bucket.arn_for_objects(PREVIOUS_CONFIGURATION_KEY)
+        # The handler's own logs (no audit evidence): deleted when the create that made them rolls back - a
+        # refused first deploy (another tool owns the logging configuration) leaves no log group per retry.
         self.handler_log_group: logs.LogGroup = secure_defaults.encrypted_log_group(
             self,
             "HandlerLogGroup",
             encryption_key=self.key,
             retention_days=handler_log_retention_days,
             retention_name="handler_log_retention_days",
+            retain_except_on_create=True,
         )
         # A deterministic name if another environment refers to the role: AuditAlarms (in the trail's
         # home Region) trusts this role's calls to the logging API.

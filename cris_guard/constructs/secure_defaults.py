@@ -321,19 +321,15 @@ def encrypted_log_group(
     ``encryption_key`` must admit CloudWatch Logs (see :func:`allow_cloudwatch_logs`). ``retention_name``
     names the setting in error messages (for example ``"cloudwatch_retention_days"``).
 
-    ``retain_except_on_create`` (only with a fixed ``log_group_name``): CloudFormation deletes the log
-    group when the stack operation that *created* it rolls back, and retains it otherwise (CloudFormation
-    user guide, "DeletionPolicy attribute", ``RetainExceptOnCreate``). A retained
-    log group with a fixed name would make every retry of a failed first deployment fail ("already
-    exists"); and when that first operation rolls back, nothing has been logged to it yet. CDK spells
+    ``retain_except_on_create``: CloudFormation deletes the log group when the stack operation that
+    *created* it rolls back, and retains it otherwise (CloudFormation user guide, "DeletionPolicy attribute",
+    ``RetainExceptOnCreate``). For a log group with a fixed name, a retained one would make every retry of a
+    failed first deployment fail ("already exists"); for one with a generated name (the logging handler's),
+    every retry would leave another one behind (issue 17). Only for log groups that hold no audit evidence
+    a rolled-back create could have written. CDK spells
     this ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: DeletionPolicy ``RetainExceptOnCreate`` with
     UpdateReplacePolicy ``Retain`` (aws-cdk-lib 2.275 has no ``RemovalPolicy.RETAIN_EXCEPT_ON_CREATE``).
     """
-    if retain_except_on_create and log_group_name is None:
-        raise ValueError(
-            "retain_except_on_create is only for a log group with a fixed log_group_name; a generated name "
-            "never blocks a retry, so keep plain RETAIN"
-        )
     return logs.LogGroup(
         scope,
         id,
