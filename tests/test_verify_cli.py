@@ -117,8 +117,9 @@ def _verify(endpoints, default_assembly, tmp_path):
                            "--out", str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_verify_against_a_local_moto_server_prints_the_table_and_exit_codes(endpoints, default_assembly, tmp_path):
-    run = _verify(endpoints, default_assembly, tmp_path / "clean")
+def test_verify_against_a_local_moto_server_prints_the_table_and_exit_codes(endpoints, default_assembly, tmp_path,
+                                                                            capsys):
+    run = _verify(endpoints, default_assembly, tmp_path / "clean")  # as a user runs it, AWS_ENDPOINT_URL and all
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert "The trail records Bedrock:" in lines and lines[-2].startswith("✔ PASS: ")
@@ -129,14 +130,25 @@ def test_verify_against_a_local_moto_server_prints_the_table_and_exit_codes(endp
     assert any("list_inference_profiles" in line for line in not_checked), not_checked
     assert (tmp_path / "clean" / "verify.md").is_file() and (tmp_path / "clean" / "verify.json").is_file()
 
-    _, _, client = endpoints
+    # The same command in this process (cheaper than a second subprocess), after the trail was stopped.
+    from cris_guard.cli import main
+
+    url, cloudformation, client = endpoints
     client("cloudtrail", "eu-central-1").stop_logging(Name="acme-genai-bedrock-audit")
+    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+    def factory(service, region):
+        return boto3.client(service, region_name=region or "us-east-1",
+                            endpoint_url=cloudformation if service == "cloudformation" else url, **credentials)
+
     try:
-        run = _verify(endpoints, default_assembly, tmp_path / "stopped")
+        code = main(["verify", "--config", str(REPO_ROOT / "config" / "default.yaml"), "--assembly",
+                     default_assembly.directory], client_factory=factory)
     finally:
         client("cloudtrail", "eu-central-1").start_logging(Name="acme-genai-bedrock-audit")
-    assert run.returncode == 1
-    assert "  ✘           eu-central-1  acme-genai-bedrock-audit: it is not logging (StopLogging?): start it" in run.stdout
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "  ✘           eu-central-1  acme-genai-bedrock-audit: it is not logging (StopLogging?): start it" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), [
