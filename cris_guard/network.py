@@ -123,7 +123,7 @@ def endpoint_policy_size(source_region: str, document: Mapping,
     return policy_size(document, worst_case_lengths(source_region, (application_profile_arns or {}).values()))
 
 
-def control_plane_policy(source_region: str) -> dict:
+def control_plane_policy() -> dict:
     """The ``bedrock`` (control-plane) endpoint policy: only the read calls applications make."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "AllowReadOnlyControlPlane", "Effect": "Allow", "Principal": "*", "Action": list(CONTROL_PLANE_ACTIONS),

@@ -7,34 +7,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
 import boto3
 import pytest
 
 from .conftest import REPO_ROOT, TEST_ACCOUNT
-from .test_verify_cli import _free_port
+from .moto_account import moto_server
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               env={**os.environ, "MOTO_ACCOUNT_ID": TEST_ACCOUNT},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)  # noqa: S310 - loopback
-                break
-            except OSError:
-                time.sleep(0.1)
+    with moto_server(TEST_ACCOUNT) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _client(url, service, region="eu-central-1"):
@@ -123,3 +108,16 @@ def test_an_api_the_caller_may_not_use_is_not_checked(capsys, monkeypatch):
     assert code == 0
     assert ("  not checked eu-central-1  logging configuration: not checked:"
             " get_model_invocation_logging_configuration: AccessDeniedException") in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--config", "nope.yaml"], "cris-guard: nope.yaml: "),
+    (["--region", "us-east-1"], "cris-guard: --region 'us-east-1' is not a source Region of the configuration"),
+])
+def test_preflight_bad_input_is_one_line_exit_2(argv, message, capsys, monkeypatch):
+    from cris_guard.cli import main
+
+    monkeypatch.chdir(REPO_ROOT)
+    code = main(["preflight", *argv], client_factory=lambda service, region: pytest.fail("no AWS call on bad input"))
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and err.startswith(message), err

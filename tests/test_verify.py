@@ -18,8 +18,8 @@ from cris_guard.cost import APPLICATION_TAG_KEY
 from cris_guard.verify.checks import READ_ONLY_ACTIONS, Verifier, could_allow
 from cris_guard.verify.model import Verification
 
-from .conftest import REPO_ROOT, TEST_ACCOUNT
-from .moto_account import FakeCloudFormation, Proxy, deploy
+from .conftest import TEST_ACCOUNT
+from .moto_account import FakeCloudFormation, Proxy, deploy, open_role
 
 CENTRAL, WEST = "acme-genai-eu-central-1", "acme-genai-eu-west-1"
 
@@ -165,12 +165,7 @@ def test_the_deployed_default_configuration_is_all_green(stacks, default_config,
 
 def test_an_api_the_caller_may_not_use_is_not_checked_never_a_pass(stacks, default_config, catalog):
     with moto_account(stacks, default_config, catalog) as account:
-        iam = account.moto("iam", None)
-        iam.create_role(RoleName="data-science-notebook", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
-                                                    "Action": "sts:AssumeRole"}]}))
-        iam.put_role_policy(RoleName="data-science-notebook", PolicyName="wide-open", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}]}))
+        open_role(account.moto("iam", None))
         account.simulations = ["denied-access"]
         account.tags_denied = True
         verification = account.verify(stacks)

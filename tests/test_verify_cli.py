@@ -7,13 +7,10 @@ since moto cannot deploy cris-guard's templates. What the moto server does not i
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
@@ -23,15 +20,9 @@ import pytest
 from cris_guard.assembly import read_assembly
 
 from .conftest import REPO_ROOT, TEST_ACCOUNT
-from .moto_account import deploy
+from .moto_account import deploy, moto_server
 
 NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cloudformation_endpoint(deployment):
@@ -81,18 +72,7 @@ def _cloudformation_endpoint(deployment):
 
 @pytest.fixture(scope="module")
 def endpoints(default_assembly):
-    port = _free_port()
-    env = {**os.environ, "MOTO_ACCOUNT_ID": TEST_ACCOUNT}
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)  # noqa: S310 - loopback
-                break
-            except OSError:
-                time.sleep(0.1)
+    with moto_server(TEST_ACCOUNT) as url:
         credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
         def client(service, region):
@@ -102,9 +82,6 @@ def endpoints(default_assembly):
         cloudformation = _cloudformation_endpoint(deployment)
         yield url, f"http://127.0.0.1:{cloudformation.server_address[1]}", client
         cloudformation.shutdown()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _verify(endpoints, default_assembly, tmp_path):

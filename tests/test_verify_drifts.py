@@ -11,7 +11,7 @@ import pytest
 from cris_guard.cost import APPLICATION_TAG_KEY
 
 from .conftest import TEST_ACCOUNT
-from .moto_account import Proxy
+from .moto_account import Proxy, open_role
 from .test_verify import CENTRAL, WEST, failed, moto_account
 
 
@@ -36,11 +36,7 @@ def _logical(account, stack, kind, predicate=lambda lid, r: True):
 
 def _open_role(account):
     iam = account.moto("iam", None)
-    iam.create_role(RoleName="data-science-notebook", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))
-    iam.put_role_policy(RoleName="data-science-notebook", PolicyName="wide-open", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}]}))
+    open_role(iam)
     account.simulations = ["allowed", "allowed", "allowed"]
 
     def undo():

@@ -191,7 +191,10 @@ class TamperScope:
 
     ``excluded_principal_arn_patterns`` are matched against ``userIdentity.sessionContext.sessionIssuer.arn``
     (the role behind a session; CloudFormation makes its calls with the deployment's execution role). A caller
-    without a session issuer (an IAM user, the root user) is never left out."""
+    without a session issuer (an IAM user, the root user) is never left out. The patterns hold ``*``: that
+    CloudWatch Logs honours a wildcard after ``!=`` as it does after ``=`` is UNCONFIRMED (the filter-pattern
+    page shows wildcards with ``=``); if it did not, the deployers would not be left out and the alarms would
+    fire on deploys again, never miss a change."""
 
     trail_names: tuple[str, ...] = ()
     bucket_name_patterns: tuple[str, ...] = ()

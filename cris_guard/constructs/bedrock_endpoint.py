@@ -80,7 +80,7 @@ class BedrockEndpoints(Construct):
                 self, "ControlPlane", service_name=network.service_name(region, network.CONTROL_PLANE_SERVICE),
                 vpc_endpoint_type="Interface", vpc_id=vpc_id, subnet_ids=list(subnet_ids),
                 security_group_ids=[self.security_group.attr_group_id], private_dns_enabled=private_dns,
-                policy_document=network.control_plane_policy(region),
+                policy_document=network.control_plane_policy(),
             )
 
 

@@ -81,6 +81,20 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def guarded(verification: Verification, check: str, where: str, subject: str, body: Callable[[], None]) -> None:
+    """Run one check's ``body``; an API the caller cannot use, a template value that cannot be resolved, or an
+    answer no check expects (throttled, a new error code) becomes "not checked" with the reason, never a pass."""
+    try:
+        body()
+    except Unavailable as exc:
+        verification.add(check, where, "not-checked", subject, f"not checked: {exc}")
+    except Unresolved as exc:
+        verification.add(check, where, "not-checked", subject, f"not checked: the template cannot be resolved ({exc})")
+    except ClientError as exc:
+        verification.add(check, where, "not-checked", subject,
+                         f"not checked: {exc.operation_name} failed ({_code(exc) or 'error'}); run it again")
+
+
 def pages(function: Callable[..., Any], key: str, token: str = "NextToken", out_token: str | None = None,
           **kwargs: Any) -> list[Any]:
     """Every item of a paginated list call (``token`` in the request, ``out_token`` in the response)."""
@@ -117,15 +131,7 @@ class Verifier:
     # --- helpers ---------------------------------------------------------------------------------------
 
     def _guarded(self, check: str, where: str, subject: str, body: Callable[[], None]) -> None:
-        try:
-            body()
-        except Unavailable as exc:
-            self.v.add(check, where, "not-checked", subject, f"not checked: {exc}")
-        except Unresolved as exc:
-            self.v.add(check, where, "not-checked", subject, f"not checked: the template cannot be resolved ({exc})")
-        except ClientError as exc:  # an answer no check expects (throttled, a new error code): said, not passed
-            self.v.add(check, where, "not-checked", subject,
-                       f"not checked: {exc.operation_name} failed ({_code(exc) or 'error'}); run verify again")
+        guarded(self.v, check, where, subject, body)
 
     def _stack_regions(self) -> list[str]:
         return sorted({d.region for d in self.deployed})

@@ -24,7 +24,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cris_guard.config import Config
-from cris_guard.verify.checks import Unavailable, _code, call, pages
+from cris_guard.stacks.region_stack import (
+    logging_handler_role_name,
+    region_stack_name,
+    trail_log_group_name,
+    trail_name,
+)
+from cris_guard.verify.checks import _code, call, guarded, pages
 from cris_guard.verify.model import Verification
 
 PREFLIGHT_CHECKS = {
@@ -38,15 +44,7 @@ DEFAULT_QUALIFIER = "hnb659fds"
 class Preflight:
     def __init__(self, config: Config, account: str, client: Callable[[str, str | None], Any],
                  verification: Verification, qualifier: str = DEFAULT_QUALIFIER):
-        from cris_guard.stacks.region_stack import (
-            logging_handler_role_name,
-            region_stack_name,
-            trail_log_group_name,
-            trail_name,
-        )
-
         self.config, self.account, self.client, self.v, self.qualifier = config, account, client, verification, qualifier
-        self._names = (region_stack_name, trail_name, trail_log_group_name, logging_handler_role_name)
 
     def run(self) -> Verification:
         regions = list(self.config.source_regions)
@@ -63,16 +61,10 @@ class Preflight:
         return self.v
 
     def _guarded(self, check: str, where: str, subject: str, body: Callable[[], None]) -> None:
-        try:
-            body()
-        except Unavailable as exc:
-            self.v.add(check, where, "not-checked", subject, f"not checked: {exc}")
-        except ClientError as exc:
-            self.v.add(check, where, "not-checked", subject, f"not checked: {exc.operation_name} failed ({_code(exc)})")
+        guarded(self.v, check, where, subject, body)
 
     def _stack_physical(self, region: str) -> dict[str, str] | None:
         """The deployed cris-guard stack's physical IDs in ``region`` (None: not deployed: a create)."""
-        region_stack_name = self._names[0]
         cfn = self.client("cloudformation", region)
         name = region_stack_name(self.config, region)
         try:
@@ -120,7 +112,7 @@ class Preflight:
         return physical_id in (self._stack_physical(region) or {})
 
     def _handler_role(self, region: str) -> None:
-        name = self._names[3](self.config, region)
+        name = logging_handler_role_name(self.config, region)
         try:
             call(self.client("iam", None).get_role, RoleName=name)
         except ClientError as exc:
@@ -136,7 +128,7 @@ class Preflight:
                        " left from an earlier deployment, or rename the configuration (name:)")
 
     def _trail(self, region: str) -> None:
-        name = self._names[1](self.config)
+        name = trail_name(self.config)
         found = call(self.client("cloudtrail", region).describe_trails, trailNameList=[name]).get("trailList", [])
         if not found:
             self.v.add("names", region, "ok", f"trail {name}", "free")
@@ -148,7 +140,7 @@ class Preflight:
                        f" --name {name}`; its bucket keeps the logs) or rename the configuration (name:)")
 
     def _log_group(self, region: str) -> None:
-        name = self._names[2](self.config)
+        name = trail_log_group_name(self.config)
         groups = pages(self.client("logs", region).describe_log_groups, "logGroups", token="nextToken",
                        logGroupNamePrefix=name)
         if not any(g.get("logGroupName") == name for g in groups):
