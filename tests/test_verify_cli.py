@@ -130,7 +130,7 @@ def test_verify_against_a_local_moto_server_prints_the_table_and_exit_codes(endp
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--config", "nope.yaml"], "cris-guard: nope.yaml: "),
-    (["--assembly", "no-such-dir"], "cris-guard: "),
+    (["--assembly", "no-such-dir"], "cris-guard: no-such-dir/manifest.json not found; synthesize first (`make synth`)"),
     (["--region", "us-east-1"], "cris-guard: --region 'us-east-1' is not a source Region of the configuration"),
 ])
 def test_verify_bad_input_is_one_line_exit_2(argv, message, capsys, default_assembly, monkeypatch):

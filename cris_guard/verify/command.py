@@ -92,7 +92,7 @@ def run(*, config_path: Path, assembly_dir: Path, regions: Sequence[str], out: P
     try:
         assembly = read_assembly(assembly_dir)
     except AssemblyError as exc:
-        raise BadInput(f"{exc}; run `make synth` (or `cdk synth`) with this configuration first") from None
+        raise BadInput(str(exc)) from None  # it says how to synthesize
     _check_regions(config, regions)
     if not any(s.stack_name.startswith(f"{config.name}-") for s in assembly.stacks):
         raise BadInput(f"{assembly_dir} holds no stack of configuration {config.name!r} ({config_path}); synthesize it"
