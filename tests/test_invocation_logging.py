@@ -137,6 +137,7 @@ def test_lifecycle_expires_logs_after_the_configured_retention(full, minimal):
             },
         ]
         assert not handler.PREVIOUS_CONFIGURATION_KEY.startswith(rules[0]["Prefix"])
+        assert not handler.OWNER_RECORD_KEY.startswith(rules[0]["Prefix"])
 
 
 def _bucket_policy(synth: Synth, bucket) -> dict:
@@ -262,17 +263,19 @@ def test_handler_permissions_are_least_privilege(full, minimal):
 
 
 def _state_statements(synth: Synth) -> list[dict]:
-    """Read/write exactly the saved previous configuration, list only that key, KMS only through S3."""
+    """Read/write exactly the saved previous configuration and the owner record, list only those keys,
+    KMS only through S3."""
     bucket_id = synth.logical_id(synth.construct.bucket)
-    object_arn = {"Fn::Join": ["", [arn_of(bucket_id), "/cris-guard/previous-logging-configuration.json"]]}
+    keys = ["cris-guard/previous-logging-configuration.json", "cris-guard/logging-owner.json"]
+    object_arns = [{"Fn::Join": ["", [arn_of(bucket_id), f"/{key}"]]} for key in keys]
     return [
-        {"Sid": "SavePreviousConfiguration", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": object_arn},
+        {"Sid": "SavePreviousConfiguration", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": object_arns},
         {
             "Sid": "FindPreviousConfiguration",
             "Effect": "Allow",
             "Action": "s3:ListBucket",
             "Resource": arn_of(bucket_id),
-            "Condition": {"StringEquals": {"s3:prefix": "cris-guard/previous-logging-configuration.json"}},
+            "Condition": {"StringEquals": {"s3:prefix": keys}},
         },
         {
             "Sid": "EncryptPreviousConfiguration",
@@ -288,6 +291,7 @@ def test_the_construct_grants_the_key_the_handler_uses():
     from cris_guard.constructs import invocation_logging
 
     assert invocation_logging.PREVIOUS_CONFIGURATION_KEY == handler.PREVIOUS_CONFIGURATION_KEY
+    assert invocation_logging.OWNER_RECORD_KEY == handler.OWNER_RECORD_KEY
 
 
 def test_the_saved_configuration_key_is_outside_what_bedrock_may_write(full):
@@ -295,7 +299,8 @@ def test_the_saved_configuration_key_is_outside_what_bedrock_may_write(full):
     (bedrock_write,) = [s for s in policy["Statement"] if s.get("Sid") == "AmazonBedrockLogsWrite"]
     writable = bedrock_write["Resource"]["Fn::Join"][1][-1]
     assert writable == "/bedrock-invocation-logs/*"
-    assert not ("/" + full.construct.previous_configuration_key).startswith(writable.rstrip("*"))
+    for key in (full.construct.previous_configuration_key, full.construct.owner_record_key):
+        assert not ("/" + key).startswith(writable.rstrip("*"))
 
 
 def test_no_inline_or_aws_managed_policies_anywhere(full):

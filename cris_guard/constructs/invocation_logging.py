@@ -43,10 +43,13 @@ BEDROCK_LOG_STREAM = "aws/bedrock/modelinvocations"
 METRIC_S3_DELIVERY_FAILURE = "ModelInvocationLogsS3DeliveryFailure"
 METRIC_CLOUDWATCH_DELIVERY_FAILURE = "ModelInvocationLogsCloudWatchDeliveryFailure"
 METRIC_LARGE_DATA_S3_DELIVERY_FAILURE = "ModelInvocationLargeDataS3DeliveryFailure"
-# Where the handler saves a configuration it replaces: the same constant as the handler's
-# PREVIOUS_CONFIGURATION_KEY (not imported, so that synthesis does not import the Lambda module and its
-# logging set-up; tests/test_invocation_logging.py pins that the two agree).
+# Where the handler saves a configuration it replaces, and where it records which logging resource owns
+# the configuration in place: the same constants as the handler's PREVIOUS_CONFIGURATION_KEY and
+# OWNER_RECORD_KEY (not imported, so that synthesis does not import the Lambda module and its logging
+# set-up; tests/test_invocation_logging.py pins that they agree).
 PREVIOUS_CONFIGURATION_KEY = "cris-guard/previous-logging-configuration.json"
+OWNER_RECORD_KEY = "cris-guard/logging-owner.json"
+STATE_KEYS = (PREVIOUS_CONFIGURATION_KEY, OWNER_RECORD_KEY)
 
 _NO_VPC_REASON = (
     "The custom-resource functions only call AWS APIs (Bedrock's logging configuration, one S3 object, Lambda "
@@ -105,6 +108,9 @@ class InvocationLogging(Construct):
         this account and Region. The replaced configuration is saved in the log bucket
         (``PREVIOUS_CONFIGURATION_KEY``, outside ``key_prefix``) and put back when this construct's
         custom resource is deleted. Default ``False``: deployment fails with an explanation instead.
+        Whichever way, the handler keeps an owner record next to it (``OWNER_RECORD_KEY``), so that a
+        new custom resource (a provider change) and the old one it replaces never remove each other's
+        configuration.
     :param noncurrent_version_retention_days: how long an overwritten or deleted log version stays
         recoverable. Default 30.
     :param handler_log_retention_days: retention of the custom-resource functions' log group.
@@ -176,13 +182,13 @@ class InvocationLogging(Construct):
         if access_logs_retention_days is not None:
             secure_defaults.require_days("access_logs_retention_days", access_logs_retention_days)
         self.key_prefix = secure_defaults.require_s3_prefix("key_prefix", key_prefix)
-        # The saved previous configuration must stay outside the prefix: Bedrock may write anywhere under
-        # it, and objects under it expire after retention_days.
+        # cris-guard's own state (the saved previous configuration, the owner record) must stay outside the
+        # prefix: Bedrock may write anywhere under it, and objects under it expire after retention_days.
         state_top = PREVIOUS_CONFIGURATION_KEY.split("/", 1)[0]
         if self.key_prefix.split("/", 1)[0] == state_top:
             raise ValueError(
                 f"key_prefix {key_prefix!r} is invalid; '{state_top}/' is reserved for cris-guard's own state "
-                f"({PREVIOUS_CONFIGURATION_KEY}), choose another prefix"
+                f"({', '.join(STATE_KEYS)}), choose another prefix"
             )
         if cloudwatch_logs_enabled:
             secure_defaults.log_retention("cloudwatch_retention_days", cloudwatch_retention_days)
@@ -287,6 +293,8 @@ class InvocationLogging(Construct):
         # Where the handler saves a configuration it replaces (see the handler's docstring).
         self.previous_configuration_key: str = PREVIOUS_CONFIGURATION_KEY
         self.previous_configuration_arn: str = self.bucket.arn_for_objects(PREVIOUS_CONFIGURATION_KEY)
+        # Which logging resource owns the configuration in place (provider migrations, their rollbacks).
+        self.owner_record_key: str = OWNER_RECORD_KEY
         # The handler's own logs (no audit evidence): deleted when the create that made them rolls back - a
         # refused first deploy (another tool owns the logging configuration) leaves no log group per retry.
         self.handler_log_group: logs.LogGroup = secure_defaults.encrypted_log_group(
@@ -321,20 +329,21 @@ class InvocationLogging(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[self.handler_log_group.log_group_arn],
             ),
-            # The configuration a replace overwrites is saved to, and restored from, this one object.
+            # The configuration a replace overwrites is saved to, and restored from, one object; the owner
+            # record is another. Exactly those two keys.
             iam.PolicyStatement(
                 sid="SavePreviousConfiguration",
                 actions=["s3:GetObject", "s3:PutObject"],
-                resources=[self.previous_configuration_arn],
+                resources=[self.bucket.arn_for_objects(key) for key in STATE_KEYS],
             ),
             # Without s3:ListBucket, S3 answers a GetObject for a missing key with 403 instead of 404 (S3 API
             # reference, GetObject, "Permissions"), and the handler could not tell "nothing saved" from "no
-            # access". Limited to listing that key.
+            # access". Limited to listing those keys.
             iam.PolicyStatement(
                 sid="FindPreviousConfiguration",
                 actions=["s3:ListBucket"],
                 resources=[self.bucket.bucket_arn],
-                conditions={"StringEquals": {"s3:prefix": PREVIOUS_CONFIGURATION_KEY}},
+                conditions={"StringEquals": {"s3:prefix": list(STATE_KEYS)}},
             ),
             # SSE-KMS by bucket default: S3 calls GenerateDataKey (put) and Decrypt (get) on the caller's
             # behalf, so allow them only through S3 in this Region. Which objects is decided by the S3

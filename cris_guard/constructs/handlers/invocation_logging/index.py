@@ -5,25 +5,46 @@ calls ``on_event`` for Create, Update and Delete. This file has no dependency be
 Lambda Python runtime provides.
 
 The setting is an account-and-Region **singleton**: ``PutModelInvocationLoggingConfiguration``
-replaces whatever configuration exists, whoever wrote it. "Ours" below means "its S3 destination is
-this resource's bucket" (for Update: the new or the old bucket). So:
+replaces whatever configuration exists, whoever wrote it. Two questions decide what the handler may do.
 
-* Create refuses to overwrite a configuration that is not ours unless ``ReplaceExistingConfiguration``
-  is ``true``: another tool (a landing zone, a security team, the console) may own it, and silently
-  redirecting their logs is worse than a failed deployment. When it does replace one, it first saves
-  that configuration as a JSON object in this resource's own log bucket
-  (:data:`PREVIOUS_CONFIGURATION_KEY`; the bucket is retained, versioned and KMS-encrypted, and the
-  object sits outside the expiring log prefix), and only then puts ours. If saving fails, nothing is
-  overwritten.
+**Is it cris-guard's?** A configuration whose S3 destination is this resource's bucket (for Update: the
+new or the old bucket) is cris-guard's; any other was written by another tool.
+
+* Create refuses to overwrite another tool's configuration unless ``ReplaceExistingConfiguration`` is
+  ``true``: a landing zone, a security team or the console may own it, and silently redirecting their
+  logs is worse than a failed deployment. When it does replace one, it first saves that configuration
+  in this resource's own log bucket (:data:`PREVIOUS_CONFIGURATION_KEY`; the bucket is retained,
+  versioned and KMS-encrypted, and the object sits outside the expiring log prefix), and only then puts
+  ours. If saving fails, nothing is overwritten.
 * Update applies the same rule: a configuration that is neither ours nor absent was taken over by
   someone else since, and is only replaced (and saved first) with ``ReplaceExistingConfiguration``.
   Drift in our own configuration, or a deleted one, is repaired (the change itself is caught by
   cris-guard's tamper alarm).
-* Delete (stack deletion, or the rollback of a stack operation after this resource was created) acts
-  only while the configuration is still ours. If a previous configuration was saved, it is **put
-  back** instead of deleting; otherwise ours is deleted. A configuration another tool took over is
-  left in place. A saved configuration that cannot be read or restored fails the Delete with an
-  explanation rather than leaving the account without logging.
+
+**Which cris-guard resource owns it?** More than one resource can point at the same bucket: when the
+provider changes (CloudFormation refuses a new ``ServiceToken``, so a new provider means a new logical
+ID), CloudFormation creates the new resource and only then deletes the old one, and a failed update
+rolls the new one back while the old one stays. So each resource has a physical ID of its own
+(:func:`new_physical_id`), and an owner record in the bucket (:data:`OWNER_RECORD_KEY`) says which
+resource wrote the configuration in place and which earlier owners may still exist (``handBack``):
+
+* Create and Update write the record first (this resource becomes the owner; a previous cris-guard
+  owner whose configuration is in place goes on ``handBack``), then put the configuration. If the put
+  fails, the record is put back as it was.
+* Delete changes the configuration **only when this resource is the owner**. A resource on
+  ``handBack`` (the old one after a migration) only takes itself off the record. The owner hands the
+  configuration back to the newest resource on ``handBack`` (the rollback of a migration); with none
+  left it puts back a saved configuration of another tool, or else deletes ours. Another tool's
+  configuration is never touched.
+* A record that cannot be read (S3 answers 403, the bucket is gone) means ownership is unknown: Delete
+  then leaves the configuration in place and says so, and Create or Update fail before changing
+  anything. Whatever goes wrong, the failure leaves a configuration in place rather than removing one.
+* Before this record existed (cris-guard 0.x wrote none), every resource used the physical ID
+  :func:`legacy_physical_id`; a configuration of ours without a record belongs to that ID.
+
+The Provider framework never sends this handler the Delete that follows a failed Create (it answers it
+itself: ``AWSCDK::CustomResourceProviderFramework::CREATE_FAILED`` in aws-cdk-lib's ``cfn-response``),
+so a Create that raised must leave everything as it found it.
 
 The bucket, key and log group are retained by CloudFormation, so a failed or deleted configuration
 never deletes a log that was already written.
@@ -31,6 +52,7 @@ never deletes a log that was already written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -47,6 +69,9 @@ PHYSICAL_ID_PREFIX = "bedrock-model-invocation-logging"
 # grants the handler s3:GetObject/PutObject on exactly this key (invocation_logging.py repeats it).
 PREVIOUS_CONFIGURATION_KEY = "cris-guard/previous-logging-configuration.json"
 _SAVED_SCHEMA = "cris-guard/previous-logging-configuration/v1"
+# Which cris-guard resource owns the configuration in place; same bucket, same prefix, same grants.
+OWNER_RECORD_KEY = "cris-guard/logging-owner.json"
+_OWNER_SCHEMA = "cris-guard/logging-owner/v1"
 _DELIVERY_FLAGS = {
     # custom-resource property -> loggingConfig member (botocore bedrock service model)
     "TextDataDeliveryEnabled": "textDataDeliveryEnabled",
@@ -73,6 +98,10 @@ class SavedConfigurationError(RuntimeError):
 
 class LoggingApiError(RuntimeError):
     """A Bedrock logging API call failed; the message says which call and what to check."""
+
+
+class OwnershipUnknown(RuntimeError):
+    """The owner record could not be read or written, so it is unknown which resource owns the configuration."""
 
 
 def parse_bool(name: str, value: Any) -> bool:
@@ -337,24 +366,217 @@ def _take_over(
     )
 
 
+# --- ownership ---------------------------------------------------------------------------------------
+def legacy_physical_id(region: str) -> str:
+    """The one physical ID every logging resource had before the owner record (shared, hence ambiguous)."""
+    return f"{PHYSICAL_ID_PREFIX}-{region}"
+
+
+def new_physical_id(event: Mapping[str, Any], region: str) -> str:
+    """A physical ID of this resource's own: two resources (old and new provider) never share one.
+
+    Derived from the stack, the logical ID and the Create request's ID, so a retried delivery of the same
+    request gets the same ID and any other Create gets another.
+    """
+    seed = "|".join(str(event.get(name, "")) for name in ("StackId", "LogicalResourceId", "RequestId"))
+    return f"{legacy_physical_id(region)}-{hashlib.sha256(seed.encode()).hexdigest()[:16]}"
+
+
+def _entry(physical_id: str, event: Mapping[str, Any], config: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {
+        "physicalResourceId": physical_id,
+        "stackId": event.get("StackId"),
+        "logicalResourceId": event.get("LogicalResourceId"),
+        "loggingConfig": dict(config) if config else None,
+    }
+
+
+def _is(entry: Mapping[str, Any] | None, physical_id: str) -> bool:
+    return bool(entry) and entry.get("physicalResourceId") == physical_id
+
+
+class _BucketGone(OwnershipUnknown):
+    """The bucket that holds the owner record no longer exists."""
+
+
+def load_owner_record(
+    s3_client: Any, *, bucket: str, event: Mapping[str, Any], current: Mapping[str, Any] | None, region: str
+) -> dict[str, Any]:
+    """The owner record, or what a missing one means: a configuration of ours is the legacy resource's.
+
+    Raises :class:`OwnershipUnknown` when it cannot be read. S3 answers a missing key with 404 only to a
+    caller allowed ``s3:ListBucket`` (S3 API reference, GetObject, "Permissions"; the construct grants it
+    for this key): a 403 may hide a missing record or a real denial, and is not taken as "no record".
+    """
+    if s3_client is None:
+        raise OwnershipUnknown("no S3 client to read the owner record with")
+    location = f"s3://{bucket}/{OWNER_RECORD_KEY}"
+    try:
+        response = s3_client.get_object(Bucket=bucket, Key=OWNER_RECORD_KEY, **_owner_args(_account_from_event(event)))
+        document = json.loads(response["Body"].read())
+    except Exception as err:
+        code = _error_code(err)
+        if code == "NoSuchBucket":
+            raise _BucketGone(f"the bucket {bucket} no longer exists") from err
+        if code not in ("NoSuchKey", "404", "NotFound"):
+            raise OwnershipUnknown(f"could not read the owner record {location} ({_error_text(err)})") from err
+        legacy = current and _s3_bucket(current) == bucket
+        owner = _entry(legacy_physical_id(region), {}, current) if legacy else None
+        return {"schema": _OWNER_SCHEMA, "owner": owner, "handBack": []}
+    if not isinstance(document, dict) or document.get("schema") != _OWNER_SCHEMA:
+        raise OwnershipUnknown(f"{location} is not an owner record cris-guard wrote")
+    document.setdefault("owner", None)
+    document["handBack"] = [entry for entry in document.get("handBack") or [] if isinstance(entry, dict)]
+    return document
+
+
+def write_owner_record(s3_client: Any, *, bucket: str, record: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+    body = {**record, "updatedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    body["updatedBy"] = {"requestType": event.get("RequestType"), "requestId": event.get("RequestId")}
+    try:
+        s3_client.put_object(
+            Bucket=bucket,
+            Key=OWNER_RECORD_KEY,
+            Body=json.dumps(body, sort_keys=True, default=str).encode("utf-8"),
+            ContentType="application/json",
+            **_owner_args(_account_from_event(event)),
+        )
+    except Exception as err:
+        raise OwnershipUnknown(
+            f"could not write the owner record s3://{bucket}/{OWNER_RECORD_KEY} ({_error_text(err)}); check the "
+            "handler's s3:PutObject and KMS permissions on that key"
+        ) from err
+
+
+def _claim(
+    record: Mapping[str, Any], me: dict[str, Any], *, current: Mapping[str, Any] | None, ours: tuple[str | None, ...]
+) -> dict[str, Any]:
+    """The record with ``me`` as owner. The previous owner goes on ``handBack`` while its configuration
+    is the one in place (or none is): it may still exist, and a rollback hands the configuration back.
+    An owner whose configuration another tool replaced since has lost it, and is dropped."""
+    physical_id = me["physicalResourceId"]
+    hand_back = [entry for entry in record.get("handBack", []) if not _is(entry, physical_id)]
+    previous = record.get("owner")
+    if previous and not _is(previous, physical_id) and (not current or _s3_bucket(current) in ours):
+        hand_back.append(previous)
+    return {"schema": _OWNER_SCHEMA, "owner": me, "handBack": hand_back}
+
+
+def _create_or_update(
+    event: Mapping[str, Any],
+    props: Mapping[str, Any],
+    physical_id: str,
+    *,
+    client: Any,
+    s3_client: Any,
+    sleep: Callable[[float], None],
+) -> str:
+    request = event["RequestType"]
+    region = client.meta.region_name
+    desired = logging_config_from_properties(props)
+    bucket = desired["s3Config"]["bucketName"]
+    LOGGER.info("%s of %s in %s: desired %s", request, physical_id, region, _summary(desired))
+    old_bucket = (event.get("OldResourceProperties") or {}).get("BucketName") if request == "Update" else None
+    ours = (bucket, old_bucket) if old_bucket else (bucket,)
+
+    current = _get_current(client)
+    try:
+        record = load_owner_record(s3_client, bucket=bucket, event=event, current=current, region=region)
+    except OwnershipUnknown as err:
+        raise OwnershipUnknown(
+            f"{err}, so cris-guard cannot tell which of its resources owns the logging configuration in "
+            f"{region}; nothing was changed. Check that the bucket exists and the handler can read and list "
+            f"{OWNER_RECORD_KEY} in it, then deploy again."
+        ) from err
+    if current and _s3_bucket(current) not in ours:
+        _take_over(request, current, props=props, bucket=bucket, region=region, event=event, s3_client=s3_client)
+    elif not current and request == "Update":
+        LOGGER.warning("the configuration was deleted outside cris-guard; restoring it")
+
+    claimed = _claim(record, _entry(physical_id, event, desired), current=current, ours=ours)
+    write_owner_record(s3_client, bucket=bucket, record=claimed, event=event)
+    try:
+        _put(client, desired, sleep)
+    except LoggingApiError:
+        try:  # The configuration did not change, so neither may its owner.
+            write_owner_record(s3_client, bucket=bucket, record=record, event=event)
+        except OwnershipUnknown as err:
+            LOGGER.error("%s; the record names this resource, which failed, as owner", err)
+        raise
+    return bucket
+
+
+def _leave(reason: str, *args: Any) -> None:
+    LOGGER.warning("leaving the logging configuration in place: " + reason, *args)
+
+
 def _on_delete(
     event: Mapping[str, Any], props: Mapping[str, Any], *, client: Any, s3_client: Any, sleep: Callable[[float], None]
 ) -> None:
-    # Deliberately lenient about properties: a Delete that fails blocks stack deletion.
+    # Deliberately lenient: a Delete that fails blocks stack deletion and rollbacks, so when ownership
+    # is in doubt it changes nothing and succeeds. It fails only where a wrong guess could lose logging.
     region = client.meta.region_name
     bucket = props.get("BucketName")
+    me = str(event.get("PhysicalResourceId") or "")
     current = _get_current(client)
-    if not current:
-        LOGGER.info("no configuration in %s; nothing to delete or restore", region)
-        return
-    if not bucket or _s3_bucket(current) != bucket:
-        LOGGER.warning(
-            "configuration now points at %s, not this resource's bucket %s: another tool owns it; "
-            "leaving it in place",
-            _s3_bucket(current),
-            bucket,
+    if current and (not bucket or _s3_bucket(current) != bucket):
+        _leave(
+            "it points at %s, not this resource's bucket %s: another tool owns it", _s3_bucket(current), bucket
         )
         return
+    if not bucket:
+        return
+    try:
+        record = load_owner_record(s3_client, bucket=bucket, event=event, current=current, region=region)
+    except OwnershipUnknown as err:
+        if current:
+            _leave(
+                "%s, so it is unknown whether %s owns it. If no other cris-guard stack in %s uses it, remove it "
+                "with: aws bedrock delete-model-invocation-logging-configuration --region %s",
+                err, me, region, region,
+            )
+        return
+    owner, hand_back = record.get("owner"), record["handBack"]
+
+    def save(new_record: dict[str, Any]) -> None:
+        try:
+            write_owner_record(s3_client, bucket=bucket, record=new_record, event=event)
+        except OwnershipUnknown as err:  # the configuration is right; only the bookkeeping is stale
+            LOGGER.error("%s; a later Delete may leave a configuration in place (never remove one)", err)
+
+    if any(_is(entry, me) for entry in hand_back):
+        LOGGER.info("%s no longer owns the configuration (%s does); only taking it off the record", me,
+                    (owner or {}).get("physicalResourceId"))
+        save({**record, "handBack": [entry for entry in hand_back if not _is(entry, me)]})
+        return
+    if not _is(owner, me):
+        if current:
+            _leave("%s owns it, not %s", (owner or {}).get("physicalResourceId") or "no cris-guard resource", me)
+        return
+    heir = hand_back[-1] if hand_back else None
+    if not current:
+        LOGGER.info("no configuration in %s; nothing to delete or restore", region)
+    elif heir and not heir.get("loggingConfig"):
+        _leave("%s may still exist and its configuration is not on record", heir.get("physicalResourceId"))
+        return
+    elif heir:
+        LOGGER.warning("handing the configuration back to %s (a rollback)", heir.get("physicalResourceId"))
+        try:
+            _put(client, dict(heir["loggingConfig"]), sleep)
+        except LoggingApiError as err:
+            raise SavedConfigurationError(
+                f"could not hand the configuration back to {heir.get('physicalResourceId')} ({err}). This "
+                "resource's configuration is left in place; retry the operation."
+            ) from err
+    else:
+        _remove_ours(event, region=region, bucket=bucket, client=client, s3_client=s3_client, sleep=sleep)
+    save({**record, "owner": heir, "handBack": hand_back[:-1]})
+
+
+def _remove_ours(
+    event: Mapping[str, Any], *, region: str, bucket: str, client: Any, s3_client: Any, sleep: Callable[[float], None]
+) -> None:
+    """The last cris-guard owner goes: put back what it replaced, or delete its configuration."""
     previous = load_previous_configuration(s3_client, bucket=bucket, event=event)
     if previous is None or _s3_bucket(previous) == bucket:
         _delete(client)
@@ -378,42 +600,25 @@ def handle(
     s3_client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Process one CloudFormation custom-resource event with a boto3 ``bedrock`` client.
+    """Process one CloudFormation custom-resource event with a boto3 ``bedrock`` and ``s3`` client.
 
-    ``s3_client`` (boto3 ``s3``) reads and writes the saved previous configuration; it is only used
-    when a configuration is replaced (Create/Update) or ours is removed (Delete).
+    ``s3_client`` reads and writes the owner record and the saved previous configuration.
     """
     request = event["RequestType"]
     props = event.get("ResourceProperties") or {}
     region = client.meta.region_name
-    physical_id = event.get("PhysicalResourceId") or f"{PHYSICAL_ID_PREFIX}-{region}"
 
     if request == "Delete":
         _on_delete(event, props, client=client, s3_client=s3_client, sleep=sleep)
-        return {"PhysicalResourceId": physical_id}
-
-    desired = logging_config_from_properties(props)
-    bucket = desired["s3Config"]["bucketName"]
-    LOGGER.info("%s in %s: desired %s", request, region, _summary(desired))
-    take_over = {"props": props, "bucket": bucket, "region": region, "event": event, "s3_client": s3_client}
-
+        return {"PhysicalResourceId": event.get("PhysicalResourceId") or legacy_physical_id(region)}
     if request == "Create":
-        current = _get_current(client)
-        if current and _s3_bucket(current) != bucket:
-            _take_over(request, current, **take_over)
-        _put(client, desired, sleep)
+        physical_id = new_physical_id(event, region)
     elif request == "Update":
-        current = _get_current(client)
-        old_bucket = (event.get("OldResourceProperties") or {}).get("BucketName")
-        if current and _s3_bucket(current) not in (bucket, old_bucket):
-            # Someone else's configuration replaced ours since the last deployment: same rule as Create.
-            _take_over(request, current, **take_over)
-        elif not current:
-            LOGGER.warning("the configuration was deleted outside cris-guard; restoring it")
-        _put(client, desired, sleep)
+        # Kept as it is: a different ID from an Update would make CloudFormation delete the old one.
+        physical_id = event.get("PhysicalResourceId") or legacy_physical_id(region)
     else:
         raise ValueError(f"unknown RequestType {request!r}")
-
+    bucket = _create_or_update(event, props, physical_id, client=client, s3_client=s3_client, sleep=sleep)
     return {"PhysicalResourceId": physical_id, "Data": {"BucketName": bucket, "Region": region}}
 
 
