@@ -260,3 +260,15 @@ def test_configuration_wide_tags_are_checked_with_each_application(default_confi
     problems = check_cost_governance(config)
     assert len(problems) == len(config.applications)
     assert all("configuration-wide tags set 'cris-guard:application'" in p for p in problems)
+
+
+def test_a_budget_name_always_contains_a_letter_even_from_all_digit_parts():
+    # Issue 17 asks that budget names never look like a number (whether AWS Budgets refuses all-digit names
+    # is UNCONFIRMED). The fixed words "app" and "all-spend" guarantee a letter whatever the configuration
+    # name, the application name and the fingerprint are, so the fingerprint itself needs none.
+    for name in (
+        cost.application_budget_name("2026", "1234", "12345678"),
+        cost.account_budget_name("2026", "12345678"),
+    ):
+        assert re.search(r"[A-Za-z]", name), name
+        assert not re.fullmatch(r"[\d\s+()-]+", name), name
