@@ -75,21 +75,28 @@ def test_only_the_budgets_stack_lets_budgets_publish(default_templates):
 @pytest.mark.parametrize("type_", ["AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup"])
 def test_everything_holding_audit_data_or_keys_is_retained(default_templates, type_):
     # Exceptions, RetainExceptOnCreate (deleted only when the operation that created them rolls back): the
-    # trail's log group, whose fixed name would block every retry, and the logging handler's own log group in
-    # each Region (no audit evidence), which a refused first deploy would otherwise leave behind per retry.
+    # trail's log group, whose fixed name would block every retry, the logging handler's own log group in
+    # each Region (no audit evidence), which a refused first deploy would otherwise leave behind per retry,
+    # and each Region's alert-topic key (it encrypts nothing at rest outside SNS). The keys of the evidence
+    # (invocation logs, trail) stay Retain: a create can fail after they encrypted delivered logs.
     named_trail_log_group = "/cris-guard/acme-genai/cloudtrail"
     exceptions = []
     for template in default_templates.values():
         for logical_id, resource in _of_type(template, type_).items():
             assert resource.get("UpdateReplacePolicy") == "Retain", logical_id
             if resource.get("DeletionPolicy") == "RetainExceptOnCreate":
-                assert type_ == "AWS::Logs::LogGroup", logical_id
-                assert (resource["Properties"].get("LogGroupName") == named_trail_log_group
-                        or logical_id.startswith("InvocationLoggingHandlerLogGroup")), logical_id
+                if type_ == "AWS::KMS::Key":
+                    assert logical_id.startswith("AlertsKey"), logical_id
+                    assert resource["Properties"]["Description"].endswith("alert topic"), logical_id
+                else:
+                    assert type_ == "AWS::Logs::LogGroup", logical_id
+                    assert (resource["Properties"].get("LogGroupName") == named_trail_log_group
+                            or logical_id.startswith("InvocationLoggingHandlerLogGroup")), logical_id
                 exceptions.append(logical_id)
                 continue
             assert resource.get("DeletionPolicy") == "Retain", logical_id
-    assert len(exceptions) == (3 if type_ == "AWS::Logs::LogGroup" else 0)  # the trail's + one handler's per Region
+    # The trail's + one handler's log group per Region; one alert-topic key per Region.
+    assert len(exceptions) == {"AWS::Logs::LogGroup": 3, "AWS::KMS::Key": 2}.get(type_, 0)
 
 
 def test_no_bedrock_arn_has_a_wildcard_region_in_any_allow(default_templates):

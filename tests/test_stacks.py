@@ -48,7 +48,11 @@ def test_alert_topic_is_encrypted_tls_only_and_subscribed(default_templates):
     assert tls and tls[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     keys = [r for r in resources.values() if r["Type"] == "AWS::KMS::Key"]
     assert all(k["Properties"]["EnableKeyRotation"] is True for k in keys)
-    assert all(k["DeletionPolicy"] == "Retain" for k in keys)
+    # The topic's own key goes with a rolled-back create (it encrypts nothing at rest beyond SNS); every
+    # other key encrypts evidence and is always retained (test_app_integration pins the whole set).
+    topic_key = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    assert resources[topic_key]["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert all(r["DeletionPolicy"] == "Retain" for k, r in resources.items() if r["Type"] == "AWS::KMS::Key" and k != topic_key)
 
 
 def test_no_context_lookups(default_assembly):

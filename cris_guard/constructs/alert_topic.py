@@ -17,14 +17,21 @@ class AlertTopic(Construct):
     """A KMS-encrypted, TLS-only SNS topic with e-mail subscriptions.
 
     Defaults: a new customer-managed KMS key (:func:`~cris_guard.constructs.secure_defaults.hardened_key`:
-    yearly rotation, retained on stack deletion, as it may have encrypted messages an auditor asks about);
-    CloudWatch alarms in this account may publish. Use :meth:`allow_budgets_publish` where AWS Budgets
+    yearly rotation, retained on stack deletion); CloudWatch alarms in this account may publish. The key is
+    ``RetainExceptOnCreate``: it encrypts messages only while SNS holds them for delivery (nothing of it is
+    at rest elsewhere), so a first deploy that rolls back, before any alarm could fire, deletes it instead
+    of leaving one key per retry (KMS keys cost money). Use :meth:`allow_budgets_publish` where AWS Budgets
     notifies the topic.
     """
 
     def __init__(self, scope: Construct, id: str, *, emails: Sequence[str], display_name: str) -> None:
         super().__init__(scope, id)
-        self.key = secure_defaults.hardened_key(self, "Key", description=f"Encrypts the {display_name} alert topic")
+        self.key = secure_defaults.hardened_key(
+            self,
+            "Key",
+            description=f"Encrypts the {display_name} alert topic",
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        )
         self.topic = sns.Topic(
             self,
             "Resource",

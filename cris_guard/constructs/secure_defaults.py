@@ -90,11 +90,21 @@ def require_s3_prefix(name: str, value: object) -> str:
     return value
 
 
-def hardened_key(scope: Construct, id: str, *, description: str) -> kms.Key:
+def hardened_key(
+    scope: Construct,
+    id: str,
+    *,
+    description: str,
+    removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+) -> kms.Key:
     """A symmetric customer-managed KMS key with yearly rotation, retained when the stack is deleted.
 
     The key policy starts as CDK's default (the account root may administer it through IAM); callers add
     service statements with conditions. No alias: an alias is a physical name and adds nothing to audits.
+    ``removal_policy``: keep the default for any key whose ciphertext can outlive the stack (buckets, log
+    groups); a key that encrypts nothing at rest beyond its stack's life may be
+    ``RETAIN_ON_UPDATE_OR_DELETE``, so a rolled-back first deploy does not leave it behind. Either way a
+    deleted key is only scheduled for deletion, after ``pending_window`` (30 days).
     """
     return kms.Key(
         scope,
@@ -102,7 +112,7 @@ def hardened_key(scope: Construct, id: str, *, description: str) -> kms.Key:
         description=description,
         enable_key_rotation=True,
         pending_window=cdk.Duration.days(30),
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=removal_policy,
     )
 
 
