@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -53,6 +54,7 @@ def build(
     *,
     outdir: str | None = None,
     default_account: str | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> CrisGuardApp:
     """One governance stack per source Region (plus overflow stacks for many applications).
 
@@ -66,11 +68,13 @@ def build(
 
     With ``organization_guardrail``, one more stack (the SCP) for the management account. cdk-nag packs
     are registered on the app; they check every stack, including those in Stages.
+
+    ``context`` is the app's CDK context (feature flags above all): ``cdk synth`` passes cdk.json's
+    through the environment, an in-process build gets it here (:func:`cris_guard.cdk_context.cdk_json_context`).
     """
-    app = cdk.App(outdir=outdir)
+    app = cdk.App(outdir=outdir, context=dict(context) if context else None)
     register_nag_packs(app)
-    for key, value in config.resource_tags.items():
-        cdk.Tags.of(app).add(key, value)
+    _tag(app, config.resource_tags)
 
     builds: dict[str | None, AccountBuild] = {}
     for target in config.targets():
@@ -80,8 +84,7 @@ def build(
         stage = cdk.Stage(app, target.name, env=cdk.Environment(account=target.id))
         # Tag aspects of the App stop at a Stage boundary (measured: the stage's templates carried no
         # tags); cdk-nag's validation plugins on the App do check the Stage's stacks (measured too).
-        for key, value in config.resource_tags.items():
-            cdk.Tags.of(stage).add(key, value)
+        _tag(stage, config.resource_tags)
         builds[target.name] = _build_account(stage, config.for_account(target), catalog, target.id)
     first = next(iter(builds.values()))
     return CrisGuardApp(
@@ -91,6 +94,18 @@ def build(
         accounts=builds,
         guardrail=add_organization_guardrail(app, config),
     )
+
+
+def _tag(scope: Construct, tags: Mapping[str, str]) -> None:
+    """``tags`` on every taggable resource under ``scope`` and on every stack (CloudFormation's stack
+    tags, which it also copies to the stack's taggable resources at deploy time).
+
+    The stacks are tagged explicitly: with the recommended ``@aws-cdk/core:explicitStackTags`` flag
+    (cdk.json sets it), ``Tags.of(scope).add`` skips stacks, and the deployed stacks would carry no tags;
+    an app that sets no flags would still tag them. Explicitly, both deploy the same tags."""
+    for key, value in tags.items():
+        cdk.Tags.of(scope).add(key, value)
+        cdk.Tags.of(scope).add(key, value, include_resource_types=["aws:cdk:stack"])
 
 
 def _build_account(app: Construct, config: Config, catalog: Catalog, account: str | None) -> AccountBuild:
@@ -218,6 +233,7 @@ def build_app(
     *,
     outdir: str | None = None,
     default_account: str | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> cdk.App:
     """The CDK app only (see :func:`build`)."""
-    return build(config, catalog, outdir=outdir, default_account=default_account).app
+    return build(config, catalog, outdir=outdir, default_account=default_account, context=context).app

@@ -237,7 +237,8 @@ def stackset_readiness(stack: AssemblyStack) -> list[str]:
 
     The reasons (rollout-facts B3): assets live in the CDK asset bucket of the environment ``cdk deploy``
     published them to, which other accounts cannot read; ``Fn::ImportValue`` needs an export in every
-    target account and Region; a template synthesized for one account names it; the ``CheckBootstrapVersion`` rule reads an SSM parameter that exists only
+    target account and Region, ``Fn::GetStackOutput`` the named stack; a template synthesized for one
+    account names it; the ``CheckBootstrapVersion`` rule reads an SSM parameter that exists only
     in CDK-bootstrapped environments; macros (``Transform``) are not supported by service-managed
     StackSets; and a StackSet's TemplateURL takes at most 460,800 bytes.
     """
@@ -262,6 +263,11 @@ def stackset_readiness(stack: AssemblyStack) -> list[str]:
     if imports:
         reasons.append(f"{imports} Fn::ImportValue cross-stack reference{'s' if imports != 1 else ''}"
                        " (the export must exist in every target account and Region)")
+    # CDK writes weak references (the recommended @aws-cdk/core:defaultCrossStackReferences "weak") this way.
+    outputs = _count_key(template, "Fn::GetStackOutput")
+    if outputs:
+        reasons.append(f"{outputs} Fn::GetStackOutput cross-stack reference{'s' if outputs != 1 else ''}"
+                       " (the named stack and output must exist in every target account and Region)")
     # DefaultStackSynthesizer(generate_bootstrap_version_rule=False) leaves the rule and parameter out.
     if "CheckBootstrapVersion" in (template.get("Rules") or {}) or "BootstrapVersion" in (template.get("Parameters") or {}):
         reasons.append("CheckBootstrapVersion rule (its SSM parameter exists only in CDK-bootstrapped accounts)")

@@ -9,10 +9,16 @@ import pytest
 
 # Importing cris_guard silences jsii's Node end-of-life banner before any test imports aws_cdk.
 from cris_guard.catalog import load_catalog
+from cris_guard.cdk_context import cdk_json_context
 from cris_guard.config import load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_ACCOUNT = "111122223333"
+# What `cdk synth` gives the app besides the configuration: cdk.json's context, the CDK feature flags above
+# all. cdk.App() does not read cdk.json (the CLI passes it through the environment), so the shared
+# syntheses below pass it, and synthesize what `make synth` and `cdk deploy` do. Tests that build a bare
+# cdk.App() see a library user's app without flags; tests/test_feature_flags.py synthesizes both ways.
+CDK_CONTEXT = cdk_json_context(REPO_ROOT / "cdk.json")
 # The day the catalog's lifecycle data was last checked. Fixtures that approve a legacy profile judge
 # end of life on this day, so they keep working after that profile's published end of life.
 CATALOG_DAY = dt.date(2026, 12, 6)
@@ -33,14 +39,15 @@ SYNTH_CACHE_ENV = "CRIS_GUARD_SYNTH_CACHE"
 
 def _synthesis_key(name: str, configuration: bytes) -> str:
     """A digest of everything a cached synthesis depends on: cris-guard's code and data, the configuration,
-    the pinned dependencies (and the installed aws-cdk-lib), this file (the test account), Python."""
+    cdk.json (the feature flags), the pinned dependencies (and the installed aws-cdk-lib), this file (the
+    test account), Python."""
     import hashlib
     import importlib.metadata
     import sys
 
     digest = hashlib.sha256(name.encode() + b"\0" + configuration + b"\0")
     inputs = sorted(p for p in (REPO_ROOT / "cris_guard").rglob("*") if p.is_file() and p.suffix in (".py", ".json"))
-    inputs += [REPO_ROOT / "constraints.txt", REPO_ROOT / "package-lock.json", Path(__file__)]
+    inputs += [REPO_ROOT / "cdk.json", REPO_ROOT / "constraints.txt", REPO_ROOT / "package-lock.json", Path(__file__)]
     for path in inputs:
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(f"{TEST_ACCOUNT} {sys.version} {importlib.metadata.version('aws-cdk-lib')}".encode())
@@ -75,14 +82,15 @@ def cached_synthesis(name: str, configuration: bytes, outdir: Path, synthesize):
 
 @pytest.fixture(scope="session")
 def default_assembly(catalog, default_config, tmp_path_factory):
-    """The default configuration synthesized once per session (with a fixed test account; cached on disk,
-    see :func:`cached_synthesis`)."""
+    """The default configuration synthesized once per session as ``cdk synth`` does (cdk.json's feature
+    flags, a fixed test account; cached on disk, see :func:`cached_synthesis`)."""
     from cris_guard.app_builder import build_app
 
     outdir = tmp_path_factory.mktemp("cdk.out")
     return cached_synthesis(
         "default", (REPO_ROOT / "config" / "default.yaml").read_bytes(), outdir,
-        lambda: build_app(default_config, catalog, outdir=str(outdir), default_account=TEST_ACCOUNT).synth())
+        lambda: build_app(default_config, catalog, outdir=str(outdir), default_account=TEST_ACCOUNT,
+                          context=CDK_CONTEXT).synth())
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +157,8 @@ def multi_account_assembly(catalog, multi_account_config, tmp_path_factory):
 
     outdir = tmp_path_factory.mktemp("cdk.out-multi")
     return cached_synthesis("multi-account", json.dumps(MULTI_ACCOUNT_CONFIG, sort_keys=True).encode(), outdir,
-                            lambda: build_app(multi_account_config, catalog, outdir=str(outdir)).synth())
+                            lambda: build_app(multi_account_config, catalog, outdir=str(outdir),
+                                              context=CDK_CONTEXT).synth())
 
 
 @pytest.fixture(scope="session")
@@ -161,7 +170,7 @@ def two_accounts_example(catalog, tmp_path_factory):
 
     config = load_config(REPO_ROOT / "config" / "examples" / "two-accounts.yaml", catalog)
     outdir = tmp_path_factory.mktemp("cdk.out-two-accounts")
-    built = build(config, catalog, outdir=str(outdir))
+    built = build(config, catalog, outdir=str(outdir), context=CDK_CONTEXT)
     return config, built, outdir, built.app.synth()
 
 
@@ -181,5 +190,5 @@ def milan_legacy_example(catalog, tmp_path_factory):
     (folder / "milan.yaml").write_text(yaml.safe_dump(data))
     config, in_force = load_project(folder / "milan.yaml", catalog, today=CATALOG_DAY)
     outdir = folder / "cdk.out"
-    assembly = build_app(config, in_force, outdir=str(outdir), default_account=TEST_ACCOUNT).synth()
+    assembly = build_app(config, in_force, outdir=str(outdir), default_account=TEST_ACCOUNT, context=CDK_CONTEXT).synth()
     return config, in_force, outdir, assembly

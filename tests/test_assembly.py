@@ -93,18 +93,23 @@ def test_every_other_stackset_blocker_is_named(tmp_path):
             "Fn": {"Type": "AWS::Lambda::Function", "Metadata": {"aws:asset:path": "asset.abc"},
                    "Properties": {"Role": {"Fn::ImportValue": "shared-role"}}},
         },
-        "Outputs": {"X": {"Value": {"Fn::ImportValue": "other"}}},
+        "Outputs": {"X": {"Value": {"Fn::ImportValue": "other"}},
+                    # a weak reference, as CDK writes it with @aws-cdk/core:defaultCrossStackReferences "weak"
+                    "Y": {"Value": {"Fn::GetStackOutput": {"StackName": "other", "Region": "eu-central-1",
+                                                           "OutputName": "PublishOutputRefTopic"}}}},
         "Parameters": {"BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>"}},
         "Description": "x" * STACKSET_TEMPLATE_URL_BYTE_LIMIT,
     }
     reasons = stackset_readiness(bare_stack(tmp_path, template))
-    assert len(reasons) == 5
+    assert len(reasons) == 6
     assert reasons[0].startswith("1 file asset (referenced by aws:asset:path metadata)")
     assert reasons[1] == "2 Fn::ImportValue cross-stack references (the export must exist in every target account and Region)"
-    assert reasons[2].startswith("CheckBootstrapVersion rule")
-    assert reasons[3] == "uses a Transform (macro), which service-managed StackSets do not support"
+    assert reasons[2] == ("1 Fn::GetStackOutput cross-stack reference"
+                          " (the named stack and output must exist in every target account and Region)")
+    assert reasons[3].startswith("CheckBootstrapVersion rule")
+    assert reasons[4] == "uses a Transform (macro), which service-managed StackSets do not support"
     size = len(json.dumps(template))
-    assert reasons[4] == (f"template of {size:,} bytes, more than the 460,800 a StackSet's TemplateURL takes"
+    assert reasons[5] == (f"template of {size:,} bytes, more than the 460,800 a StackSet's TemplateURL takes"
                           " (UNCONFIRMED whether 1 MB applies)")
 
 

@@ -20,10 +20,12 @@ EXAMPLES = REPO_ROOT / "config" / "examples"
         ("private-network.yaml", "private-network-scenarios", "8 scenarios, 56 calls: 56 held, 0 failed"),
     ],
 )
-def test_example_synthesizes_nag_clean_and_its_scenarios_hold(config, scenarios, summary, capsys):
-    """`cris-guard scenarios` synthesizes with the cdk-nag packs (a finding would fail it), in this process."""
+def test_example_synthesizes_nag_clean_and_its_scenarios_hold(config, scenarios, summary, capsys, monkeypatch):
+    """`cris-guard scenarios` synthesizes with the cdk-nag packs (a finding would fail it), in this process,
+    with the feature flags of the working directory's cdk.json, as `cdk synth` would."""
     from cris_guard.cli import main
 
+    monkeypatch.chdir(REPO_ROOT)
     code = main(["scenarios", "--config", str(EXAMPLES / config), "--scenarios", str(EXAMPLES / scenarios)])
     captured = capsys.readouterr()
     assert code == 0, captured.out + captured.err

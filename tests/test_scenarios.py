@@ -23,7 +23,7 @@ from cris_guard import scp  # noqa: E402
 from cris_guard import scenarios as sc  # noqa: E402
 from cris_guard.policy_eval import evaluate  # noqa: E402
 
-from .conftest import TEST_ACCOUNT  # noqa: E402
+from .conftest import CDK_CONTEXT, TEST_ACCOUNT  # noqa: E402
 
 REGION = "eu-central-1"
 
@@ -38,7 +38,7 @@ def shipped(catalog, default_config, default_assembly):
     def build(config):
         if config == default_config:
             return default_stacks
-        return sc.synthesize(config, catalog, account=TEST_ACCOUNT)
+        return sc.synthesize(config, catalog, account=TEST_ACCOUNT, context=CDK_CONTEXT)
 
     entries = sc.prepare(files, default_config, catalog, build, account=TEST_ACCOUNT)
     default = next(e for e in entries if e.config == default_config)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cris_guard.cdk_context import cdk_json_context
 from cris_guard.config import ConfigError, load_project
 from cris_guard.policy_eval import EvaluationError, EvaluatorUnavailable
 from cris_guard.scenarios.extract import UnresolvableError, stacks_from_directory
@@ -41,7 +42,7 @@ def command(
         if config.multi_account:
             # Each account's stacks are evaluated with its own configuration.
             stacks = (stacks_from_directory(assembly) if assembly is not None
-                      else synthesize(config, catalog))
+                      else synthesize(config, catalog, context=cdk_json_context()))
             for entry in per_account(config, stacks):
                 account = entry.config.account or DEFAULT_ACCOUNT
                 report = run(files, entry.config, catalog, lambda _config, _s=entry.stacks: _s,
@@ -53,7 +54,9 @@ def command(
                 stacks = stacks_from_directory(assembly)
                 report = run(files, config, catalog, lambda _config: stacks, account=account)
             else:
-                report = run(files, config, catalog, lambda c: synthesize(c, catalog, account=account), account=account)
+                context = cdk_json_context()  # the working directory's, as `cdk synth` reads it
+                report = run(files, config, catalog, lambda c: synthesize(c, catalog, account=account, context=context),
+                             account=account)
             reports.append((f"account {account}", report))
     except (ConfigError, ScenarioError, UnresolvableError, EvaluatorUnavailable, EvaluationError) as exc:
         for line in str(exc).splitlines():

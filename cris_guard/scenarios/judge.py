@@ -16,8 +16,9 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cris_guard import cris_checks
 from cris_guard.catalog import Catalog
@@ -296,15 +297,17 @@ def run(
 
 
 def synthesize(
-    config: Config, catalog: Catalog, *, account: str = DEFAULT_ACCOUNT, outdir: str | None = None
+    config: Config, catalog: Catalog, *, account: str = DEFAULT_ACCOUNT, outdir: str | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> list[StackTemplate]:
     """The templates ``make synth`` produces for ``config`` (``app_builder.build_app``, cdk-nag packs
-    included). With ``outdir`` the cloud assembly is kept there; otherwise a temporary directory is used."""
+    included), given ``context`` (cdk.json's, as ``cdk synth`` passes it: its feature flags).
+    With ``outdir`` the cloud assembly is kept there; otherwise a temporary directory is used."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from cris_guard.app_builder import build_app
 
     def build(directory: str) -> list[StackTemplate]:
-        assembly = build_app(config, catalog, outdir=directory, default_account=account).synth()
+        assembly = build_app(config, catalog, outdir=directory, default_account=account, context=context).synth()
         return [StackTemplate(s.name, s.region, copy.deepcopy(dict(s.template))) for s in stacks_from_assembly(assembly)]
 
     if outdir is not None:
