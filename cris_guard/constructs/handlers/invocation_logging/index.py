@@ -39,7 +39,7 @@ resource wrote the configuration in place and which earlier owners may still exi
 * A record that cannot be read (S3 answers 403, the bucket is gone) means ownership is unknown: Delete
   then leaves the configuration in place and says so, and Create or Update fail before changing
   anything. Whatever goes wrong, the failure leaves a configuration in place rather than removing one.
-* Before this record existed (cris-guard 0.x wrote none), every resource used the physical ID
+* Before this record existed (earlier cris-guard versions wrote none), every resource used the physical ID
   :func:`legacy_physical_id`; a configuration of ours without a record belongs to that ID.
 
 The Provider framework never sends this handler the Delete that follows a failed Create (it answers it
