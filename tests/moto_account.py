@@ -76,7 +76,8 @@ def deploy(stacks, account: str, client: Callable[[str, str | None], Any]) -> De
             continue
         region = stack.region
         deployed = Deployed(stack.stack_name, region, account, stack.template,
-                            _physical_ids(stack.stack_name, region, account, stack.resources), status="CREATE_COMPLETE")
+                            _physical_ids(stack.stack_name, region, account, stack.resources), status="CREATE_COMPLETE",
+                            stack_id=f"arn:aws:cloudformation:{region}:{account}:stack/{stack.stack_name}/{uuid.uuid4()}")
         deployment.stacks[stack.stack_name] = deployed
         _create(deployed, client)
     return deployment
@@ -153,7 +154,7 @@ class FakeCloudFormation:
 
     def describe_stacks(self, StackName: str) -> dict:  # noqa: N803 - the API's parameter name
         stack = self._stack(StackName)
-        return {"Stacks": [{"StackName": stack.name, "StackStatus": stack.status}]}
+        return {"Stacks": [{"StackName": stack.name, "StackId": stack.stack_id, "StackStatus": stack.status}]}
 
     def list_stack_resources(self, StackName: str, NextToken: str | None = None) -> dict:  # noqa: N803
         stack = self._stack(StackName)

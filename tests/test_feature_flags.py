@@ -294,6 +294,7 @@ def test_the_logging_handler_and_its_provider_keep_exactly_their_permissions(syn
             "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "SavePreviousConfiguration": ["s3:GetObject", "s3:PutObject"],
             "FindPreviousConfiguration": ["s3:ListBucket"],
+            "FindLoggingResources": ["cloudformation:ListStackResources"],
             "EncryptPreviousConfiguration": ["kms:Decrypt", "kms:GenerateDataKey"],
         }, name
         assert handler["EncryptPreviousConfiguration"]["Condition"] == {

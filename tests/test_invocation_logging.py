@@ -278,6 +278,12 @@ def _state_statements(synth: Synth) -> list[dict]:
             "Condition": {"StringEquals": {"s3:prefix": keys}},
         },
         {
+            "Sid": "FindLoggingResources",
+            "Effect": "Allow",
+            "Action": "cloudformation:ListStackResources",
+            "Resource": {"Ref": "AWS::StackId"},
+        },
+        {
             "Sid": "EncryptPreviousConfiguration",
             "Effect": "Allow",
             "Action": ["kms:GenerateDataKey", "kms:Decrypt"],

@@ -59,9 +59,26 @@ def _offline_client(service: str):
 
 
 def _strict_stub(client):
-    """Every call must be queued: an unexpected one fails at once, a queued one never made fails at the end."""
+    """Every call must be queued: an unexpected one fails at once, a queued one never made fails at the end.
+
+    The handler turns some S3 and CloudFormation errors into "unknown" and carries on, which would also
+    swallow the Stubber's own error for an unexpected call or parameter; so those are recorded here and
+    fail the test at the end whatever the handler did with them."""
     with Stubber(client) as stubber:
+        surprises: list[Exception] = []
+        for name in ("_assert_expected_call_order", "_assert_expected_params"):
+            original = getattr(stubber, name)
+
+            def recorded(*args, _original=original, **kwargs):
+                try:
+                    return _original(*args, **kwargs)
+                except Exception as err:
+                    surprises.append(err)
+                    raise
+
+            setattr(stubber, name, recorded)
         yield stubber
+        assert not surprises, surprises
         stubber.assert_no_pending_responses()
 
 
@@ -87,6 +104,34 @@ def s3_stub(s3):
 
 
 @pytest.fixture
+def cfn():
+    return _offline_client("cloudformation")
+
+
+@pytest.fixture
+def cfn_stub(cfn):
+    yield from _strict_stub(cfn)
+
+
+STACK_ID = "arn:aws:cloudformation:eu-central-1:111122223333:stack/s/guid"
+
+
+def expect_stack(cfn_stub, resources: dict[str, str], stack: str = "s") -> None:
+    """ListStackResources of the entries' stack: physical ID -> status (the record's entries name stack "s")."""
+    summaries = [
+        {
+            "LogicalResourceId": f"L{index}",
+            "PhysicalResourceId": physical_id,
+            "ResourceType": "Custom::BedrockModelInvocationLogging",
+            "LastUpdatedTimestamp": "2026-12-01T00:00:00Z",
+            "ResourceStatus": status,
+        }
+        for index, (physical_id, status) in enumerate(resources.items())
+    ]
+    cfn_stub.add_response("list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": stack})
+
+
+@pytest.fixture
 def written(s3) -> dict[str, list[dict]]:
     """The documents the handler writes with PutObject, by key, decoded (the Stubber cannot compare a timestamp)."""
     bodies: dict[str, list[dict]] = {}
@@ -103,18 +148,39 @@ def saved_bodies(written) -> list[dict]:
     return written.setdefault(SAVED_KEY, [])
 
 
-def expect_put(s3_stub, key: str) -> None:
-    params = {"Bucket": OUR_BUCKET, "Key": key, "Body": ANY, "ContentType": "application/json", "ExpectedBucketOwner": ACCOUNT}
+def expect_put(s3_stub, key: str, bucket: str = OUR_BUCKET) -> None:
+    params = {"Bucket": bucket, "Key": key, "Body": ANY, "ContentType": "application/json", "ExpectedBucketOwner": ACCOUNT}
     s3_stub.add_response("put_object", {}, params)
 
 
-def expect_get(s3_stub, key: str, document: dict | None, *, error: str = "NoSuchKey", status: int = 404) -> None:
-    params = {"Bucket": OUR_BUCKET, "Key": key, "ExpectedBucketOwner": ACCOUNT}
-    if document is None:
-        s3_stub.add_client_error("get_object", service_error_code=error, http_status_code=status, expected_params=params)
+def expect_get(
+    s3_stub,
+    key: str,
+    document: dict | None,
+    *,
+    error: str | None = None,
+    status: int = 403,
+    on: str = "list_objects_v2",
+    bucket: str = OUR_BUCKET,
+) -> None:
+    """The handler asks whether ``key`` exists (ListObjectsV2 with the key as prefix), then reads it.
+
+    ``document`` None: no such object. ``error``: that S3 error code, from ``on`` (the listing or the read).
+    """
+    list_params = {"Bucket": bucket, "Prefix": key, "MaxKeys": 1, "ExpectedBucketOwner": ACCOUNT}
+    get_params = {"Bucket": bucket, "Key": key, "ExpectedBucketOwner": ACCOUNT}
+    if error and on == "list_objects_v2":
+        s3_stub.add_client_error("list_objects_v2", service_error_code=error, http_status_code=status,
+                                 expected_params=list_params)
         return
-    data = json.dumps(document).encode()
-    s3_stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(data), len(data))}, params)
+    exists = document is not None or error is not None
+    s3_stub.add_response("list_objects_v2", {"Contents": [{"Key": key}]} if exists else {"KeyCount": 0}, list_params)
+    if error:
+        s3_stub.add_client_error("get_object", service_error_code=error, http_status_code=status,
+                                 expected_params=get_params)
+    elif document is not None:
+        data = json.dumps(document).encode()
+        s3_stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(data), len(data))}, get_params)
 
 
 def expect_save(s3_stub) -> None:
@@ -169,8 +235,10 @@ def update(client, s3, props=None, physical_id=LEGACY_ID, **extra):
     return handler.handle(event("Update", props, PhysicalResourceId=physical_id, **extra), client=client, s3_client=s3, sleep=no_sleep)
 
 
-def delete(client, s3, physical_id=LEGACY_ID, props=None):
-    return handler.handle(event("Delete", props, PhysicalResourceId=physical_id), client=client, s3_client=s3, sleep=no_sleep)
+def delete(client, s3, physical_id=LEGACY_ID, props=None, cfn=None):
+    return handler.handle(
+        event("Delete", props, PhysicalResourceId=physical_id), client=client, s3_client=s3, cfn_client=cfn, sleep=no_sleep
+    )
 
 
 # --- Create -----------------------------------------------------------------------------------------
@@ -288,18 +356,21 @@ def test_create_with_cloudwatch_delivery(client, stub, s3, s3_stub):
 
 # --- Ownership unknown: Create and Update change nothing ---------------------------------------------
 @pytest.mark.parametrize(
-    ("error", "status", "says"),
+    ("error", "on", "says"),
     [
-        ("AccessDenied", 403, "AccessDenied"),  # s3:ListBucket missing: a missing key also answers 403
-        ("NoSuchBucket", 404, f"the bucket {OUR_BUCKET} no longer exists"),
+        # Without s3:ListBucket S3 answers a missing key with 403, not 404: the handler asks with
+        # ListObjectsV2 instead, and a 403 from either call is never taken for "no record".
+        ("AccessDenied", "list_objects_v2", f"could not read the owner record s3://{OUR_BUCKET}/{OWNER_KEY} (AccessDenied"),
+        ("AccessDenied", "get_object", f"could not read the owner record s3://{OUR_BUCKET}/{OWNER_KEY} (AccessDenied"),
+        ("NoSuchBucket", "list_objects_v2", f"the bucket {OUR_BUCKET} no longer exists"),
     ],
 )
-def test_create_changes_nothing_when_the_owner_record_cannot_be_read(client, stub, s3, s3_stub, error, status, says):
+def test_create_changes_nothing_when_the_owner_record_cannot_be_read(client, stub, s3, s3_stub, error, on, says):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
-    expect_get(s3_stub, OWNER_KEY, None, error=error, status=status)
+    expect_get(s3_stub, OWNER_KEY, None, error=error, on=on)
     with pytest.raises(handler.OwnershipUnknown, match="nothing was changed") as raised:
         create(client, s3)
-    assert says in str(raised.value) and OWNER_KEY in str(raised.value)
+    assert says in str(raised.value)
 
 
 def test_create_changes_nothing_when_the_owner_record_cannot_be_written(client, stub, s3, s3_stub):
@@ -401,17 +472,8 @@ def test_update_with_replace_saves_the_taken_over_configuration_first(client, st
 def test_update_moving_to_a_new_bucket_is_not_a_takeover(client, stub, s3, s3_stub):
     new_bucket = "cris-guard-invocation-logs-new456"
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
-    s3_stub.add_client_error(
-        "get_object",
-        service_error_code="NoSuchKey",
-        http_status_code=404,
-        expected_params={"Bucket": new_bucket, "Key": OWNER_KEY, "ExpectedBucketOwner": ACCOUNT},
-    )
-    s3_stub.add_response(
-        "put_object",
-        {},
-        {"Bucket": new_bucket, "Key": OWNER_KEY, "Body": ANY, "ContentType": "application/json", "ExpectedBucketOwner": ACCOUNT},
-    )
+    expect_get(s3_stub, OWNER_KEY, None, bucket=new_bucket)
+    expect_put(s3_stub, OWNER_KEY, bucket=new_bucket)
     stub.add_response(
         "put_model_invocation_logging_configuration",
         {},
@@ -472,7 +534,7 @@ def test_create_replace_then_delete_round_trips_the_foreign_configuration(client
 def test_delete_does_not_delete_when_the_saved_configuration_cannot_be_read(client, stub, s3, s3_stub):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
     expect_get(s3_stub, OWNER_KEY, record(OLD_ID))
-    s3_stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+    expect_get(s3_stub, SAVED_KEY, None, error="AccessDenied", on="get_object")
     with pytest.raises(handler.SavedConfigurationError, match="cannot tell whether to restore it"):
         delete(client, s3, OLD_ID)
 
@@ -521,79 +583,194 @@ def test_delete_failure_surfaces_clearly(client, stub, s3, s3_stub):
         delete(client, s3, OLD_ID)
 
 
-def test_a_failed_record_write_after_the_delete_does_not_fail_it(client, stub, s3, s3_stub, caplog):
+def test_a_failed_record_write_after_the_delete_fails_it_so_that_a_retry_finishes(client, stub, s3, s3_stub, written):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
     expect_get(s3_stub, OWNER_KEY, record(OLD_ID))
     expect_load(s3_stub, None)
     stub.add_response("delete_model_invocation_logging_configuration", {}, {})
     s3_stub.add_client_error("put_object", service_error_code="AccessDenied", http_status_code=403)
-    with caplog.at_level(logging.ERROR):
+    with pytest.raises(handler.OwnershipUnknown, match="could not write the owner record"):
         delete(client, s3, OLD_ID)
-    assert "could not write the owner record" in caplog.text
+    # The retry (CloudFormation retries a failed stack deletion): no configuration, still the owner on
+    # record, so it only writes the record.
+    stub.add_response("get_model_invocation_logging_configuration", {}, {})
+    expect_get(s3_stub, OWNER_KEY, record(OLD_ID))
+    expect_put(s3_stub, OWNER_KEY)
+    delete(client, s3, OLD_ID)
+    assert written[OWNER_KEY][-1]["owner"] is None
 
 
 # --- Delete by a resource that does not own the configuration: it changes nothing ----------------------
 # In each test no put_/delete_model_invocation_logging_configuration is queued: the strict Stubber fails
-# the test if Delete removes or replaces a configuration this resource does not own.
-def test_delete_by_the_old_resource_after_a_migration_only_takes_itself_off_the_record(client, stub, s3, s3_stub, written):
-    new_id = f"{LEGACY_ID}-1111111111111111"
+# the test if Delete removes or replaces a configuration this resource does not own. Which resources on
+# the owner record still exist comes from their stack's ListStackResources (expect_stack).
+NEW_ID = f"{LEGACY_ID}-1111111111111111"  # the new provider's resource
+THIRD_ID = f"{LEGACY_ID}-2222222222222222"
+
+
+def test_delete_by_the_old_resource_after_a_migration_only_takes_itself_off_the_record(
+    client, stub, s3, s3_stub, cfn, cfn_stub, written
+):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
-    expect_get(s3_stub, OWNER_KEY, record(new_id, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    expect_stack(cfn_stub, {NEW_ID: "CREATE_COMPLETE", OLD_ID: "DELETE_IN_PROGRESS"})
     expect_put(s3_stub, OWNER_KEY)
-    delete(client, s3, OLD_ID)
+    delete(client, s3, OLD_ID, cfn=cfn)
     (after,) = written[OWNER_KEY]
-    assert after["owner"]["physicalResourceId"] == new_id and after["handBack"] == []
+    assert after["owner"]["physicalResourceId"] == NEW_ID and after["handBack"] == []
 
 
-def test_delete_by_a_legacy_resource_after_a_migration_changes_nothing(client, stub, s3, s3_stub, written):
-    new_id = f"{LEGACY_ID}-1111111111111111"
+def test_delete_by_a_legacy_resource_after_a_migration_changes_nothing(client, stub, s3, s3_stub, cfn, cfn_stub, written):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
-    expect_get(s3_stub, OWNER_KEY, record(new_id, OUR_CONFIG, (LEGACY_ID, OUR_CONFIG)))
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (LEGACY_ID, OUR_CONFIG)))
+    expect_stack(cfn_stub, {NEW_ID: "CREATE_COMPLETE", LEGACY_ID: "DELETE_IN_PROGRESS"})
     expect_put(s3_stub, OWNER_KEY)
-    delete(client, s3, LEGACY_ID)
+    delete(client, s3, LEGACY_ID, cfn=cfn)
     assert written[OWNER_KEY][0]["handBack"] == []
 
 
-def test_delete_by_a_resource_that_is_not_on_the_record_changes_nothing(client, stub, s3, s3_stub, caplog):
+def test_delete_by_a_resource_that_is_not_on_the_record_changes_nothing(client, stub, s3, s3_stub, cfn, cfn_stub, caplog):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
     expect_get(s3_stub, OWNER_KEY, record(OLD_ID))
+    expect_stack(cfn_stub, {OLD_ID: "UPDATE_COMPLETE"})
     with caplog.at_level(logging.WARNING):
-        delete(client, s3, f"{LEGACY_ID}-2222222222222222")
+        delete(client, s3, THIRD_ID, cfn=cfn)
     assert f"{OLD_ID} owns it" in caplog.text
+    # No record write queued: nothing on it changed.
 
 
-def test_a_configuration_of_ours_without_a_record_belongs_to_the_legacy_resource_only(client, stub, s3, s3_stub, caplog):
+def test_a_configuration_of_ours_without_a_record_belongs_to_the_legacy_resource(client, stub, s3, s3_stub, cfn, cfn_stub, caplog):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
     expect_get(s3_stub, OWNER_KEY, None)
+    cfn_stub.add_response(
+        "list_stack_resources",
+        {"StackResourceSummaries": [{"LogicalResourceId": "Old", "PhysicalResourceId": LEGACY_ID, "ResourceStatus": "UPDATE_COMPLETE",
+                                     "ResourceType": "Custom::BedrockModelInvocationLogging",
+                                     "LastUpdatedTimestamp": "2026-12-01T00:00:00Z"}]},
+        {"StackName": STACK_ID},  # the legacy entry names no stack: the event's own
+    )
     with caplog.at_level(logging.WARNING):
-        delete(client, s3, OLD_ID)
+        delete(client, s3, OLD_ID, cfn=cfn)
     assert f"{LEGACY_ID} owns it" in caplog.text
 
 
-def test_the_owner_hands_the_configuration_back_on_rollback(client, stub, s3, s3_stub, written, caplog):
+def test_the_owner_hands_the_configuration_back_on_rollback(client, stub, s3, s3_stub, cfn, cfn_stub, written, caplog):
     old_config = {**OUR_CONFIG, "imageDataDeliveryEnabled": True}
-    new_id = f"{LEGACY_ID}-1111111111111111"
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
-    expect_get(s3_stub, OWNER_KEY, record(new_id, OUR_CONFIG, (OLD_ID, old_config)))
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, old_config)))
+    expect_stack(cfn_stub, {NEW_ID: "DELETE_IN_PROGRESS", OLD_ID: "UPDATE_COMPLETE"})
     stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": old_config})
     expect_put(s3_stub, OWNER_KEY)
     with caplog.at_level(logging.WARNING):
-        delete(client, s3, new_id)
+        delete(client, s3, NEW_ID, cfn=cfn)
     assert f"handing the configuration back to {OLD_ID}" in caplog.text
     (after,) = written[OWNER_KEY]
     assert after["owner"]["physicalResourceId"] == OLD_ID and after["owner"]["loggingConfig"] == old_config
     assert after["handBack"] == []
 
 
-def test_a_failed_hand_back_fails_the_delete_and_keeps_the_record(client, stub, s3, s3_stub):
-    new_id = f"{LEGACY_ID}-1111111111111111"
+def test_the_hand_back_goes_to_the_newest_resource_that_still_exists(client, stub, s3, s3_stub, cfn, cfn_stub, written):
+    # Two migrations: THIRD_ID replaced NEW_ID, which replaced OLD_ID. Both earlier ones still exist.
+    third_config = {**OUR_CONFIG, "embeddingDataDeliveryEnabled": True}
+    new_config = {**OUR_CONFIG, "imageDataDeliveryEnabled": True}
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": third_config}, {})
+    expect_get(s3_stub, OWNER_KEY, record(THIRD_ID, third_config, (OLD_ID, OUR_CONFIG), (NEW_ID, new_config)))
+    expect_stack(cfn_stub, {THIRD_ID: "DELETE_IN_PROGRESS", NEW_ID: "UPDATE_COMPLETE", OLD_ID: "UPDATE_COMPLETE"})
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": new_config})
+    expect_put(s3_stub, OWNER_KEY)
+    delete(client, s3, THIRD_ID, cfn=cfn)
+    (after,) = written[OWNER_KEY]
+    assert after["owner"]["physicalResourceId"] == NEW_ID
+    assert [entry["physicalResourceId"] for entry in after["handBack"]] == [OLD_ID]
+
+
+def test_a_hand_back_skips_resources_that_no_longer_exist(client, stub, s3, s3_stub, cfn, cfn_stub, written):
+    # NEW_ID's cleanup Delete failed (CloudFormation ignores that), so it stayed on the record though it is
+    # gone; OLD_ID still exists.
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
-    expect_get(s3_stub, OWNER_KEY, record(new_id, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    old_config = {**OUR_CONFIG, "imageDataDeliveryEnabled": True}
+    expect_get(s3_stub, OWNER_KEY, record(THIRD_ID, OUR_CONFIG, (OLD_ID, old_config), (NEW_ID, OUR_CONFIG)))
+    expect_stack(cfn_stub, {THIRD_ID: "DELETE_IN_PROGRESS", OLD_ID: "UPDATE_COMPLETE"})
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": old_config})
+    expect_put(s3_stub, OWNER_KEY)
+    delete(client, s3, THIRD_ID, cfn=cfn)
+    after = written[OWNER_KEY][0]
+    assert after["owner"]["physicalResourceId"] == OLD_ID and after["handBack"] == []
+
+
+def test_with_every_earlier_owner_gone_the_last_one_removes_its_configuration(client, stub, s3, s3_stub, cfn, cfn_stub, written):
+    # cdk destroy after a migration whose cleanup Delete of OLD_ID failed: OLD_ID is no longer in the stack.
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    expect_stack(cfn_stub, {NEW_ID: "DELETE_IN_PROGRESS"})
+    expect_load(s3_stub, None)
+    stub.add_response("delete_model_invocation_logging_configuration", {}, {})
+    expect_put(s3_stub, OWNER_KEY)
+    delete(client, s3, NEW_ID, cfn=cfn)
+    assert written[OWNER_KEY][0]["owner"] is None and written[OWNER_KEY][0]["handBack"] == []
+
+
+def test_an_owner_that_never_came_to_exist_does_not_keep_the_configuration(client, stub, s3, s3_stub, cfn, cfn_stub, written):
+    # NEW_ID's Create claimed ownership and then died (a Lambda timeout): the framework answered the
+    # rollback's Delete itself, so the record still names NEW_ID. At cdk destroy OLD_ID is the owner.
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    expect_stack(cfn_stub, {OLD_ID: "DELETE_IN_PROGRESS"})
+    expect_load(s3_stub, None)
+    stub.add_response("delete_model_invocation_logging_configuration", {}, {})
+    expect_put(s3_stub, OWNER_KEY)
+    delete(client, s3, OLD_ID, cfn=cfn)
+    assert written[OWNER_KEY][0]["owner"] is None
+
+
+def test_when_the_stack_cannot_be_read_every_owner_counts_as_alive(client, stub, s3, s3_stub, cfn, cfn_stub, caplog):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    cfn_stub.add_client_error("list_stack_resources", service_error_code="AccessDenied", http_status_code=403,
+                              expected_params={"StackName": "s"})
+    expect_put(s3_stub, OWNER_KEY)
+    with caplog.at_level(logging.WARNING):
+        delete(client, s3, OLD_ID, cfn=cfn)
+    assert "treating every owner as alive" in caplog.text
+    # OLD_ID took itself off the record; the configuration, NEW_ID's, was not touched.
+
+
+def test_a_record_owner_of_none_lets_nobody_remove_a_configuration_of_ours(client, stub, s3, s3_stub, cfn, cfn_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, record(None))
+    delete(client, s3, OLD_ID, cfn=cfn)
+
+
+def test_a_heir_whose_configuration_is_not_on_record_is_left_in_charge(client, stub, s3, s3_stub, cfn, cfn_stub, caplog):
+    broken = record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG))
+    broken["handBack"][0]["loggingConfig"] = None
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, broken)
+    expect_stack(cfn_stub, {NEW_ID: "DELETE_IN_PROGRESS", OLD_ID: "UPDATE_COMPLETE"})
+    with caplog.at_level(logging.WARNING):
+        delete(client, s3, NEW_ID, cfn=cfn)
+    assert f"{OLD_ID} may still exist and its configuration is not on record" in caplog.text
+
+
+def test_a_failed_hand_back_fails_the_delete_and_keeps_the_record(client, stub, s3, s3_stub, cfn, cfn_stub):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    expect_stack(cfn_stub, {NEW_ID: "DELETE_IN_PROGRESS", OLD_ID: "UPDATE_COMPLETE"})
     stub.add_client_error(
         "put_model_invocation_logging_configuration", service_error_code="AccessDeniedException", http_status_code=403
     )
     with pytest.raises(handler.SavedConfigurationError, match=f"could not hand the configuration back to {OLD_ID}"):
-        delete(client, s3, new_id)
+        delete(client, s3, NEW_ID, cfn=cfn)
+
+
+def test_an_update_takes_the_resource_itself_off_hand_back(client, stub, s3, s3_stub, written):
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_claim(s3_stub, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
+    stub.add_response("put_model_invocation_logging_configuration", {}, {"loggingConfig": OUR_CONFIG})
+    update(client, s3, physical_id=OLD_ID)
+    (after,) = written[OWNER_KEY]
+    assert after["owner"]["physicalResourceId"] == OLD_ID
+    assert [entry["physicalResourceId"] for entry in after["handBack"]] == [NEW_ID]
 
 
 def test_delete_never_touches_a_configuration_another_tool_changed_since(client, stub, s3, s3_stub, caplog):
@@ -756,8 +933,8 @@ def test_current_botocore_knows_every_member_we_send(client):
     assert handler.adapt_to_runtime_model(dict(OUR_CONFIG), client.meta.service_model) == OUR_CONFIG
 
 
-def test_lambda_entry_point_uses_a_bedrock_and_an_s3_client(monkeypatch, client, s3):
-    clients = {"bedrock": client, "s3": s3}
+def test_lambda_entry_point_uses_a_bedrock_an_s3_and_a_cloudformation_client(monkeypatch, client, s3, cfn):
+    clients = {"bedrock": client, "s3": s3, "cloudformation": cfn}
     with Stubber(client) as stubber, Stubber(s3) as s3_stubber:
         stubber.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
         expect_get(s3_stubber, OWNER_KEY, None)
@@ -768,3 +945,20 @@ def test_lambda_entry_point_uses_a_bedrock_and_an_s3_client(monkeypatch, client,
         assert handler.on_event(event("Delete", PhysicalResourceId=LEGACY_ID), None) == {"PhysicalResourceId": LEGACY_ID}
         stubber.assert_no_pending_responses()
         s3_stubber.assert_no_pending_responses()
+
+
+def test_when_every_resource_on_the_record_is_gone_the_one_being_deleted_is_the_last_owner(
+    client, stub, s3, s3_stub, cfn, cfn_stub, written, caplog
+):
+    # A record edited by hand, or one that lost an entry: the configuration points at this resource's
+    # bucket, and CloudFormation confirms that no resource the record names exists any more.
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, record(NEW_ID))
+    expect_stack(cfn_stub, {OLD_ID: "DELETE_IN_PROGRESS"})
+    expect_load(s3_stub, None)
+    stub.add_response("delete_model_invocation_logging_configuration", {}, {})
+    expect_put(s3_stub, OWNER_KEY)
+    with caplog.at_level(logging.WARNING):
+        delete(client, s3, OLD_ID, cfn=cfn)
+    assert f"{OLD_ID} acts as the last owner" in caplog.text
+    assert written[OWNER_KEY][0]["owner"] is None

@@ -36,23 +36,49 @@ FOREIGN_CONFIG = {"s3Config": {"bucketName": FOREIGN_BUCKET, "keyPrefix": "bedro
 MUTATIONS = ("PutModelInvocationLoggingConfiguration", "DeleteModelInvocationLoggingConfiguration")
 
 
+class LambdaTimeout(BaseException):
+    """The handler killed mid-call (a Lambda timeout): nothing after it runs, no except clause sees it."""
+
+
+class _Http:
+    status_code = 200
+
+
 class Account:
-    """One moto account and Region, and the custom-resource events CloudFormation would send."""
+    """One moto account and Region, and the custom-resource events CloudFormation would send.
+
+    ``stack`` is what the stack's ListStackResources would answer: each logging resource's physical ID
+    and status (moto cannot deploy the stack, so this one call is answered here).
+    """
 
     def __init__(self) -> None:
         self.bedrock = boto3.client("bedrock", region_name=REGION)
         self.s3 = boto3.client("s3", region_name=REGION)
+        self.cfn = boto3.client("cloudformation", region_name=REGION)
         self.s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         self.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         self.calls: list[str] = []
-        self.fail_puts = False
+        self.fail_puts: type[BaseException] | None = None
+        self.stack: dict[str, str] = {}
         self.bedrock.meta.events.register("before-call.bedrock.*", self._spy)
+        self.cfn.meta.events.register("before-call.cloudformation.ListStackResources", self._list_stack_resources)
         self._requests = 0
 
     def _spy(self, model, **_kwargs):
         self.calls.append(model.name)
         if self.fail_puts and model.name == "PutModelInvocationLoggingConfiguration":
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, model.name)
+            if issubclass(self.fail_puts, ClientError):
+                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, model.name)
+            raise self.fail_puts()
+
+    def _list_stack_resources(self, params, **_kwargs):
+        assert params["body"]["StackName"] == STACK_ID
+        summaries = [
+            {"LogicalResourceId": f"L{i}", "PhysicalResourceId": pid, "ResourceType": "Custom::BedrockModelInvocationLogging",
+             "ResourceStatus": status}
+            for i, (pid, status) in enumerate(self.stack.items())
+        ]
+        return _Http(), {"StackResourceSummaries": summaries}
 
     def send(self, request: str, logical_id: str, props: dict | None = None, **extra) -> str:
         self._requests += 1
@@ -65,17 +91,27 @@ class Account:
             **extra,
         }
         self.calls.clear()
-        result = handler.handle(event, client=self.bedrock, s3_client=self.s3, sleep=lambda _s: None)
+        result = handler.handle(event, client=self.bedrock, s3_client=self.s3, cfn_client=self.cfn, sleep=lambda _s: None)
         return result["PhysicalResourceId"]
 
     def create(self, logical_id: str, **props) -> str:
-        return self.send("Create", logical_id, props)
+        physical_id = self.send("Create", logical_id, props)
+        self.stack[physical_id] = "CREATE_COMPLETE"
+        return physical_id
 
     def update(self, logical_id: str, physical_id: str, old: dict, **props) -> str:
-        return self.send("Update", logical_id, props, PhysicalResourceId=physical_id, OldResourceProperties={**PROPS, **old})
+        result = self.send("Update", logical_id, props, PhysicalResourceId=physical_id, OldResourceProperties={**PROPS, **old})
+        self.stack[physical_id] = "UPDATE_COMPLETE"
+        return result
 
     def delete(self, logical_id: str, physical_id: str, **props) -> None:
+        self.stack[physical_id] = "DELETE_IN_PROGRESS"
         self.send("Delete", logical_id, props, PhysicalResourceId=physical_id)
+        del self.stack[physical_id]
+
+    def lose(self, physical_id: str) -> None:
+        """The resource leaves the stack without its Delete reaching the handler (or after it failed)."""
+        del self.stack[physical_id]
 
     @property
     def configuration(self) -> dict | None:
@@ -119,10 +155,10 @@ def test_rollback_after_the_new_resource_was_created_hands_the_configuration_bac
 
 def test_a_failed_create_of_the_new_resource_leaves_the_old_one_in_charge(account):
     old = account.create("InvocationLogging")
-    account.fail_puts = True
+    account.fail_puts = ClientError
     with pytest.raises(handler.LoggingApiError):
         account.create("InvocationLoggingV2")
-    account.fail_puts = False
+    account.fail_puts = None
     # The Provider framework answers the rollback's Delete of a failed Create itself (CREATE_FAILED
     # marker): the handler never hears of it. The old resource must still own the configuration.
     assert account.configuration == ours()
@@ -144,6 +180,7 @@ def test_migration_from_a_resource_written_before_the_owner_record(account):
     # cris-guard before the owner record: one shared physical ID, and no record in the bucket.
     legacy = handler.legacy_physical_id(REGION)
     account.bedrock.put_model_invocation_logging_configuration(loggingConfig=ours())
+    account.stack[legacy] = "CREATE_COMPLETE"
     new = account.create("InvocationLoggingV2")
     account.delete("InvocationLogging", legacy)
     assert not account.mutated() and account.configuration == ours()
@@ -154,6 +191,7 @@ def test_migration_from_a_resource_written_before_the_owner_record(account):
 def test_rollback_of_a_migration_from_a_legacy_resource(account):
     legacy = handler.legacy_physical_id(REGION)
     account.bedrock.put_model_invocation_logging_configuration(loggingConfig=ours(EmbeddingDataDeliveryEnabled="true"))
+    account.stack[legacy] = "CREATE_COMPLETE"
     new = account.create("InvocationLoggingV2")
     account.delete("InvocationLoggingV2", new)
     assert account.configuration == ours(EmbeddingDataDeliveryEnabled="true")
@@ -186,3 +224,45 @@ def test_delete_after_the_bucket_is_gone_changes_nothing_and_succeeds(account):
     account.s3.delete_bucket(Bucket=BUCKET)
     account.delete("InvocationLogging", physical_id)
     assert not account.mutated() and account.configuration == ours()
+
+
+def test_a_failed_cleanup_delete_of_the_old_resource_does_not_keep_the_configuration_after_destroy(account):
+    old = account.create("InvocationLogging")
+    new = account.create("InvocationLoggingV2")
+    account.lose(old)  # its cleanup Delete failed; CloudFormation ignores that and the stack moves on
+    account.delete("InvocationLoggingV2", new)  # cdk destroy
+    assert account.configuration is None
+
+
+def test_a_create_that_died_after_claiming_does_not_keep_the_configuration_after_destroy(account):
+    old = account.create("InvocationLogging")
+    account.fail_puts = LambdaTimeout
+    with pytest.raises(LambdaTimeout):
+        account.create("InvocationLoggingV2")  # never in the stack: the rollback's Delete never reaches us
+    account.fail_puts = None
+    assert account.configuration == ours()
+    account.delete("InvocationLogging", old)
+    assert account.configuration is None
+
+
+def test_another_tool_between_the_steps_of_a_migration_gets_its_configuration_back(account):
+    old = account.create("InvocationLogging")
+    new = account.create("InvocationLoggingV2")
+    account.bedrock.put_model_invocation_logging_configuration(loggingConfig=FOREIGN_CONFIG)
+    account.delete("InvocationLogging", old)  # cleanup: another tool's configuration, left alone
+    assert account.configuration == FOREIGN_CONFIG
+    account.update("InvocationLoggingV2", new, old={}, ReplaceExistingConfiguration="true")  # the next deploy takes over
+    assert account.configuration == ours(ReplaceExistingConfiguration="true")
+    account.delete("InvocationLoggingV2", new, ReplaceExistingConfiguration="true")
+    assert account.configuration == FOREIGN_CONFIG
+
+
+def test_two_migrations_and_a_rollback_of_the_second(account):
+    first = account.create("InvocationLogging", ImageDataDeliveryEnabled="true")
+    second = account.create("InvocationLoggingV2", EmbeddingDataDeliveryEnabled="true")
+    account.delete("InvocationLogging", first)
+    third = account.create("InvocationLoggingV3")
+    account.delete("InvocationLoggingV3", third)  # rolled back
+    assert account.configuration == ours(EmbeddingDataDeliveryEnabled="true")
+    account.delete("InvocationLoggingV2", second)
+    assert account.configuration is None

@@ -282,3 +282,14 @@ def test_an_organization_trail_named_in_the_configuration_gets_the_same_checks(d
         "fail", "org-main", "trail not found: redeploy the stack (or name the right trail)")
     (result,) = verification.results
     assert (result.status, result.subject, result.detail) == expected
+
+
+def test_ref_aws_stack_id_resolves_to_the_described_stack_id_and_is_never_guessed():
+    from cris_guard.verify.resolve import Deployed, Unresolved
+
+    stack_id = "arn:aws:cloudformation:eu-central-1:111122223333:stack/acme-genai-eu-central-1/1234"
+    described = Deployed("acme-genai-eu-central-1", "eu-central-1", "111122223333", {}, stack_id=stack_id)
+    assert described.resolve({"Ref": "AWS::StackId"}) == stack_id
+    assert described.resolve({"Fn::Sub": "${AWS::StackName}"}) == "acme-genai-eu-central-1"
+    with pytest.raises(Unresolved):
+        Deployed("acme-genai-eu-central-1", "eu-central-1", "111122223333", {}).resolve({"Ref": "AWS::StackId"})

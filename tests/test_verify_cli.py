@@ -44,7 +44,8 @@ def _cloudformation_endpoint(deployment):
                 status = 400
             elif action == "DescribeStacks":
                 body = (f'<DescribeStacksResponse xmlns="{NS}"><DescribeStacksResult><Stacks><member>'
-                        f"<StackName>{escape(name)}</StackName><StackStatus>{stack.status}</StackStatus>"
+                        f"<StackName>{escape(name)}</StackName><StackId>{escape(stack.stack_id)}</StackId>"
+                        f"<StackStatus>{stack.status}</StackStatus>"
                         "<CreationTime>2026-12-01T00:00:00Z</CreationTime></member></Stacks></DescribeStacksResult>"
                         "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>")
                 status = 200

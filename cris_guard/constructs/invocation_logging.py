@@ -336,14 +336,24 @@ class InvocationLogging(Construct):
                 actions=["s3:GetObject", "s3:PutObject"],
                 resources=[self.bucket.arn_for_objects(key) for key in STATE_KEYS],
             ),
-            # Without s3:ListBucket, S3 answers a GetObject for a missing key with 403 instead of 404 (S3 API
-            # reference, GetObject, "Permissions"), and the handler could not tell "nothing saved" from "no
-            # access". Limited to listing those keys.
+            # Whether those objects exist is asked with ListObjectsV2, the key as prefix: s3:prefix limits the
+            # listing to exactly them. (A GetObject on a missing key answers 403 instead of 404 to a caller
+            # who may not list the bucket, and whether S3 weighs s3:prefix for that is not documented; so
+            # the handler does not rely on GetObject's 404.)
             iam.PolicyStatement(
                 sid="FindPreviousConfiguration",
                 actions=["s3:ListBucket"],
                 resources=[self.bucket.bucket_arn],
                 conditions={"StringEquals": {"s3:prefix": list(STATE_KEYS)}},
+            ),
+            # Which logging resources named in the owner record still exist: this stack's resources only.
+            # ListStackResources is scoped to the stack's ARN (AWS::StackId); that it takes a resource-level
+            # permission is UNCONFIRMED here - if not, the call is denied and the handler counts every
+            # owner as alive, which can leave a configuration in place but never removes one.
+            iam.PolicyStatement(
+                sid="FindLoggingResources",
+                actions=["cloudformation:ListStackResources"],
+                resources=[cdk.Aws.STACK_ID],
             ),
             # SSE-KMS by bucket default: S3 calls GenerateDataKey (put) and Decrypt (get) on the caller's
             # behalf, so allow them only through S3 in this Region. Which objects is decided by the S3

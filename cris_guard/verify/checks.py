@@ -157,7 +157,7 @@ class Verifier:
                 physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources
                             if r.get("PhysicalResourceId")}
                 self.deployed.append(Deployed(stack.stack_name, region, self.account, stack.template, physical,
-                                              status=status))
+                                              status=status, stack_id=described.get("StackId", "")))
                 ok = status in _COMPLETE
                 self.v.add("stacks", region, "ok" if ok else "fail", stack.stack_name,
                            f"{status}, {len(physical)} resources" if ok else

@@ -38,6 +38,7 @@ class Deployed:
     physical: Mapping[str, str] = field(default_factory=dict)
     partition: str = "aws"
     status: str = ""
+    stack_id: str = ""  # the stack's ARN (DescribeStacks' StackId): what Ref AWS::StackId returns
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -51,6 +52,8 @@ class Deployed:
                   "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": self.name}
         if logical_id in pseudo:
             return pseudo[logical_id]
+        if logical_id == "AWS::StackId" and self.stack_id:
+            return self.stack_id
         if logical_id not in self.physical:
             raise Unresolved(f"{logical_id} is not a resource of the deployed stack {self.name}")
         return self.physical[logical_id]

@@ -266,12 +266,61 @@ def _owner_args(account: str | None) -> dict[str, str]:
     return {"ExpectedBucketOwner": account} if account else {}
 
 
+class _StateError(RuntimeError):
+    """An object of cris-guard's state in the log bucket could not be read or written (the message says why)."""
+
+
+class _BucketGone(_StateError):
+    """The log bucket no longer exists."""
+
+
+def _write_state(s3_client: Any, *, bucket: str, key: str, document: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+    """Put ``document`` as JSON at ``s3://bucket/key`` (SSE-KMS by the bucket's default encryption)."""
+    if s3_client is None:
+        raise _StateError("no S3 client")
+    try:
+        s3_client.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=json.dumps(document, sort_keys=True, default=str).encode("utf-8"),
+            ContentType="application/json",
+            **_owner_args(_account_from_event(event)),
+        )
+    except Exception as err:
+        raise _StateError(_error_text(err)) from err
+
+
+def _read_state(s3_client: Any, *, bucket: str, key: str, event: Mapping[str, Any]) -> Any | None:
+    """The JSON document at ``s3://bucket/key``, or None when there is none (no object, or a delete marker).
+
+    Whether the object exists is asked with ListObjectsV2 on exactly that key as prefix, which the
+    construct's ``s3:ListBucket`` grant allows with an ``s3:prefix`` condition (the documented meaning of
+    that key). A GetObject on a missing key answers 404 only to a caller allowed to list the bucket, and
+    whether S3 evaluates ``s3:prefix`` for that decision is not documented: so a GetObject error is never
+    read as "no object". Raises :class:`_StateError` (:class:`_BucketGone` for a deleted bucket).
+    """
+    if s3_client is None:
+        raise _StateError("no S3 client")
+    owner = _owner_args(_account_from_event(event))
+    try:
+        listing = s3_client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1, **owner)
+    except Exception as err:
+        if _error_code(err) == "NoSuchBucket":
+            raise _BucketGone(f"the bucket {bucket} no longer exists") from err
+        raise _StateError(_error_text(err)) from err
+    if not any(item.get("Key") == key for item in listing.get("Contents") or []):
+        return None
+    try:
+        response = s3_client.get_object(Bucket=bucket, Key=key, **owner)
+        return json.loads(response["Body"].read())
+    except Exception as err:
+        raise _StateError(_error_text(err)) from err
+
+
 def save_previous_configuration(
     s3_client: Any, *, bucket: str, previous: Mapping[str, Any], event: Mapping[str, Any]
 ) -> None:
-    """Write ``previous`` to ``s3://bucket/PREVIOUS_CONFIGURATION_KEY`` (SSE-KMS by bucket default)."""
-    if s3_client is None:
-        raise SavedConfigurationError("no S3 client to save the previous configuration with")
+    """Write ``previous`` to ``s3://bucket/PREVIOUS_CONFIGURATION_KEY``."""
     document = {
         "schema": _SAVED_SCHEMA,
         "loggingConfig": previous,
@@ -283,46 +332,32 @@ def save_previous_configuration(
         },
     }
     try:
-        s3_client.put_object(
-            Bucket=bucket,
-            Key=PREVIOUS_CONFIGURATION_KEY,
-            Body=json.dumps(document, sort_keys=True, default=str).encode("utf-8"),
-            ContentType="application/json",
-            **_owner_args(_account_from_event(event)),
-        )
-    except Exception as err:
+        _write_state(s3_client, bucket=bucket, key=PREVIOUS_CONFIGURATION_KEY, document=document, event=event)
+    except _StateError as err:
         raise SavedConfigurationError(
             f"could not save the configuration being replaced to s3://{bucket}/{PREVIOUS_CONFIGURATION_KEY} "
-            f"({_error_text(err)}); nothing was overwritten. Check the handler's s3:PutObject and KMS "
-            "permissions on that key."
+            f"({err}); nothing was overwritten. Check the handler's s3:PutObject and KMS permissions on that key."
         ) from err
     LOGGER.info("saved the configuration being replaced to s3://%s/%s", bucket, PREVIOUS_CONFIGURATION_KEY)
 
 
 def load_previous_configuration(s3_client: Any, *, bucket: str, event: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The saved previous ``loggingConfig``, or None when nothing was saved (no object, or a delete marker).
+    """The saved previous ``loggingConfig``, or None when nothing was saved.
 
     Any other failure raises: without knowing whether a configuration must be restored, deleting ours
     could leave the account without logging.
     """
-    if s3_client is None:
-        raise SavedConfigurationError("no S3 client to read the saved previous configuration with")
     location = f"s3://{bucket}/{PREVIOUS_CONFIGURATION_KEY}"
     try:
-        response = s3_client.get_object(
-            Bucket=bucket, Key=PREVIOUS_CONFIGURATION_KEY, **_owner_args(_account_from_event(event))
-        )
-        document = json.loads(response["Body"].read())
-    except Exception as err:
-        # 404 needs s3:ListBucket on the key (granted); without it S3 answers 403 for a missing key
-        # (S3 API reference, GetObject, "Permissions").
-        if _error_code(err) in ("NoSuchKey", "404", "NotFound"):
-            return None
+        document = _read_state(s3_client, bucket=bucket, key=PREVIOUS_CONFIGURATION_KEY, event=event)
+    except _StateError as err:
         raise SavedConfigurationError(
-            f"could not read the saved previous configuration {location} ({_error_text(err)}), so cris-guard "
-            "cannot tell whether to restore it or delete its own. Fix the handler's access and retry, or "
-            "restore the configuration yourself and delete that object."
+            f"could not read the saved previous configuration {location} ({err}), so cris-guard cannot tell "
+            "whether to restore it or delete its own. Fix the handler's access and retry, or restore the "
+            "configuration yourself and delete that object."
         ) from err
+    if document is None:
+        return None
     config = document.get("loggingConfig") if isinstance(document, dict) else None
     if not isinstance(config, dict) or not (config.get("s3Config") or config.get("cloudWatchConfig")):
         raise SavedConfigurationError(
@@ -395,36 +430,32 @@ def _is(entry: Mapping[str, Any] | None, physical_id: str) -> bool:
     return bool(entry) and entry.get("physicalResourceId") == physical_id
 
 
-class _BucketGone(OwnershipUnknown):
-    """The bucket that holds the owner record no longer exists."""
-
-
 def load_owner_record(
     s3_client: Any, *, bucket: str, event: Mapping[str, Any], current: Mapping[str, Any] | None, region: str
 ) -> dict[str, Any]:
     """The owner record, or what a missing one means: a configuration of ours is the legacy resource's.
 
-    Raises :class:`OwnershipUnknown` when it cannot be read. S3 answers a missing key with 404 only to a
-    caller allowed ``s3:ListBucket`` (S3 API reference, GetObject, "Permissions"; the construct grants it
-    for this key): a 403 may hide a missing record or a real denial, and is not taken as "no record".
+    Raises :class:`OwnershipUnknown` when it cannot be read, with the fix in the message.
     """
-    if s3_client is None:
-        raise OwnershipUnknown("no S3 client to read the owner record with")
     location = f"s3://{bucket}/{OWNER_RECORD_KEY}"
     try:
-        response = s3_client.get_object(Bucket=bucket, Key=OWNER_RECORD_KEY, **_owner_args(_account_from_event(event)))
-        document = json.loads(response["Body"].read())
-    except Exception as err:
-        code = _error_code(err)
-        if code == "NoSuchBucket":
-            raise _BucketGone(f"the bucket {bucket} no longer exists") from err
-        if code not in ("NoSuchKey", "404", "NotFound"):
-            raise OwnershipUnknown(f"could not read the owner record {location} ({_error_text(err)})") from err
+        document = _read_state(s3_client, bucket=bucket, key=OWNER_RECORD_KEY, event=event)
+    except _BucketGone as err:
+        raise OwnershipUnknown(str(err)) from err
+    except _StateError as err:
+        raise OwnershipUnknown(
+            f"could not read the owner record {location} ({err}); check that the handler may list, read and "
+            "decrypt that key"
+        ) from err
+    if document is None:
         legacy = current and _s3_bucket(current) == bucket
         owner = _entry(legacy_physical_id(region), {}, current) if legacy else None
         return {"schema": _OWNER_SCHEMA, "owner": owner, "handBack": []}
     if not isinstance(document, dict) or document.get("schema") != _OWNER_SCHEMA:
-        raise OwnershipUnknown(f"{location} is not an owner record cris-guard wrote")
+        raise OwnershipUnknown(
+            f"{location} is not an owner record cris-guard wrote; look at that object (and its versions), "
+            "restore cris-guard's last version or delete it"
+        )
     document.setdefault("owner", None)
     document["handBack"] = [entry for entry in document.get("handBack") or [] if isinstance(entry, dict)]
     return document
@@ -434,18 +465,58 @@ def write_owner_record(s3_client: Any, *, bucket: str, record: Mapping[str, Any]
     body = {**record, "updatedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     body["updatedBy"] = {"requestType": event.get("RequestType"), "requestId": event.get("RequestId")}
     try:
-        s3_client.put_object(
-            Bucket=bucket,
-            Key=OWNER_RECORD_KEY,
-            Body=json.dumps(body, sort_keys=True, default=str).encode("utf-8"),
-            ContentType="application/json",
-            **_owner_args(_account_from_event(event)),
-        )
-    except Exception as err:
+        _write_state(s3_client, bucket=bucket, key=OWNER_RECORD_KEY, document=body, event=event)
+    except _StateError as err:
         raise OwnershipUnknown(
-            f"could not write the owner record s3://{bucket}/{OWNER_RECORD_KEY} ({_error_text(err)}); check the "
-            "handler's s3:PutObject and KMS permissions on that key"
+            f"could not write the owner record s3://{bucket}/{OWNER_RECORD_KEY} ({err}); check the handler's "
+            "s3:PutObject and KMS permissions on that key, then retry"
         ) from err
+
+
+# A resource in one of these states is gone or going: it will never hand anything back.
+_GONE = ("DELETE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_SKIPPED")
+
+
+class _Liveness:
+    """Whether a resource named in the owner record still exists, from its stack's ListStackResources.
+
+    An entry whose resource is not in its stack any more (a failed cleanup Delete, a Create that died
+    after claiming ownership, a resource skipped by continue-update-rollback) can never act again; one
+    being deleted will not hand anything back. When the stack cannot be read (no client, access denied),
+    every entry counts as alive: the handler then acts as it would without this check, and at worst
+    leaves a configuration in place.
+    """
+
+    def __init__(self, cfn_client: Any, event: Mapping[str, Any]) -> None:
+        self._cfn = cfn_client
+        self._default_stack = event.get("StackId")
+        self._stacks: dict[str, dict[str, str] | None] = {}
+
+    def _resources(self, stack: str) -> dict[str, str] | None:
+        if stack not in self._stacks:
+            self._stacks[stack] = None
+            if self._cfn is not None:
+                try:
+                    found: dict[str, str] = {}
+                    for page in self._cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+                        for summary in page.get("StackResourceSummaries", []):
+                            if summary.get("PhysicalResourceId"):
+                                found[summary["PhysicalResourceId"]] = summary.get("ResourceStatus", "")
+                    self._stacks[stack] = found
+                except Exception as err:
+                    LOGGER.warning("cannot list the resources of %s (%s); treating every owner as alive", stack,
+                                   _error_text(err))
+        return self._stacks[stack]
+
+    def alive(self, entry: Mapping[str, Any]) -> bool:
+        resources = self._resources(str(entry.get("stackId") or self._default_stack))
+        if resources is None:
+            return True
+        status = resources.get(str(entry.get("physicalResourceId")))
+        if status is None or status in _GONE:
+            LOGGER.info("%s is no longer in its stack (%s)", entry.get("physicalResourceId"), status or "absent")
+            return False
+        return True
 
 
 def _claim(
@@ -484,9 +555,8 @@ def _create_or_update(
         record = load_owner_record(s3_client, bucket=bucket, event=event, current=current, region=region)
     except OwnershipUnknown as err:
         raise OwnershipUnknown(
-            f"{err}, so cris-guard cannot tell which of its resources owns the logging configuration in "
-            f"{region}; nothing was changed. Check that the bucket exists and the handler can read and list "
-            f"{OWNER_RECORD_KEY} in it, then deploy again."
+            f"cris-guard cannot tell which of its resources owns the logging configuration in {region}, so "
+            f"nothing was changed: {err}; then deploy again."
         ) from err
     if current and _s3_bucket(current) not in ours:
         _take_over(request, current, props=props, bucket=bucket, region=region, event=event, s3_client=s3_client)
@@ -511,10 +581,23 @@ def _leave(reason: str, *args: Any) -> None:
 
 
 def _on_delete(
-    event: Mapping[str, Any], props: Mapping[str, Any], *, client: Any, s3_client: Any, sleep: Callable[[float], None]
+    event: Mapping[str, Any],
+    props: Mapping[str, Any],
+    *,
+    client: Any,
+    s3_client: Any,
+    cfn_client: Any,
+    sleep: Callable[[float], None],
 ) -> None:
-    # Deliberately lenient: a Delete that fails blocks stack deletion and rollbacks, so when ownership
-    # is in doubt it changes nothing and succeeds. It fails only where a wrong guess could lose logging.
+    """Change the configuration only if this resource owns it; in any case take it off the owner record.
+
+    The owner is the newest resource on the record (owner, then ``handBack`` newest first) that is this
+    one or still exists. This resource, as owner, hands the configuration back to the next older one that
+    still exists (the rollback of a migration), or else puts back what cris-guard replaced or deletes
+    its own. Entries of resources that no longer exist are dropped on the way.
+    """
+    # Lenient where ownership is in doubt: a Delete that fails blocks stack deletion and rollbacks, so
+    # then it changes nothing and succeeds. It fails where a retry fixes things (it is idempotent).
     region = client.meta.region_name
     bucket = props.get("BucketName")
     me = str(event.get("PhysicalResourceId") or "")
@@ -536,24 +619,43 @@ def _on_delete(
                 err, me, region, region,
             )
         return
-    owner, hand_back = record.get("owner"), record["handBack"]
 
-    def save(new_record: dict[str, Any]) -> None:
-        try:
-            write_owner_record(s3_client, bucket=bucket, record=new_record, event=event)
-        except OwnershipUnknown as err:  # the configuration is right; only the bookkeeping is stale
-            LOGGER.error("%s; a later Delete may leave a configuration in place (never remove one)", err)
+    liveness = _Liveness(cfn_client, event)
+    newest_first = [entry for entry in [record.get("owner"), *reversed(record["handBack"])] if entry]
+    others = [entry for entry in newest_first if not _is(entry, me)]
+    # Who owns it: walk from the newest entry; entries of resources that are gone are dropped.
+    owner: dict[str, Any] | None = None
+    older: list[dict[str, Any]] = []  # what stays below the owner, newest first
+    for index, entry in enumerate(newest_first):
+        if _is(entry, me) or liveness.alive(entry):
+            owner = entry
+            older = [e for e in newest_first[index + 1:] if not _is(e, me)]
+            break
+    if owner is None and newest_first:
+        # Every resource on the record is gone, and this one points at the same bucket: it is the last.
+        owner, older = {"physicalResourceId": me}, []
+        LOGGER.warning("no resource on the owner record exists any more; %s acts as the last owner", me)
 
-    if any(_is(entry, me) for entry in hand_back):
-        LOGGER.info("%s no longer owns the configuration (%s does); only taking it off the record", me,
-                    (owner or {}).get("physicalResourceId"))
-        save({**record, "handBack": [entry for entry in hand_back if not _is(entry, me)]})
+    def save(new_owner: dict[str, Any] | None, hand_back_newest_first: list[dict[str, Any]]) -> None:
+        write_owner_record(
+            s3_client,
+            bucket=bucket,
+            record={**record, "owner": new_owner, "handBack": list(reversed(hand_back_newest_first))},
+            event=event,
+        )
+
+    if owner is None:  # nothing on the record, and no configuration of ours (else the legacy owner is on it)
         return
     if not _is(owner, me):
         if current:
-            _leave("%s owns it, not %s", (owner or {}).get("physicalResourceId") or "no cris-guard resource", me)
+            _leave("%s owns it, not %s", owner.get("physicalResourceId"), me)
+        if len(others) != len(newest_first) or owner is not newest_first[0]:
+            save(owner, older)  # this resource, and any gone ones above the owner, off the record
         return
-    heir = hand_back[-1] if hand_back else None
+
+    # This resource owns the configuration: hand it back, or restore what was replaced, or delete ours.
+    heir = next((entry for entry in older if liveness.alive(entry)), None)
+    below = older[older.index(heir) + 1:] if heir else []
     if not current:
         LOGGER.info("no configuration in %s; nothing to delete or restore", region)
     elif heir and not heir.get("loggingConfig"):
@@ -570,7 +672,7 @@ def _on_delete(
             ) from err
     else:
         _remove_ours(event, region=region, bucket=bucket, client=client, s3_client=s3_client, sleep=sleep)
-    save({**record, "owner": heir, "handBack": hand_back[:-1]})
+    save(heir, below)
 
 
 def _remove_ours(
@@ -598,18 +700,21 @@ def handle(
     *,
     client: Any,
     s3_client: Any = None,
+    cfn_client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Process one CloudFormation custom-resource event with a boto3 ``bedrock`` and ``s3`` client.
+    """Process one CloudFormation custom-resource event with boto3 ``bedrock``, ``s3`` and ``cloudformation``
+    clients.
 
-    ``s3_client`` reads and writes the owner record and the saved previous configuration.
+    ``s3_client`` reads and writes the owner record and the saved previous configuration;
+    ``cfn_client`` tells a Delete which resources on the owner record still exist (without it, all do).
     """
     request = event["RequestType"]
     props = event.get("ResourceProperties") or {}
     region = client.meta.region_name
 
     if request == "Delete":
-        _on_delete(event, props, client=client, s3_client=s3_client, sleep=sleep)
+        _on_delete(event, props, client=client, s3_client=s3_client, cfn_client=cfn_client, sleep=sleep)
         return {"PhysicalResourceId": event.get("PhysicalResourceId") or legacy_physical_id(region)}
     if request == "Create":
         physical_id = new_physical_id(event, region)
@@ -631,4 +736,4 @@ def _client(service: str = "bedrock") -> Any:
 
 def on_event(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point (``index.on_event``) for the CDK Provider framework."""
-    return handle(event, client=_client("bedrock"), s3_client=_client("s3"))
+    return handle(event, client=_client("bedrock"), s3_client=_client("s3"), cfn_client=_client("cloudformation"))
