@@ -962,3 +962,17 @@ def test_when_every_resource_on_the_record_is_gone_the_one_being_deleted_is_the_
         delete(client, s3, OLD_ID, cfn=cfn)
     assert f"{OLD_ID} acts as the last owner" in caplog.text
     assert written[OWNER_KEY][0]["owner"] is None
+
+
+def test_a_failed_restore_of_a_configuration_with_another_tools_delivery_role_names_that_role(client, stub, s3, s3_stub):
+    role = "arn:aws:iam::111122223333:role/landing-zone-bedrock-logs"
+    foreign = {**FOREIGN_CONFIG, "cloudWatchConfig": {"logGroupName": "lz", "roleArn": role,
+                                                      "largeDataDeliveryS3Config": {"bucketName": FOREIGN_BUCKET}}}
+    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
+    expect_get(s3_stub, OWNER_KEY, record(OLD_ID))
+    expect_load(s3_stub, {"loggingConfig": foreign})
+    stub.add_client_error(
+        "put_model_invocation_logging_configuration", service_error_code="AccessDeniedException", http_status_code=403
+    )
+    with pytest.raises(handler.SavedConfigurationError, match=f"delivery role {role}: if Bedrock requires iam:PassRole"):
+        delete(client, s3, OLD_ID)

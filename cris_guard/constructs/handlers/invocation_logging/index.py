@@ -687,11 +687,19 @@ def _remove_ours(
     try:
         _put(client, dict(previous), sleep)
     except LoggingApiError as err:
+        role = ((previous.get("cloudWatchConfig") or {}).get("roleArn")) or None
+        # Whether Bedrock checks iam:PassRole for the delivery role is UNCONFIRMED (cris-facts §4.4); the
+        # handler may pass only cris-guard's own delivery role.
+        pass_role = (
+            f" It names the delivery role {role}: if Bedrock requires iam:PassRole for it, restore it yourself."
+            if role
+            else ""
+        )
         raise SavedConfigurationError(
             f"could not restore the configuration cris-guard replaced ({err}). cris-guard's configuration is "
             f"left in place rather than leaving {region} without logging. Fix the saved configuration's "
             f"destinations, or restore it yourself and delete s3://{bucket}/{PREVIOUS_CONFIGURATION_KEY}, "
-            "then retry the deletion."
+            f"then retry the deletion.{pass_role}"
         ) from err
 
 
