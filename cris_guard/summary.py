@@ -101,6 +101,13 @@ def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
         for stack, key, desc in outputs:
             lines.append(f"  {stack}.{key}  {desc}")
     lines += ["", f"Alerts go to: {', '.join(config.alerts.emails)}"]
+    topics = sum(1 for s in read.stacks for r in (s.template.get("Resources") or {}).values() if r.get("Type") == "AWS::SNS::Topic")
+    if topics and config.alerts.emails:
+        mails = "one confirmation mail" if topics == 1 else f"{topics} confirmation mails (one per alert topic)"
+        lines += [
+            f"  After the first deploy each address gets {mails}: confirm within 48 hours, or SNS deletes the",
+            "  subscription and alerts reach no one there. `cris-guard verify` lists pending subscriptions.",
+        ]
     return "\n".join(lines)
 
 

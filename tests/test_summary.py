@@ -21,6 +21,12 @@ def test_summary_lists_stacks_routes_applications_and_outputs(default_config, ca
     assert "  budgets (once per account) in eu-central-1: one per application + the account" in lines
     assert sum("RoleArn" in line for line in lines) == 4
     assert sum("ProfilesArns" in line for line in lines) == 4
+    # The alert-subscription deadline (issue 17): one mail per Region stack's topic, 48 hours.
+    assert lines[-3:] == [
+        "Alerts go to: platform-team@example.com",
+        "  After the first deploy each address gets 2 confirmation mails (one per alert topic): confirm within 48 hours, or SNS deletes the",
+        "  subscription and alerts reach no one there. `cris-guard verify` lists pending subscriptions.",
+    ]
 
 
 def test_summary_without_an_assembly_is_one_line(tmp_path, capsys):
