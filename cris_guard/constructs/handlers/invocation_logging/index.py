@@ -31,14 +31,18 @@ resource wrote the configuration in place and which earlier owners may still exi
 * Create and Update write the record first (this resource becomes the owner; a previous cris-guard
   owner whose configuration is in place goes on ``handBack``), then put the configuration. If the put
   fails, the record is put back as it was.
-* Delete changes the configuration **only when this resource is the owner**. A resource on
-  ``handBack`` (the old one after a migration) only takes itself off the record. The owner hands the
-  configuration back to the newest resource on ``handBack`` (the rollback of a migration); with none
-  left it puts back a saved configuration of another tool, or else deletes ours. Another tool's
+* Delete changes the configuration **only when this resource is the owner**: the newest resource on
+  the record that is this one or still exists. Whether a resource exists is asked of its stack
+  (``ListStackResources``, :class:`_Liveness`): one that is being deleted or has left the stack (a failed
+  cleanup, a Create that died after claiming) is dropped from the record. A resource on ``handBack``
+  (the old one after a migration) only takes itself off the record. The owner hands the configuration
+  back to the newest earlier resource that still exists (the rollback of a migration); with none left
+  it puts back a saved configuration of another tool, or else deletes ours. Another tool's
   configuration is never touched.
 * A record that cannot be read (S3 answers 403, the bucket is gone) means ownership is unknown: Delete
   then leaves the configuration in place and says so, and Create or Update fail before changing
-  anything. Whatever goes wrong, the failure leaves a configuration in place rather than removing one.
+  anything. A stack that cannot be read counts every resource on the record as alive. Whatever goes
+  wrong, the failure leaves a configuration in place rather than removing one.
 * Before this record existed (earlier cris-guard versions wrote none), every resource used the physical ID
   :func:`legacy_physical_id`; a configuration of ours without a record belongs to that ID.
 
