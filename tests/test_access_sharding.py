@@ -91,9 +91,14 @@ def test_the_budgets_hold_for_the_real_app_at_its_worst_case(catalog, tmp_path, 
     """Measured on app_builder's real app, including what other constructs add per application (its
     budget, its share of the dashboard): one worst-case application costs at most its budgets, and
     the governance stack's own content fits its reservation. The cdk-nag packs are not run here (they
-    change no template; the next test and the app's tests run them): half this test's time."""
+    change no template; the next test and the app's tests run them): half this test's time. The two
+    syntheses are cached like the session's (tests/conftest.py, keyed by cris-guard's code and this file)."""
+    from pathlib import Path
+
     from cris_guard import app_builder
     from cris_guard.app_builder import build
+
+    from .conftest import cached_synthesis
 
     monkeypatch.setattr(app_builder, "register_nag_packs", lambda app: None)
 
@@ -103,7 +108,10 @@ def test_the_budgets_hold_for_the_real_app_at_its_worst_case(catalog, tmp_path, 
         config = config_with(catalog, [f"application-with-a-long-name-{i:02d}" for i in range(count)], profiles=every,
                              regions=("eu-west-1",), require_application_profiles=True, cost_center="CC-000000000001",
                              tags={"data-classification": "x" * 60})
-        assembly = build(config, catalog, outdir=str(tmp_path / f"out{count}"), default_account=ACCOUNT).app.synth()
+        outdir = tmp_path / f"out{count}"
+        assembly = cached_synthesis(
+            f"worst-case-{count}", Path(__file__).read_bytes(), outdir,
+            lambda: build(config, catalog, outdir=str(outdir), default_account=ACCOUNT).app.synth())
         (stack,) = assembly.stacks
         return os.path.getsize(stack.template_full_path), len(stack.template["Resources"])
 
