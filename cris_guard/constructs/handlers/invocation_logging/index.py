@@ -497,20 +497,22 @@ class _Liveness:
         self._stacks: dict[str, dict[str, str] | None] = {}
 
     def _resources(self, stack: str) -> dict[str, str] | None:
+        """Physical ID -> status of ``stack``'s resources, or None when it cannot be read (asked once)."""
         if stack not in self._stacks:
-            self._stacks[stack] = None
-            if self._cfn is not None:
-                try:
-                    found: dict[str, str] = {}
-                    for page in self._cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
-                        for summary in page.get("StackResourceSummaries", []):
-                            if summary.get("PhysicalResourceId"):
-                                found[summary["PhysicalResourceId"]] = summary.get("ResourceStatus", "")
-                    self._stacks[stack] = found
-                except Exception as err:
-                    LOGGER.warning("cannot list the resources of %s (%s); treating every owner as alive", stack,
-                                   _error_text(err))
+            self._stacks[stack] = self._list(stack)
         return self._stacks[stack]
+
+    def _list(self, stack: str) -> dict[str, str] | None:
+        if self._cfn is None:
+            return None
+        try:
+            pages = self._cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
+            return {summary["PhysicalResourceId"]: summary.get("ResourceStatus", "")
+                    for page in pages for summary in page.get("StackResourceSummaries", [])
+                    if summary.get("PhysicalResourceId")}
+        except Exception as err:
+            LOGGER.warning("cannot list the resources of %s (%s); treating every owner as alive", stack, _error_text(err))
+            return None
 
     def alive(self, entry: Mapping[str, Any]) -> bool:
         resources = self._resources(str(entry.get("stackId") or self._default_stack))
@@ -626,35 +628,15 @@ def _on_delete(
 
     liveness = _Liveness(cfn_client, event)
     newest_first = [entry for entry in [record.get("owner"), *reversed(record["handBack"])] if entry]
-    others = [entry for entry in newest_first if not _is(entry, me)]
-    # Who owns it: walk from the newest entry; entries of resources that are gone are dropped.
-    owner: dict[str, Any] | None = None
-    older: list[dict[str, Any]] = []  # what stays below the owner, newest first
-    for index, entry in enumerate(newest_first):
-        if _is(entry, me) or liveness.alive(entry):
-            owner = entry
-            older = [e for e in newest_first[index + 1:] if not _is(e, me)]
-            break
-    if owner is None and newest_first:
-        # Every resource on the record is gone, and this one points at the same bucket: it is the last.
-        owner, older = {"physicalResourceId": me}, []
-        LOGGER.warning("no resource on the owner record exists any more; %s acts as the last owner", me)
-
-    def save(new_owner: dict[str, Any] | None, hand_back_newest_first: list[dict[str, Any]]) -> None:
-        write_owner_record(
-            s3_client,
-            bucket=bucket,
-            record={**record, "owner": new_owner, "handBack": list(reversed(hand_back_newest_first))},
-            event=event,
-        )
-
+    owner, older = _owner_among(newest_first, me, liveness)
     if owner is None:  # nothing on the record, and no configuration of ours (else the legacy owner is on it)
         return
     if not _is(owner, me):
         if current:
             _leave("%s owns it, not %s", owner.get("physicalResourceId"), me)
-        if len(others) != len(newest_first) or owner is not newest_first[0]:
-            save(owner, older)  # this resource, and any gone ones above the owner, off the record
+        if owner is not newest_first[0] or any(_is(entry, me) for entry in newest_first):
+            # This resource, and any gone ones above the owner, off the record.
+            write_owner_record(s3_client, bucket=bucket, record=_ranked(record, owner, older), event=event)
         return
 
     # This resource owns the configuration: hand it back, or restore what was replaced, or delete ours.
@@ -676,7 +658,27 @@ def _on_delete(
             ) from err
     else:
         _remove_ours(event, region=region, bucket=bucket, client=client, s3_client=s3_client, sleep=sleep)
-    save(heir, below)
+    write_owner_record(s3_client, bucket=bucket, record=_ranked(record, heir, below), event=event)
+
+
+def _owner_among(
+    newest_first: list[dict[str, Any]], me: str, liveness: _Liveness
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The owner (the newest entry that is ``me`` or still exists) and the entries below it, newest first,
+    without ``me``; gone entries above the owner are dropped. When every entry is gone, ``me`` points at
+    the same bucket and is the last cris-guard resource: it is the owner."""
+    for index, entry in enumerate(newest_first):
+        if _is(entry, me) or liveness.alive(entry):
+            return entry, [e for e in newest_first[index + 1:] if not _is(e, me)]
+    if newest_first:
+        LOGGER.warning("no resource on the owner record exists any more; %s acts as the last owner", me)
+        return {"physicalResourceId": me}, []
+    return None, []
+
+
+def _ranked(record: Mapping[str, Any], owner: dict[str, Any] | None, below: list[dict[str, Any]]) -> dict[str, Any]:
+    """``record`` with ``owner`` on top and ``below`` (newest first) as its hand-back list."""
+    return {**record, "owner": owner, "handBack": list(reversed(below))}
 
 
 def _remove_ours(
