@@ -25,8 +25,11 @@ def cdk_json_context(path: Path | str = "cdk.json") -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise ConfigError([f"{path}: cannot be read as JSON ({exc})"]) from exc
-    context = data.get("context", {}) if isinstance(data, dict) else None
+        raise ConfigError([f"{path}: cannot be read as JSON ({exc}); fix it, as `cdk synth` reads it too"]) from exc
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: is a JSON {type(data).__name__}; it must be an object with \"app\" and \"context\""])
+    context = data.get("context", {})
     if not isinstance(context, dict):
-        raise ConfigError([f"{path}: \"context\" must be a JSON object"])
+        raise ConfigError([f"{path}: \"context\" is a JSON {type(context).__name__}; it must be an object of CDK "
+                           "context keys (the feature flags cris-guard ships in its cdk.json)"])
     return context

@@ -112,7 +112,8 @@ def report(obj: dict, config_path: Path | None, assembly_dir: Path, scenario_dir
 @click.option("--scenarios", "scenario_dir", type=_EXISTING_DIR, default=None,
               help="Directory of *.yaml scenario files. Default: scenarios/.")
 @click.option("--assembly", "assembly_dir", type=_PATH, default=None,
-              help="Evaluate this cdk.out instead of synthesizing (files with config_overrides are skipped).")
+              help="Evaluate this cdk.out instead of synthesizing (files with config_overrides are skipped). "
+                   "Without it, cris-guard synthesizes with the feature flags of ./cdk.json, as `cdk synth` does.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every call, not only failures.")
 def scenarios(config_path: Path | None, scenario_dir: Path | None, assembly_dir: Path | None, verbose: bool) -> int:
     """Evaluate access scenarios against the synthesized policies with an offline IAM evaluator.

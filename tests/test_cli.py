@@ -132,3 +132,24 @@ def test_an_installed_package_without_the_evaluator_or_default_config_says_so_in
                  "--scenarios", str(REPO_ROOT / "scenarios"), "--assembly", default_assembly.directory])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "IAM evaluator unavailable" in err, err
+
+
+@pytest.mark.parametrize(
+    ("cdk_json", "message"),
+    [
+        ("{not json", "cdk.json: cannot be read as JSON (Expecting property name enclosed in double quotes: line 1 column 2"
+                      " (char 1)); fix it, as `cdk synth` reads it too"),
+        ("[]", "cdk.json: is a JSON list; it must be an object with \"app\" and \"context\""),
+        ('{"context": ["@aws-cdk/core:explicitStackTags"]}', 'cdk.json: "context" is a JSON list; it must be an object of CDK'
+                                                             " context keys"),
+    ],
+)
+def test_scenarios_without_an_assembly_say_in_one_line_what_is_wrong_with_cdk_json(
+    cdk_json, message, tmp_path, monkeypatch, capsys
+):
+    # Without --assembly the scenarios synthesize with ./cdk.json's feature flags, as `cdk synth` would.
+    (tmp_path / "cdk.json").write_text(cdk_json)
+    monkeypatch.chdir(tmp_path)
+    code = main(["scenarios", "--config", str(REPO_ROOT / "config" / "default.yaml"), "--scenarios", str(REPO_ROOT / "scenarios")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and message in err and "Traceback" not in err, err

@@ -413,3 +413,12 @@ def test_overflow_budgets_alert_through_the_governance_topic(sharded, label):
     # and the review report names the reference as a StackSet blocker, either way.
     (read,) = [s for s in read_assembly(assembly.directory).stacks if s.name == shard]
     assert any("cross-stack reference" in reason for reason in stackset_readiness(read))
+
+
+def test_cdk_json_context_reads_the_context_block_or_nothing(tmp_path):
+    from cris_guard.cdk_context import cdk_json_context
+
+    assert cdk_json_context(REPO_ROOT / "cdk.json") == CDK_CONTEXT and len(CDK_CONTEXT) >= 89
+    assert cdk_json_context(tmp_path / "missing.json") == {}  # a library user's project without cdk.json
+    (tmp_path / "cdk.json").write_text('{"app": "python app.py"}')
+    assert cdk_json_context(tmp_path / "cdk.json") == {}
