@@ -698,29 +698,27 @@ def test_a_hand_back_skips_resources_that_no_longer_exist(client, stub, s3, s3_s
     assert after["owner"]["physicalResourceId"] == OLD_ID and after["handBack"] == []
 
 
-def test_with_every_earlier_owner_gone_the_last_one_removes_its_configuration(client, stub, s3, s3_stub, cfn, cfn_stub, written):
-    # cdk destroy after a migration whose cleanup Delete of OLD_ID failed: OLD_ID is no longer in the stack.
+@pytest.mark.parametrize(
+    ("me", "in_the_stack"),
+    [
+        # cdk destroy after a migration whose cleanup Delete of OLD_ID failed: OLD_ID left the stack.
+        (NEW_ID, {NEW_ID: "DELETE_IN_PROGRESS"}),
+        # NEW_ID's Create claimed ownership and then died (a Lambda timeout): the framework answered the
+        # rollback's Delete itself, so the record still names NEW_ID, which never existed.
+        (OLD_ID, {OLD_ID: "DELETE_IN_PROGRESS"}),
+    ],
+)
+def test_an_owner_or_heir_that_no_longer_exists_does_not_keep_the_configuration(
+    client, stub, s3, s3_stub, cfn, cfn_stub, written, me, in_the_stack
+):
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
     expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
-    expect_stack(cfn_stub, {NEW_ID: "DELETE_IN_PROGRESS"})
+    expect_stack(cfn_stub, in_the_stack)
     expect_load(s3_stub, None)
     stub.add_response("delete_model_invocation_logging_configuration", {}, {})
     expect_put(s3_stub, OWNER_KEY)
-    delete(client, s3, NEW_ID, cfn=cfn)
+    delete(client, s3, me, cfn=cfn)
     assert written[OWNER_KEY][0]["owner"] is None and written[OWNER_KEY][0]["handBack"] == []
-
-
-def test_an_owner_that_never_came_to_exist_does_not_keep_the_configuration(client, stub, s3, s3_stub, cfn, cfn_stub, written):
-    # NEW_ID's Create claimed ownership and then died (a Lambda timeout): the framework answered the
-    # rollback's Delete itself, so the record still names NEW_ID. At cdk destroy OLD_ID is the owner.
-    stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
-    expect_get(s3_stub, OWNER_KEY, record(NEW_ID, OUR_CONFIG, (OLD_ID, OUR_CONFIG)))
-    expect_stack(cfn_stub, {OLD_ID: "DELETE_IN_PROGRESS"})
-    expect_load(s3_stub, None)
-    stub.add_response("delete_model_invocation_logging_configuration", {}, {})
-    expect_put(s3_stub, OWNER_KEY)
-    delete(client, s3, OLD_ID, cfn=cfn)
-    assert written[OWNER_KEY][0]["owner"] is None
 
 
 def test_when_the_stack_cannot_be_read_every_owner_counts_as_alive(client, stub, s3, s3_stub, cfn, cfn_stub, caplog):

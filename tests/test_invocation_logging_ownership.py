@@ -16,23 +16,13 @@ from moto import mock_aws
 
 from cris_guard.constructs.handlers.invocation_logging import index as handler
 
-REGION = "eu-central-1"
+from .test_invocation_logging_handler import FOREIGN_CONFIG, REGION
+from .test_invocation_logging_handler import OUR_BUCKET as BUCKET
+from .test_invocation_logging_handler import PROPS as STUBBED_PROPS
+
 ACCOUNT = "123456789012"  # moto's default account: S3 checks ExpectedBucketOwner against it
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/cris-guard-eu-central-1/guid"
-BUCKET = "cris-guard-invocation-logs-abc123"
-FOREIGN_BUCKET = "landing-zone-central-logs"
-PROPS = {
-    "ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:provider",
-    "BucketName": BUCKET,
-    "KeyPrefix": "bedrock-invocation-logs",
-    "TextDataDeliveryEnabled": "true",
-    "ImageDataDeliveryEnabled": "false",
-    "EmbeddingDataDeliveryEnabled": "false",
-    "VideoDataDeliveryEnabled": "false",
-    "AudioDataDeliveryEnabled": "false",
-    "ReplaceExistingConfiguration": "false",
-}
-FOREIGN_CONFIG = {"s3Config": {"bucketName": FOREIGN_BUCKET, "keyPrefix": "bedrock"}, "textDataDeliveryEnabled": True}
+PROPS = {**STUBBED_PROPS, "ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:provider"}
 MUTATIONS = ("PutModelInvocationLoggingConfiguration", "DeleteModelInvocationLoggingConfiguration")
 
 
@@ -163,14 +153,22 @@ def test_rollback_after_the_new_resource_was_created_hands_the_configuration_bac
     assert account.configuration is None
 
 
-def test_a_failed_create_of_the_new_resource_leaves_the_old_one_in_charge(account):
+@pytest.mark.parametrize(
+    ("failure", "raised"),
+    [
+        (ClientError, handler.LoggingApiError),  # Bedrock refused the put: the record is put back
+        (LambdaTimeout, LambdaTimeout),  # the handler died after claiming: the record names a resource never made
+    ],
+)
+def test_a_failed_create_of_the_new_resource_leaves_the_old_one_in_charge(account, failure, raised):
     old = account.create("InvocationLogging")
-    account.fail_puts = ClientError
-    with pytest.raises(handler.LoggingApiError):
+    account.fail_puts = failure
+    with pytest.raises(raised):
         account.create("InvocationLoggingV2")
     account.fail_puts = None
     # The Provider framework answers the rollback's Delete of a failed Create itself (CREATE_FAILED
-    # marker): the handler never hears of it. The old resource must still own the configuration.
+    # marker): the handler never hears of it, and the new resource is never in the stack. The old
+    # resource must still own the configuration, and remove it at cdk destroy.
     assert account.configuration == ours()
     account.delete("InvocationLogging", old)
     assert account.configuration is None
@@ -241,17 +239,6 @@ def test_a_failed_cleanup_delete_of_the_old_resource_does_not_keep_the_configura
     new = account.create("InvocationLoggingV2")
     account.lose(old)  # its cleanup Delete failed; CloudFormation ignores that and the stack moves on
     account.delete("InvocationLoggingV2", new)  # cdk destroy
-    assert account.configuration is None
-
-
-def test_a_create_that_died_after_claiming_does_not_keep_the_configuration_after_destroy(account):
-    old = account.create("InvocationLogging")
-    account.fail_puts = LambdaTimeout
-    with pytest.raises(LambdaTimeout):
-        account.create("InvocationLoggingV2")  # never in the stack: the rollback's Delete never reaches us
-    account.fail_puts = None
-    assert account.configuration == ours()
-    account.delete("InvocationLogging", old)
     assert account.configuration is None
 
 
