@@ -103,6 +103,8 @@ def render_summary(config: Config, catalog: Catalog, assembly: Path) -> str:
     lines += ["", f"Alerts go to: {', '.join(config.alerts.emails)}"]
     topics = sum(1 for s in read.stacks for r in (s.template.get("Resources") or {}).values() if r.get("Type") == "AWS::SNS::Topic")
     if topics and config.alerts.emails:
+        # SNS deletes a subscription left unconfirmed for 48 hours (AWS What's New, 2023-05-10, "Amazon SNS
+        # now supports automatic deletion of unconfirmed subscriptions ... for 48 hours").
         mails = "one confirmation mail" if topics == 1 else f"{topics} confirmation mails (one per alert topic)"
         lines += [
             f"  After the first deploy each address gets {mails}: confirm within 48 hours, or SNS deletes the",

@@ -685,7 +685,8 @@ def test_the_hand_back_goes_to_the_newest_resource_that_still_exists(client, stu
 
 
 def test_a_hand_back_skips_resources_that_no_longer_exist(client, stub, s3, s3_stub, cfn, cfn_stub, written):
-    # NEW_ID's cleanup Delete failed (CloudFormation ignores that), so it stayed on the record though it is
+    # NEW_ID's cleanup Delete failed (that the stack update still completes is UNCONFIRMED; the handler does
+    # not rely on it), so it stayed on the record though it is
     # gone; OLD_ID still exists.
     stub.add_response("get_model_invocation_logging_configuration", {"loggingConfig": OUR_CONFIG}, {})
     old_config = {**OUR_CONFIG, "imageDataDeliveryEnabled": True}

@@ -18,9 +18,10 @@ class AlertTopic(Construct):
 
     Defaults: a new customer-managed KMS key (:func:`~cris_guard.constructs.secure_defaults.hardened_key`:
     yearly rotation, retained on stack deletion); CloudWatch alarms in this account may publish. The key is
-    ``RetainExceptOnCreate``: it encrypts messages only while SNS holds them for delivery (nothing of it is
-    at rest elsewhere), so a first deploy that rolls back, before any alarm could fire, deletes it instead
-    of leaving one key per retry (KMS keys cost money). Use :meth:`allow_budgets_publish` where AWS Budgets
+    ``RetainExceptOnCreate``: it encrypts messages only while SNS holds them for delivery (SNS developer
+    guide, "Encryption at rest": messages are encrypted when SNS receives them and decrypted when it
+    delivers them; nothing of it is at rest elsewhere), so a first deploy that rolls back, before any alarm
+    could fire, deletes it instead of leaving one key per retry (KMS keys cost money). Use :meth:`allow_budgets_publish` where AWS Budgets
     notifies the topic.
     """
 

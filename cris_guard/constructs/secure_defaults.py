@@ -104,7 +104,8 @@ def hardened_key(
     ``removal_policy``: keep the default for any key whose ciphertext can outlive the stack (buckets, log
     groups); a key that encrypts nothing at rest beyond its stack's life may be
     ``RETAIN_ON_UPDATE_OR_DELETE``, so a rolled-back first deploy does not leave it behind. Either way a
-    deleted key is only scheduled for deletion, after ``pending_window`` (30 days).
+    key CloudFormation deletes is only scheduled for deletion, after ``pending_window`` (30 days; the
+    ``PendingWindowInDays`` property of ``AWS::KMS::Key``), and can be recovered until then.
     """
     return kms.Key(
         scope,

@@ -22,9 +22,11 @@ new or the old bucket) is cris-guard's; any other was written by another tool.
   cris-guard's tamper alarm).
 
 **Which cris-guard resource owns it?** More than one resource can point at the same bucket: when the
-provider changes (CloudFormation refuses a new ``ServiceToken``, so a new provider means a new logical
-ID), CloudFormation creates the new resource and only then deletes the old one, and a failed update
-rolls the new one back while the old one stays. So each resource has a physical ID of its own
+provider changes (CloudFormation does not update a custom resource's ``ServiceToken``: "Updates aren't
+supported", template reference, AWS::CloudFormation::CustomResource; so a new provider means a new
+logical ID), CloudFormation creates the new resource during the update and deletes the old one only in
+``UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`` ("removal of old resources ... after a successful stack update",
+User Guide, stack status codes), and a failed update rolls the new one back while the old one stays. So each resource has a physical ID of its own
 (:func:`new_physical_id`), and an owner record in the bucket (:data:`OWNER_RECORD_KEY`) says which
 resource wrote the configuration in place and which earlier owners may still exist (``handBack``):
 
