@@ -418,7 +418,9 @@ def test_overflow_budgets_alert_through_the_governance_topic(sharded, label):
 def test_cdk_json_context_reads_the_context_block_or_nothing(tmp_path):
     from cris_guard.cdk_context import cdk_json_context
 
-    assert cdk_json_context(REPO_ROOT / "cdk.json") == CDK_CONTEXT and len(CDK_CONTEXT) >= 89
+    shipped = cdk_json_context(REPO_ROOT / "cdk.json")
+    assert len(shipped) >= 89 and shipped["@aws-cdk/core:explicitStackTags"] is True
+    assert shipped["@aws-cdk/core:defaultCrossStackReferences"] == "weak"
     assert cdk_json_context(tmp_path / "missing.json") == {}  # a library user's project without cdk.json
     (tmp_path / "cdk.json").write_text('{"app": "python app.py"}')
     assert cdk_json_context(tmp_path / "cdk.json") == {}
